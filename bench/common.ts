@@ -1,0 +1,70 @@
+/**
+ * Shared helpers for the benchmarks: every goal is a ratio against a baseline measured in the same run
+ * on the same bytes (page cache warmed first), never an absolute time in a unit test.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '../..');
+export const CLI = join(ROOT, 'dist/src/cli/main.js');
+
+export function benchDir(name: string): string {
+  const dir = join(process.env.BULWARK_BENCH_DIR ?? join(ROOT, '.bench-tmp'), name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export interface Timing {
+  readonly seconds: number;
+  /** Peak resident set size of the process (KiB → MiB), from GNU time. */
+  readonly maxRssMiB: number;
+  readonly exitCode: number;
+}
+
+/** Run a command `runs` times (after one warm-up) and return the median wall time and the max RSS. */
+export function timeCommand(cmd: string, args: readonly string[], runs = 3): Timing {
+  const samples: Timing[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const rssLine = r.stderr.trim().split('\n').pop() ?? '0';
+    if (i > 0) samples.push({ seconds, maxRssMiB: Number(rssLine) / 1024, exitCode: r.status ?? -1 });
+  }
+  samples.sort((a, b) => a.seconds - b.seconds);
+  const median = samples[Math.floor(samples.length / 2)] as Timing;
+  return { ...median, maxRssMiB: Math.max(...samples.map((s) => s.maxRssMiB)) };
+}
+
+/** `bulwark scan` on paths, report discarded. */
+export function timeScan(paths: readonly string[], extra: readonly string[] = [], runs = 3): Timing {
+  return timeCommand(process.execPath, [CLI, 'scan', '--quiet', '--fail-on', 'none', '--format', 'json', ...extra, ...paths], runs);
+}
+
+/** `cat` of the same bytes, the read-speed baseline. */
+export function timeCat(paths: readonly string[], runs = 3): Timing {
+  return timeCommand('cat', paths, runs);
+}
+
+export interface BenchRow {
+  readonly bench: string;
+  readonly subject: string;
+  readonly seconds: number;
+  readonly baseline: string;
+  readonly baselineSeconds: number;
+  /** subject time / baseline time (lower is faster). */
+  readonly ratio: number;
+  readonly maxRssMiB?: number;
+  readonly goal: string;
+  readonly pass: boolean;
+  /** Unit of `seconds`/`baselineSeconds` when the row compares something else (default `s`). */
+  readonly unit?: string;
+}
+
+export function printRows(rows: readonly BenchRow[]): void {
+  const line = (r: BenchRow): string =>
+    `${r.bench.padEnd(44)} ${r.seconds.toFixed(3).padStart(8)} ${(r.unit ?? 's').padEnd(3)} vs ${r.baseline.padEnd(22)} ${r.baselineSeconds.toFixed(3).padStart(8)} ${(r.unit ?? 's').padEnd(3)} ratio ${r.ratio.toFixed(3).padStart(7)}` +
+    `${r.maxRssMiB === undefined ? '' : `  rss ${r.maxRssMiB.toFixed(0).padStart(5)} MiB`}  ${r.pass ? 'PASS' : 'MISS'}  (${r.goal})`;
+  for (const r of rows) process.stdout.write(`${line(r)}\n`);
+}

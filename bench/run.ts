@@ -1,0 +1,23 @@
+/**
+ * `npm run bench [-- NAME...]`: runs the benchmark suites (scanner, k8s, formats, signing) and prints
+ * each result as a ratio against its baseline from the same run. Results also go to
+ * .bench-tmp/results.json. Data files are generated under .bench-tmp/ (BULWARK_BENCH_DIR) and reused.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchDir } from './common.js';
+import { run as scanner } from './scanner.js';
+
+type Suite = () => unknown;
+const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
+  scanner,
+};
+
+const wanted = process.argv.slice(2);
+const results: Record<string, unknown> = {};
+for (const [name, suite] of Object.entries(SUITES)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  process.stdout.write(`\n== ${name}\n`);
+  results[name] = await suite();
+}
+writeFileSync(join(benchDir('.'), 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -1,0 +1,50 @@
+/**
+ * Builds the model files of the demo AI application in examples/ (run by `npm run examples` and
+ * `npm run demo`). The files are generated, not committed: a benign PyTorch checkpoint and a
+ * "community fine-tune" whose pickle runs a harmless shell command when loaded (it only echoes a line).
+ * Nothing here executes a pickle: the files are assembled opcode by opcode.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PickleBuilder, torchStateDict } from '../test-fixtures/pickle-builder.js';
+import { buildTorchZip } from '../test-fixtures/zip-builder.js';
+
+const root = join(import.meta.dirname, '../../examples');
+
+/** Storage bytes for `count` tensors of `numel` float32 values (deterministic, not all zeros). */
+function storages(count: number, numel: number): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  for (let i = 0; i < count; i++) {
+    const f = new Float32Array(numel);
+    for (let j = 0; j < numel; j++) f[j] = Math.sin(i * 31 + j) * 0.02;
+    out[String(i)] = new Uint8Array(f.buffer);
+  }
+  return out;
+}
+
+/**
+ * A state dict like the benign one, plus one extra entry whose value is built by
+ * `posix.system("echo …")`: pickle resolves `posix` to the os module's implementation on Linux, a
+ * spelling naive deny lists (looking for `os.system`) miss. The payload is harmless: it prints a line.
+ */
+function maliciousStateDict(): Uint8Array {
+  const b = new PickleBuilder();
+  b.proto(2);
+  b.global('collections', 'OrderedDict').emptyTuple().reduce();
+  b.mark();
+  b.binUnicode('classifier.bias');
+  b.global('posix', 'system');
+  b.binUnicode("echo 'bulwark demo: this command ran when the model was loaded'");
+  b.tuple1().reduce();
+  b.setItems();
+  b.stop();
+  return b.build();
+}
+
+const benignDir = join(root, 'models/sentiment-classifier');
+const evilDir = join(root, 'models/community-finetune');
+mkdirSync(benignDir, { recursive: true });
+mkdirSync(evilDir, { recursive: true });
+writeFileSync(join(benignDir, 'model.pt'), buildTorchZip({ dataPkl: torchStateDict(4, { keyPrefix: 'encoder.layer', shape: [16, 16] }), storages: storages(4, 256) }));
+writeFileSync(join(evilDir, 'pytorch_model.bin'), buildTorchZip({ root: 'pytorch_model', dataPkl: maliciousStateDict() }));
+process.stdout.write(`examples: wrote ${join('examples', 'models/sentiment-classifier/model.pt')} and ${join('examples', 'models/community-finetune/pytorch_model.bin')}\n`);

@@ -1,0 +1,104 @@
+import type { Command } from '@commander-js/extra-typings';
+import { Option } from '@commander-js/extra-typings';
+import type cliProgress from 'cli-progress';
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_SCAN_OPTIONS, scan } from '../../engine/index.js';
+import type { ScanOptions } from '../../engine/index.js';
+import type { Severity } from '../../findings/index.js';
+import { BulwarkError, SEVERITIES, atLeast } from '../../findings/index.js';
+import { LIMIT_NAMES, parseSize, resolveLimits } from '../../limits/index.js';
+import type { ReportFormat } from '../../reporters/index.js';
+import { FORMATS, renderJson, renderSarif, renderText } from '../../reporters/index.js';
+import { readStdin, useColor, writeFileAtomic } from '../io.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseLimitFlags(flags: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const flag of flags) {
+    const m = /^([A-Za-z]+)=(.+)$/.exec(flag);
+    if (!m?.[1] || !m[2]) throw new BulwarkError('USAGE', `--limit expects NAME=VALUE, got "${flag}"`);
+    const v = parseSize(m[2]);
+    if (v === undefined) throw new BulwarkError('USAGE', `--limit ${m[1]}: "${m[2]}" is not a size or count`);
+    out[m[1]] = v;
+  }
+  return out;
+}
+
+export function registerScan(program: Command): void {
+  program
+    .command('scan')
+    .description('Scan model files, model folders and Kubernetes manifests (format detected from content).')
+    .argument('<paths...>', 'files or directories to scan; `-` reads stdin')
+    .addOption(new Option('-f, --format <format>', 'report format').choices(FORMATS).default('text' as ReportFormat))
+    .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES, 'none'] as const).default('high' as const))
+    .option('-j, --jobs <n>', 'parallel workers (default: number of cores)')
+    .option('-q, --quiet', 'no progress bar and no summary; in text format only findings at or above --fail-on', false)
+    .option('--no-color', 'disable colours (also NO_COLOR=1)')
+    .option('--strict', 'grade unknown pickle globals and similar unknowns as high', false)
+    .addOption(new Option('--policy <policy>', 'policy: default, or production (pickle weights and unsigned models fail)').choices(['default', 'production'] as const).default('default' as const))
+    .option('--limit <name=value>', `override a named limit (repeatable): ${LIMIT_NAMES.join(', ')}`, collect, [] as string[])
+    .option('--include-vcs', 'also walk .git/.hg/.svn folders', false)
+    .action(async (paths, opts) => {
+      const jobs = opts.jobs === undefined ? availableParallelism() : Number(opts.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new BulwarkError('USAGE', `--jobs must be an integer between 1 and 256, got "${opts.jobs}"`);
+      const limits = resolveLimits(parseLimitFlags(opts.limit));
+      const options: ScanOptions = {
+        ...DEFAULT_SCAN_OPTIONS,
+        limits,
+        strict: opts.strict,
+        policy: opts.policy,
+        jobs,
+        skipVcs: !opts.includeVcs,
+      };
+      const stdinCount = paths.filter((p) => p === '-').length;
+      if (stdinCount > 1) throw new BulwarkError('USAGE', '`-` (stdin) may be given only once');
+      const stdin = stdinCount === 1 ? await readStdin(limits.maxReadBytes) : undefined;
+      const fsPaths = paths.filter((p) => p !== '-');
+      for (const p of fsPaths) {
+        try {
+          statSync(p);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          throw new BulwarkError('USAGE', code === 'ENOENT' ? `${p}: no such file or directory` : `${p}: cannot read (${code ?? String(e)})`);
+        }
+      }
+
+      let bar: cliProgress.SingleBar | undefined;
+      const showProgress = !opts.quiet && process.stderr.isTTY;
+      // cli-progress is CommonJS; load it only when a bar will be drawn.
+      const progress = showProgress ? (createRequire(import.meta.url)('cli-progress') as typeof cliProgress) : undefined;
+      const report = await scan({ paths: fsPaths, ...(stdin && { stdin }) }, options, {
+        onStart: (total) => {
+          if (progress && total > 1) {
+            const b = new progress.SingleBar(
+              { stream: process.stderr, format: 'scanning [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: true, fps: 10 },
+              progress.Presets.shades_classic,
+            );
+            b.start(total, 0, { file: '' });
+            bar = b;
+          }
+        },
+        onProgress: (done, path) => bar?.update(done, { file: path.length > 40 ? `…${path.slice(-39)}` : path }),
+      });
+      bar?.stop();
+
+      const failOn: Severity | 'none' = opts.failOn;
+      const toStdout = opts.output === undefined;
+      const rendered =
+        opts.format === 'json'
+          ? renderJson(report)
+          : opts.format === 'sarif'
+            ? renderSarif(report)
+            : renderText(report, { color: toStdout && useColor(process.stdout, !opts.color), quiet: opts.quiet, failOn });
+      if (opts.output !== undefined) writeFileAtomic(opts.output, rendered);
+      else process.stdout.write(rendered);
+      const failing = failOn !== 'none' && report.findings.some((f) => !f.suppressed && atLeast(f.severity, failOn));
+      process.exitCode = failing ? 1 : 0;
+    });
+}

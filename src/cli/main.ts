@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from '@commander-js/extra-typings';
+import { toolVersion } from '../engine/index.js';
+import { errorMessage, isBulwarkError } from '../findings/index.js';
+import { registerRules } from './commands/rules.js';
+import { registerScan } from './commands/scan.js';
+
+/** Exit codes (README "Exit codes"): 0 clean, 1 findings at or above --fail-on / verification failed, 2 usage or I/O error. */
+export const EXIT_USAGE = 2;
+
+function oneLine(s: string): string {
+  return s.replace(/^error:\s*/i, '').split('\n')[0]?.trim() ?? s;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = new Command()
+    .name('bulwark')
+    .description('Defense in depth for AI applications on Kubernetes and GPU nodes.')
+    .version(toolVersion(), '-V, --version')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
+  registerScan(program);
+  registerRules(program);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+        process.exitCode = 0;
+        return;
+      }
+      process.stderr.write(`bulwark: ${oneLine(e.message)} (see bulwark --help)\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    if (isBulwarkError(e) && (e.code === 'USAGE' || e.code === 'IO' || e.code === 'CONFIG')) {
+      process.stderr.write(`bulwark: ${oneLine(e.message)}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    process.stderr.write(`bulwark: internal error: ${oneLine(errorMessage(e))}\n`);
+    process.exitCode = EXIT_USAGE;
+  }
+}
+
+await main(process.argv.slice(2));

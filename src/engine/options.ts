@@ -1,0 +1,48 @@
+import type { Limits } from '../limits/index.js';
+import { DEFAULT_LIMITS } from '../limits/index.js';
+
+export interface SigningScanOptions {
+  /** Public key PEM file to verify model signatures with. */
+  readonly key?: string;
+  /** Trust anchors for certificate-signed models. */
+  readonly certChain?: readonly string[];
+  readonly identity?: string;
+  readonly issuer?: string;
+  readonly trustedRoot?: string;
+}
+
+/** Everything a scan needs; plain data so it crosses worker threads. */
+export interface ScanOptions {
+  readonly limits: Limits;
+  /** Unknown pickle globals and similar "unknown" grades are high instead of medium. */
+  readonly strict: boolean;
+  /** `production`: pickle-based weights and unsigned models fail (docs/policies.md). */
+  readonly policy: 'default' | 'production';
+  /** Parallel workers for per-file analysis. */
+  readonly jobs: number;
+  readonly pssLevel: 'baseline' | 'restricted';
+  /** `latest` or `v1.N`. */
+  readonly pssVersion: string;
+  readonly signing: SigningScanOptions;
+  /** RuntimeClass names accepted as sandboxes for untrusted-model workloads (besides kata/gVisor). */
+  readonly sandboxRuntimeClasses: readonly string[];
+  /** Skip `.git` folders when walking directories (default true). */
+  readonly skipVcs: boolean;
+}
+
+export const DEFAULT_SCAN_OPTIONS: ScanOptions = {
+  limits: DEFAULT_LIMITS,
+  strict: false,
+  policy: 'default',
+  jobs: 1,
+  pssLevel: 'restricted',
+  pssVersion: 'latest',
+  signing: {},
+  sandboxRuntimeClasses: [],
+  skipVcs: true,
+};
+
+/** Fill in defaults; used by the CLI and by rule cases (which pass a partial record). */
+export function scanOptions(partial: Readonly<Record<string, unknown>> = {}): ScanOptions {
+  return { ...DEFAULT_SCAN_OPTIONS, ...(partial as Partial<ScanOptions>) };
+}

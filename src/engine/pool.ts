@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { errorMessage } from '../findings/index.js';
+import { coreRules } from '../rules/index.js';
+import type { ScanOptions } from './options.js';
+import type { FileScanResult } from './scan-file.js';
+import { scanFile } from './scan-file.js';
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/** Worker threads need compiled JavaScript; under a TypeScript test runner we scan in-process. */
+export function workersAvailable(): boolean {
+  return import.meta.url.endsWith('.js') && existsSync(fileURLToPath(WORKER_URL));
+}
+
+/**
+ * Scan files with up to `jobs` worker threads, reporting progress after each file. A worker that dies
+ * (e.g. out of memory on a hostile file) costs only its current file, which gets an internal-error
+ * finding; the pool starts a fresh worker for the rest.
+ */
+export async function scanFiles(
+  paths: readonly string[],
+  options: ScanOptions,
+  onProgress: (done: number, path: string) => void = () => {},
+): Promise<FileScanResult[]> {
+  const results: FileScanResult[] = new Array<FileScanResult>(paths.length);
+  const jobs = Math.max(1, Math.min(options.jobs, paths.length));
+  if (jobs === 1 || !workersAvailable()) {
+    for (let i = 0; i < paths.length; i++) {
+      const p = paths[i] as string;
+      results[i] = scanFile(p, options);
+      onProgress(i + 1, p);
+      if (i % 16 === 15) await new Promise((r) => setImmediate(r)); // let the progress bar render
+    }
+    return results;
+  }
+  let next = 0;
+  let done = 0;
+  await new Promise<void>((resolve) => {
+    let live = 0;
+    const start = (): void => {
+      const w = new Worker(WORKER_URL, { workerData: options, resourceLimits: { maxOldGenerationSizeMb: 2048 } });
+      live++;
+      let current = -1;
+      const feed = (): void => {
+        if (next >= paths.length) {
+          current = -1;
+          void w.terminate();
+          return;
+        }
+        current = next++;
+        w.postMessage({ id: current, path: paths[current] });
+      };
+      w.on('message', (msg: { id: number; result: FileScanResult }) => {
+        results[msg.id] = msg.result;
+        onProgress(++done, paths[msg.id] as string);
+        feed();
+      });
+      w.on('error', (e) => {
+        if (current >= 0) {
+          const path = paths[current] as string;
+          results[current] = {
+            target: { path, format: 'unknown', status: 'partial' },
+            findings: [coreRules.internalError.report({ location: { kind: 'file', path }, message: `analyser crashed: ${errorMessage(e)}` })],
+          };
+          onProgress(++done, path);
+          current = -1;
+        }
+      });
+      w.on('exit', () => {
+        live--;
+        if (next < paths.length) start();
+        else if (live === 0) resolve();
+      });
+      feed();
+    };
+    for (let i = 0; i < jobs; i++) start();
+  });
+  return results;
+}

@@ -1,0 +1,61 @@
+import type { Finding, TargetResult } from '../findings/index.js';
+import { errorMessage, isBulwarkError } from '../findings/index.js';
+import type { ByteSource } from '../limits/index.js';
+import { BufferSource, FileSource, ReadBudget } from '../limits/index.js';
+import { scanModelSource } from '../model-scanners/index.js';
+import { coreRules } from '../rules/index.js';
+import type { ScanOptions } from './options.js';
+
+/** What the per-file phase returns (plain data: it crosses worker threads). */
+export interface FileScanResult {
+  readonly target: TargetResult;
+  readonly findings: Finding[];
+}
+
+/** Analyse one source: its format is detected from content. */
+export function scanSource(source: ByteSource, path: string, options: ScanOptions): FileScanResult {
+  const { limits } = options;
+  const model = scanModelSource(source, path, { strict: options.strict, policy: options.policy }, limits);
+  if (model) {
+    const findings = model.findings;
+    if (model.dropped > 0) {
+      findings.push(
+        coreRules.limitExceeded.report({
+          location: { kind: 'file', path },
+          message: `${model.dropped} more findings were not kept (maxFindingsPerTarget ${limits.maxFindingsPerTarget})`,
+          evidence: 'maxFindingsPerTarget',
+        }),
+      );
+    }
+    return { target: { path, format: model.format, status: model.status, size: source.size }, findings };
+  }
+  return { target: { path, format: 'unknown', status: 'unsupported', size: source.size }, findings: [] };
+}
+
+/** Analyse one file on disk; errors become findings on that target, never a thrown error. */
+export function scanFile(path: string, options: ScanOptions): FileScanResult {
+  let src: FileSource | undefined;
+  try {
+    src = new FileSource(path, new ReadBudget(options.limits.maxReadBytes));
+    return scanSource(src, path, options);
+  } catch (e) {
+    const rule = isBulwarkError(e) && e.code === 'IO' ? coreRules.readError : coreRules.internalError;
+    return {
+      target: { path, format: 'unknown', status: 'partial' },
+      findings: [rule.report({ location: { kind: 'file', path }, message: errorMessage(e) })],
+    };
+  } finally {
+    src?.close();
+  }
+}
+
+export function scanBuffer(buf: Uint8Array, path: string, options: ScanOptions): FileScanResult {
+  try {
+    return scanSource(new BufferSource(buf), path, options);
+  } catch (e) {
+    return {
+      target: { path, format: 'unknown', status: 'partial' },
+      findings: [coreRules.internalError.report({ location: { kind: 'file', path }, message: errorMessage(e) })],
+    };
+  }
+}

@@ -1,0 +1,10 @@
+/** Worker-thread entry: receives file paths, returns FileScanResults. */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ScanOptions } from './options.js';
+import { scanFile } from './scan-file.js';
+
+const options = workerData as ScanOptions;
+parentPort?.on('message', (msg: { id: number; path: string }) => {
+  const result = scanFile(msg.path, options);
+  parentPort?.postMessage({ id: msg.id, result });
+});

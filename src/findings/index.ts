@@ -1,0 +1,5 @@
+export * from './severity.js';
+export * from './location.js';
+export * from './finding.js';
+export * from './errors.js';
+export * from './report.js';

@@ -1,0 +1,3 @@
+export * from './limits.js';
+export * from './byte-source.js';
+export * from './decompress.js';

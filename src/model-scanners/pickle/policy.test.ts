@@ -1,0 +1,177 @@
+import { describe, expect, test } from 'vitest';
+import { pickle, tuple } from '../../../test-fixtures/pickle-builder.js';
+import { mapPy2Name } from './compat.js';
+import { judgeGlobal } from './policy.js';
+import { ALLOW, DENY, PICKLE_POLICY_VERSION } from './policy-data.js';
+import { scanBytes } from './test-utils.js';
+
+describe('policy data', () => {
+  test('is versioned and well-formed', () => {
+    expect(PICKLE_POLICY_VERSION).toMatch(/^\d{4}\.\d{2}\.\d+$/);
+    for (const e of DENY) {
+      expect(e.module).toMatch(/^[A-Za-z_][A-Za-z0-9_.]*(\.\*)?$/);
+      expect(e.names.length).toBeGreaterThan(0);
+      expect(e.why.length).toBeGreaterThan(5);
+    }
+    for (const e of ALLOW) expect(e.names.length).toBeGreaterThan(0);
+  });
+});
+
+describe('judgeGlobal', () => {
+  const deny: readonly (readonly [string, string, string])[] = [
+    ['os', 'system', 'critical'],
+    ['posix', 'system', 'critical'],
+    ['nt', 'spawnv', 'critical'],
+    ['os', 'execvpe', 'critical'],
+    ['subprocess', 'Popen', 'critical'],
+    ['subprocess', 'anything_at_all', 'critical'],
+    ['builtins', 'eval', 'critical'],
+    ['builtins', '__import__', 'critical'],
+    ['builtins', 'open', 'critical'],
+    ['runpy', 'run_path', 'critical'],
+    ['importlib', 'import_module', 'critical'],
+    ['importlib.machinery', 'SourceFileLoader', 'critical'],
+    ['pty', 'spawn', 'critical'],
+    ['ctypes', 'CDLL', 'critical'],
+    ['ctypes.util', 'find_library', 'critical'],
+    ['uuid', '_get_command_stdout', 'critical'],
+    ['socket', 'create_connection', 'high'],
+    ['shutil', 'rmtree', 'high'],
+    ['webbrowser', 'open', 'high'],
+    ['code', 'InteractiveInterpreter', 'critical'],
+    ['pickle', 'loads', 'critical'],
+    ['marshal', 'loads', 'critical'],
+    ['types', 'FunctionType', 'critical'],
+    ['sys', 'modules', 'critical'],
+    ['asyncio.subprocess', 'create_subprocess_exec', 'critical'],
+    ['asyncio.unix_events', '_UnixSubprocessTransport', 'critical'],
+    ['torch.hub', 'load', 'critical'],
+    ['torch', 'load', 'critical'],
+    ['numpy.testing._private.utils', 'runstring', 'critical'],
+    ['numpy.distutils.exec_command', 'exec_command', 'critical'],
+    ['distutils.spawn', 'find_executable', 'critical'],
+    ['pydoc', 'pipepager', 'critical'],
+    ['timeit', 'timeit', 'critical'],
+    ['logging.config', 'dictConfig', 'critical'],
+    // dotted names reach a denied object through an innocent module
+    ['posixpath', 'os.system', 'critical'],
+    ['torch.serialization', 'subprocess.Popen', 'critical'],
+    ['collections', 'OrderedDict.__init__.__globals__', 'critical'],
+    ['builtins', '__dict__', 'critical'],
+  ];
+  test.each(deny)('%s.%s is denied (%s)', (m, n, sev) => {
+    const v = judgeGlobal(m, n);
+    expect(v.kind).toBe('deny');
+    expect(v.severity).toBe(sev);
+    expect(v.why.length).toBeGreaterThan(5);
+  });
+
+  test('posixpath.os.system names the object it reaches', () => {
+    expect(judgeGlobal('posixpath', 'os.system').matched).toBe('os.system');
+  });
+
+  test('os.path is not os: os.path.join is unknown, not denied', () => {
+    expect(judgeGlobal('os.path', 'join').kind).toBe('unknown');
+    expect(judgeGlobal('posixpath', 'join').kind).toBe('unknown');
+  });
+
+  const allow: readonly (readonly [string, string])[] = [
+    ['torch._utils', '_rebuild_tensor_v2'],
+    ['torch._utils', '_rebuild_parameter'],
+    ['torch', 'FloatStorage'],
+    ['torch', 'BFloat16Storage'],
+    ['torch', 'float16'],
+    ['torch', 'Size'],
+    ['torch', 'device'],
+    ['torch.nn.parameter', 'Parameter'],
+    ['torch._tensor', '_rebuild_from_type_v2'],
+    ['collections', 'OrderedDict'],
+    ['numpy.core.multiarray', '_reconstruct'],
+    ['numpy._core.multiarray', '_reconstruct'],
+    ['numpy._core.numeric', '_frombuffer'],
+    ['numpy', 'ndarray'],
+    ['numpy', 'dtype'],
+    ['numpy.core.multiarray', 'scalar'],
+    ['numpy.dtypes', 'Float64DType'],
+    ['builtins', 'set'],
+    ['builtins', 'frozenset'],
+    ['builtins', 'complex'],
+    ['builtins', 'slice'],
+    ['builtins', 'bytearray'],
+    ['_codecs', 'encode'],
+    ['copyreg', '_reconstructor'],
+    ['sklearn.linear_model._logistic', 'LogisticRegression'],
+    ['sklearn.tree._tree', 'Tree'],
+    ['xgboost.core', 'Booster'],
+    ['lightgbm.basic', 'Booster'],
+    ['transformers.training_args', 'TrainingArguments'],
+    ['transformers.models.bert.configuration_bert', 'BertConfig'],
+    ['joblib.numpy_pickle', 'NumpyArrayWrapper'],
+    ['torch', 'nn.modules.linear.Linear'],
+  ];
+  test.each(allow)('%s.%s is allowed', (m, n) => {
+    expect(judgeGlobal(m, n).kind).toBe('allow');
+  });
+
+  test('scikit-learn functions are allowed as stored references only', () => {
+    const v = judgeGlobal('sklearn.feature_selection._univariate_selection', 'f_classif');
+    expect(v.kind).toBe('allow');
+    expect(v.referenceOnly).toBe(true);
+  });
+
+  test('deny wins over an allow pattern (pandas.io classes, torch.load)', () => {
+    expect(judgeGlobal('pandas.io.pytables', 'HDFStore').kind).toBe('deny');
+    expect(judgeGlobal('torch', 'load').kind).toBe('deny');
+  });
+
+  test('unknown globals and invalid names', () => {
+    expect(judgeGlobal('mypackage.models', 'MyNet').kind).toBe('unknown');
+    expect(judgeGlobal('__main__', 'Custom').kind).toBe('unknown');
+    expect(judgeGlobal('os', 'sys tem').kind).toBe('deny');
+    expect(judgeGlobal('x', 'y', true)).toMatchObject({ kind: 'deny', severity: 'high' });
+  });
+});
+
+describe('_compat_pickle mapping', () => {
+  test('maps Python 2 names like find_class does', () => {
+    expect(mapPy2Name('__builtin__', 'eval')).toEqual(['builtins', 'eval']);
+    expect(mapPy2Name('__builtin__', 'xrange')).toEqual(['builtins', 'range']);
+    expect(mapPy2Name('__builtin__', 'reduce')).toEqual(['functools', 'reduce']);
+    expect(mapPy2Name('commands', 'getoutput')).toEqual(['subprocess', 'getoutput']);
+    expect(mapPy2Name('copy_reg', '_reconstructor')).toEqual(['copyreg', '_reconstructor']);
+    expect(mapPy2Name('exceptions', 'ValueError')).toEqual(['builtins', 'ValueError']);
+    expect(mapPy2Name('urllib', 'urlopen')).toEqual(['urllib.request', 'urlopen']);
+    expect(mapPy2Name('toString', 'x')).toEqual(['toString', 'x']); // no prototype lookups
+    expect(mapPy2Name('os', 'system')).toEqual(['os', 'system']);
+  });
+});
+
+describe('grading in scans', () => {
+  const unknownCall = pickle((b) => b.proto(2).global('mypackage.models', 'MyNet').emptyTuple().newObj().emptyDict().buildOp().stop());
+
+  test('unknown global: medium, high with --strict', () => {
+    expect(scanBytes(unknownCall).of('pickle/unknown-global')[0]?.severity).toBe('medium');
+    expect(scanBytes(unknownCall, { strict: true }).of('pickle/unknown-global')[0]?.severity).toBe('high');
+  });
+
+  test('an allowlisted global that is only referenced gives nothing', () => {
+    expect(scanBytes(pickle((b) => b.proto(2).global('torch', 'float32').stop())).findings).toEqual([]);
+  });
+
+  test('a dangerous global that is only referenced is high, once', () => {
+    const r = scanBytes(pickle((b) => b.proto(2).mark().global('os', 'system').global('os', 'system').list().stop()));
+    expect(r.of('pickle/dangerous-global').map((f) => f.severity)).toEqual(['high']);
+  });
+
+  test('a reference-only allowlisted function that is called is reported as unknown', () => {
+    const r = scanBytes(pickle((b) => b.proto(2).call('sklearn.feature_selection._univariate_selection', 'f_classif', 1).stop()));
+    expect(r.of('pickle/unknown-global')[0]?.message).toMatch(/only as a stored reference/);
+  });
+
+  test('a module reached by a resolver but only used to reach an allowed name is not reported', () => {
+    const bytes = pickle((b) =>
+      b.proto(4).stackGlobal('builtins', 'getattr').stackGlobal('importlib', 'import_module').value(tuple('collections')).reduce().str('OrderedDict').tuple2().reduce().emptyTuple().reduce().stop(),
+    );
+    expect(scanBytes(bytes).findings).toEqual([]);
+  });
+});

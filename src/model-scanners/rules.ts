@@ -1,0 +1,20 @@
+import type { AnyRule } from '../rules/index.js';
+import { COMPRESSION_RULES } from './compression/rules.js';
+import { NUMPY_RULES } from './numpy/rules.js';
+import { PICKLE_RULES } from './pickle/index.js';
+import { PYTORCH_RULES } from './pytorch/rules.js';
+import { ARCHIVE_RULES } from './tar/rules.js';
+import { ZIP_RULES } from './zip/rules.js';
+
+/** Every rule of the model scanners, in one list (extended by each format's module). */
+export const MODEL_SCANNER_RULES: readonly AnyRule[] = [
+  ...PICKLE_RULES,
+  ...ZIP_RULES,
+  ...PYTORCH_RULES,
+  ...NUMPY_RULES,
+  ...ARCHIVE_RULES,
+  ...COMPRESSION_RULES,
+];
+
+/** The container rules defined by this folder (without the pickle analyser's). */
+export const CONTAINER_RULES: readonly AnyRule[] = [...ZIP_RULES, ...PYTORCH_RULES, ...NUMPY_RULES, ...ARCHIVE_RULES, ...COMPRESSION_RULES];

@@ -1,0 +1,96 @@
+import type { Finding, TargetStatus } from '../findings/index.js';
+import type { ByteSource, Limits } from '../limits/index.js';
+import { coreRules } from '../rules/index.js';
+import { scanCompressed } from './compression/scan-compressed.js';
+import type { ModelScanOptions } from './context.js';
+import { ModelScanContext, TargetState } from './context.js';
+import type { DetectedFormat } from './detect-format.js';
+import { UNSUPPORTED_FORMATS, detectFormat, hasZipTail } from './detect-format.js';
+import { scanJoblibPickle, scanJoblibZfile } from './joblib/scan-joblib.js';
+import { scanNpy } from './numpy/scan-npy.js';
+import { scanPickle } from './pickle/index.js';
+import { scanLegacyStream } from './pytorch/legacy.js';
+import { scanTar } from './tar/scan-tar.js';
+import { scanZip } from './zip/scan-zip.js';
+
+export interface ModelScanResult {
+  /** Detected format, refined by the scanner (e.g. `zip` → `pytorch-zip`, `tar` → `pytorch-tar`). */
+  readonly format: string;
+  readonly status: TargetStatus;
+  readonly findings: Finding[];
+  /** Findings beyond maxFindingsPerTarget that were counted but not kept. */
+  readonly dropped: number;
+}
+
+/**
+ * Scan one source whose format is detected from its content. Returns `undefined` when the content is
+ * not a model or archive format (the caller may try other analysers, e.g. Kubernetes manifests).
+ */
+export function scanModelSource(source: ByteSource, path: string, options: ModelScanOptions, limits: Limits): ModelScanResult | undefined {
+  let detected: DetectedFormat | undefined;
+  const state = new TargetState(limits);
+  const ctx = new ModelScanContext(path, undefined, 0, options, state, dispatch);
+  try {
+    detected = detectFormat(source);
+  } catch (e) {
+    // Reading the head failed (I/O): report it as this target's problem.
+    ctx.failed(e, 'format detection');
+    return { format: 'unknown', status: 'partial', findings: state.findings, dropped: state.dropped };
+  }
+  if (detected === undefined) return undefined;
+  let format: string = detected;
+  try {
+    format = scan(source, ctx, detected);
+  } catch (e) {
+    ctx.failed(e, `analysis of ${detected}`);
+  }
+  return { format, status: state.partial ? 'partial' : 'complete', findings: state.findings, dropped: state.dropped };
+}
+
+/** Detect and scan; used for every nested member or decompressed stream (via ctx.scanNested). */
+function dispatch(source: ByteSource, ctx: ModelScanContext): string {
+  const format = detectFormat(source);
+  return format === undefined ? 'unknown' : scan(source, ctx, format);
+}
+
+/** Scan `source` as `format`; returns the (refined) format. */
+function scan(source: ByteSource, ctx: ModelScanContext, format: DetectedFormat): string {
+  if (format === 'zip') return scanZip(source, ctx);
+  const result = scanAs(source, ctx, format);
+  // A file that starts as one format and ends with a zip archive is a polyglot: torch.load and
+  // numpy.load decide by the first bytes, zipfile and most tools by the end. Scan both readings.
+  // (Not for tar: a zip stored as the last member ends the tar too, and is scanned as a member;
+  // a zip appended after the tar is scanned as trailing data.)
+  if (format !== 'tar' && hasZipTail(source)) scanZip(source, ctx, { skipPrepended: true });
+  return result;
+}
+
+function scanAs(source: ByteSource, ctx: ModelScanContext, format: Exclude<DetectedFormat, 'zip'>): string {
+  switch (format) {
+    case 'pickle':
+      scanPickle(source, ctx, { loader: 'pickle' });
+      return 'pickle';
+    case 'joblib':
+      return scanJoblibPickle(source, ctx);
+    case 'pytorch-legacy':
+      return scanLegacyStream(source, ctx);
+    case 'tar':
+      return scanTar(source, ctx);
+    case 'numpy-npy':
+      return scanNpy(source, ctx);
+    case 'joblib-zlib':
+      return scanJoblibZfile(source, ctx);
+    case 'gzip':
+    case 'bzip2':
+    case 'xz':
+    case 'lzma':
+    case 'zstd':
+    case 'zlib':
+      return scanCompressed(source, ctx, format);
+    default: {
+      const what = UNSUPPORTED_FORMATS[format];
+      ctx.incomplete(coreRules.unsupportedContainer, `${what}: Bulwark cannot open it, so its contents were not analysed`, undefined, format);
+      return format;
+    }
+  }
+}

@@ -1,0 +1,8 @@
+export { renderText } from './text.js';
+export type { TextOptions } from './text.js';
+export { renderJson } from './json.js';
+export { renderSarif, pathToUri } from './sarif.js';
+export { sanitizeText, escapeHtml } from './sanitize.js';
+
+export const FORMATS = ['text', 'json', 'sarif'] as const;
+export type ReportFormat = (typeof FORMATS)[number];

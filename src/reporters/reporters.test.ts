@@ -1,0 +1,140 @@
+import AjvDraft04 from 'ajv-draft-04';
+import addFormatsModule from 'ajv-formats';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Finding, RuleDescriptor, ScanReport } from '../findings/index.js';
+import { REPORT_SCHEMA_VERSION, makeFinding, summarize } from '../findings/index.js';
+import { renderJson, renderSarif, renderText, sanitizeText } from './index.js';
+
+const rules: RuleDescriptor[] = [
+  { id: 'pickle/dangerous-call', title: 'Dangerous call', severity: 'critical', description: 'Runs code on load. More text.', remediation: 'Do not load it.', references: ['https://docs.python.org/3/library/pickle.html'], tags: ['pickle'] },
+  { id: 'k8s/privileged', title: 'Privileged', severity: 'high', description: 'Host access.', remediation: 'Set privileged: false.', references: [], tags: ['k8s'] },
+  { id: 'scan/limit-exceeded', title: 'Limit', severity: 'high', description: 'Stopped.', remediation: 'Raise it.', references: [], tags: ['scan'] },
+];
+
+const findings: Finding[] = [
+  makeFinding({ ruleId: 'pickle/dangerous-call', severity: 'critical', message: 'os.system("id") is called on load', evidence: 'os.system("id")', location: { kind: 'archive-member', path: 'models/evil.pt', member: 'archive/data.pkl', offset: 42 } }),
+  makeFinding({ ruleId: 'scan/limit-exceeded', severity: 'high', message: 'stopped', location: { kind: 'byte-range', path: 'models/big.pkl', offset: 100, length: 8 } }),
+  makeFinding({ ruleId: 'scan/limit-exceeded', severity: 'high', message: 'stopped', location: { kind: 'file', path: '/abs/dir with space/x.pkl' } }),
+  makeFinding({
+    ruleId: 'k8s/privileged',
+    severity: 'high',
+    message: 'container "app" runs privileged',
+    controls: ['pss:privileged'],
+    location: { kind: 'k8s-object', path: 'k8s/deploy.yaml', line: 12, column: 9, apiVersion: 'apps/v1', objectKind: 'Deployment', namespace: 'ml', name: 'infer', fieldPath: 'spec.template.spec.containers[0].securityContext.privileged' },
+    suppressed: { reason: 'needs GPU driver access', source: 'annotation bulwark.dev/suppress' },
+  }),
+  makeFinding({ ruleId: 'k8s/privileged', severity: 'high', message: 'line-only', location: { kind: 'file', path: 'k8s/x.yaml', line: 3 } }),
+];
+
+const targets = [
+  { path: 'models/evil.pt', format: 'pytorch-zip', status: 'complete' as const },
+  { path: 'models/big.pkl', format: 'pickle', status: 'partial' as const },
+  { path: 'k8s/deploy.yaml', format: 'k8s-manifest', status: 'complete' as const },
+];
+
+const report: ScanReport = {
+  schemaVersion: REPORT_SCHEMA_VERSION,
+  tool: { name: 'bulwark', version: '0.1.0' },
+  targets,
+  findings,
+  rules,
+  summary: summarize(targets, findings),
+};
+
+describe('sarif reporter', () => {
+  const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../../test-fixtures/schemas/sarif-schema-2.1.0.json'), 'utf8')) as object;
+  // CommonJS modules: under NodeNext the default import is the module object.
+  const ajv = new AjvDraft04.default({ allErrors: true, strict: false });
+  addFormatsModule.default(ajv);
+  const validate = ajv.compile(schema);
+
+  it('validates against the official SARIF 2.1.0 schema', () => {
+    const log = JSON.parse(renderSarif(report)) as unknown;
+    const ok = validate(log);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it('the schema check is not vacuous: a broken log fails it', () => {
+    const log = JSON.parse(renderSarif(report)) as { runs: { results: { level: string }[] }[] };
+    const first = log.runs[0]?.results[0];
+    if (first) first.level = 'catastrophic';
+    expect(validate(log)).toBe(false);
+  });
+
+  it('carries rule metadata, security-severity, regions, fingerprints and suppressions', () => {
+    const log = JSON.parse(renderSarif(report)) as {
+      runs: {
+        tool: { driver: { rules: { id: string; properties: Record<string, unknown> }[] } };
+        results: { ruleId: string; ruleIndex: number; level: string; partialFingerprints: Record<string, string>; suppressions?: unknown[]; locations: { physicalLocation: { artifactLocation: { uri: string }; region?: Record<string, number> }; logicalLocations?: { fullyQualifiedName: string }[] }[] }[];
+      }[];
+    };
+    const run = log.runs[0];
+    expect(run?.tool.driver.rules.map((r) => r.id)).toEqual(rules.map((r) => r.id));
+    expect(run?.tool.driver.rules[0]?.properties['security-severity']).toBe('9.5');
+    const [evil, big, abs, k8s] = run?.results ?? [];
+    expect(evil?.level).toBe('error');
+    expect(evil?.ruleIndex).toBe(0);
+    expect(evil?.locations[0]?.logicalLocations?.[0]?.fullyQualifiedName).toBe('archive/data.pkl');
+    expect(big?.locations[0]?.physicalLocation.region).toEqual({ byteOffset: 100, byteLength: 8 });
+    expect(abs?.locations[0]?.physicalLocation.artifactLocation.uri).toBe('file:///abs/dir%20with%20space/x.pkl');
+    expect(k8s?.locations[0]?.physicalLocation.region).toEqual({ startLine: 12, startColumn: 9 });
+    expect(k8s?.suppressions).toHaveLength(1);
+    expect(evil?.partialFingerprints['bulwarkFingerprint/v1']).toBe(findings[0]?.fingerprint);
+  });
+});
+
+describe('json reporter', () => {
+  it('writes the versioned ScanReport exactly', () => {
+    const parsed = JSON.parse(renderJson(report)) as ScanReport;
+    expect(parsed.schemaVersion).toBe(REPORT_SCHEMA_VERSION);
+    expect(parsed.findings[0]?.location).toEqual({ kind: 'archive-member', path: 'models/evil.pt', member: 'archive/data.pkl', offset: 42 });
+    expect(parsed).toEqual(JSON.parse(JSON.stringify(report)));
+  });
+});
+
+describe('text reporter', () => {
+  it('groups by file and says what, where, why and how to fix', () => {
+    const out = renderText(report, { color: false, quiet: false, failOn: 'high' });
+    expect(out).toContain('models/evil.pt (pytorch-zip)');
+    expect(out).toMatch(/CRITICAL +pickle\/dangerous-call +archive\/data\.pkl @ byte 42/);
+    expect(out).toContain('why: Runs code on load.');
+    expect(out).toContain('fix: Do not load it.');
+    expect(out).toContain('12:9 Deployment/ml/infer spec.template.spec.containers[0].securityContext.privileged');
+    expect(out).toContain('[suppressed: needs GPU driver access]');
+    expect(out).toContain('Result: FAIL');
+    expect(out).not.toContain('\u001b[');
+  });
+  it('uses colour only when asked', () => {
+    expect(renderText(report, { color: true, quiet: false, failOn: 'high' })).toContain('\u001b[');
+  });
+  it('quiet mode prints only gating findings and no banner', () => {
+    const out = renderText(report, { color: false, quiet: true, failOn: 'critical' });
+    expect(out).toContain('pickle/dangerous-call');
+    expect(out).not.toContain('scan/limit-exceeded');
+    expect(out).not.toContain('Result:');
+    const none = renderText({ ...report, findings: [] }, { color: false, quiet: true, failOn: 'high' });
+    expect(none.trim()).toBe('');
+  });
+  it('passes when nothing reaches --fail-on', () => {
+    expect(renderText(report, { color: false, quiet: false, failOn: 'none' })).toContain('not gated');
+    const low = findings.map((f) => ({ ...f, severity: 'low' as const }));
+    expect(renderText({ ...report, findings: low }, { color: false, quiet: false, failOn: 'high' })).toContain('Result: PASS');
+  });
+  it('never lets scanned strings drive the terminal', () => {
+    const hostile = makeFinding({ ruleId: 'pickle/dangerous-call', severity: 'critical', message: 'name \u001b[2J\u001b]0;pwned\u0007 \u202eevil', location: { kind: 'archive-member', path: 'x.pt', member: 'a\u001b[31m\nb' } });
+    const out = renderText({ ...report, findings: [hostile] }, { color: false, quiet: false, failOn: 'high' });
+    // eslint-disable-next-line no-control-regex -- the test looks for raw control characters
+    expect(out).not.toMatch(/[\u001b\u0007\u202e]/);
+    expect(out).toContain('\\x1b[2J');
+    expect(out).toContain('\\u202e');
+  });
+});
+
+describe('sanitizeText', () => {
+  it('escapes controls, keeps ordinary unicode', () => {
+    expect(sanitizeText('a\tb\u0000c\u009bd é ✓')).toBe('a\\tb\\x00c\\x9bd é ✓');
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { applySuppressions, createRegistry, defineRule } from './index.js';
+
+const meta = {
+  title: 'T',
+  severity: 'high' as const,
+  description: 'D.',
+  remediation: 'R.',
+  references: [],
+  tags: ['t'],
+  maturity: 'stable' as const,
+};
+
+describe('defineRule', () => {
+  it('rejects ids that are not domain/kebab-case', () => {
+    for (const id of ['Pickle/x', 'pickle', 'pickle/under_score', 'pickle/x/y', '/x', 'a/-b']) {
+      expect(() => defineRule({ ...meta, id }), id).toThrow(/kebab-case/);
+    }
+  });
+  it('rejects missing metadata', () => {
+    expect(() => defineRule({ ...meta, id: 'a/b', remediation: ' ' })).toThrow(/remediation is required/);
+    expect(() => defineRule({ ...meta, id: 'a/b', tags: [] })).toThrow(/tag/);
+    expect(() => defineRule({ ...meta, id: 'a/b', severity: 'severe' as never })).toThrow(/severity/);
+  });
+  it('builds findings with the default severity and a fingerprint', () => {
+    const r = defineRule({ ...meta, id: 'a/b' });
+    const f = r.report({ location: { kind: 'file', path: 'x' }, message: 'm' });
+    expect(f).toMatchObject({ ruleId: 'a/b', severity: 'high', message: 'm' });
+    expect(f.fingerprint).toMatch(/^[0-9a-f]{32}$/);
+    expect(r.report({ location: { kind: 'file', path: 'x' }, message: 'm', severity: 'low' }).severity).toBe('low');
+  });
+});
+
+describe('registry', () => {
+  it('rejects duplicate ids', () => {
+    const a = defineRule({ ...meta, id: 'a/b' });
+    expect(() => createRegistry([a, defineRule({ ...meta, id: 'a/b' })])).toThrow(/duplicate rule id a\/b/);
+  });
+  it('returns descriptors in registry order and refuses unknown ids', () => {
+    const reg = createRegistry([defineRule({ ...meta, id: 'a/one' }), defineRule({ ...meta, id: 'a/two' })]);
+    expect(reg.descriptors(['a/two', 'a/one']).map((d) => d.id)).toEqual(['a/one', 'a/two']);
+    expect(() => reg.descriptors(['a/three'])).toThrow(/unregistered/);
+  });
+});
+
+describe('suppressions', () => {
+  const r = defineRule({ ...meta, id: 'a/b' });
+  const other = defineRule({ ...meta, id: 'a/c' });
+  const f1 = r.report({ location: { kind: 'file', path: 'x' }, message: 'm' });
+  const f2 = other.report({ location: { kind: 'file', path: 'x' }, message: 'm' });
+  const f3 = r.report({ location: { kind: 'file', path: 'y' }, message: 'm' });
+  it('marks matching findings and keeps them', () => {
+    const out = applySuppressions([f1, f2, f3], [{ ruleIds: new Set(['a/b']), suppression: { reason: 'accepted', source: 'test' }, applies: (f) => f.location.path === 'x' }]);
+    expect(out).toHaveLength(3);
+    expect(out[0]?.suppressed).toEqual({ reason: 'accepted', source: 'test' });
+    expect(out[1]?.suppressed).toBeUndefined();
+    expect(out[2]?.suppressed).toBeUndefined();
+  });
+  it('supports * for every rule', () => {
+    const out = applySuppressions([f1, f2], [{ ruleIds: '*', suppression: { reason: 'r', source: 's' }, applies: () => true }]);
+    expect(out.every((f) => f.suppressed)).toBe(true);
+  });
+});
