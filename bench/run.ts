@@ -6,11 +6,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDir } from './common.js';
+import { run as k8s } from './k8s.js';
 import { run as scanner } from './scanner.js';
 
 type Suite = () => unknown;
 const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   scanner,
+  k8s,
 };
 
 const wanted = process.argv.slice(2);

@@ -2,8 +2,9 @@
  * Every domain's rule cases, for the registry meta-test (src/engine/rules-meta.test.ts). Each domain
  * exposes its cases through `rule-cases.ts`, a test-only surface next to its index.ts.
  */
+import { K8S_RULE_CASES } from '../k8s-manifests/rule-cases.js';
 import { MODEL_SCANNER_RULE_CASES } from '../model-scanners/rule-cases.js';
 import type { RuleCases } from '../rules/index.js';
 import { CORE_RULE_CASES } from './core-rule-cases.js';
 
-export const ALL_RULE_CASES: readonly RuleCases[] = [...CORE_RULE_CASES, ...MODEL_SCANNER_RULE_CASES];
+export const ALL_RULE_CASES: readonly RuleCases[] = [...CORE_RULE_CASES, ...MODEL_SCANNER_RULE_CASES, ...K8S_RULE_CASES];

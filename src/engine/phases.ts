@@ -4,6 +4,8 @@
  * that throws costs only its own findings (an internal-error finding takes their place).
  */
 import type { Finding, TargetResult } from '../findings/index.js';
+import type { ManifestObject } from '../k8s-manifests/index.js';
+import { analyzeManifests } from '../k8s-manifests/index.js';
 import type { ScanOptions } from './options.js';
 import type { FileScanResult } from './scan-file.js';
 import type { WalkResult } from './walk.js';
@@ -20,4 +22,14 @@ export interface Phase {
   run(input: PhaseInput): Finding[] | Promise<Finding[]>;
 }
 
-export const PHASES: readonly Phase[] = [];
+/** Kubernetes: RBAC resolution, NetworkPolicy coverage and every per-object rule need all objects. */
+const kubernetes: Phase = {
+  name: 'Kubernetes analysis',
+  run({ results, options }) {
+    const manifests: ManifestObject[] = results.flatMap((r) => r.manifests);
+    if (manifests.length === 0) return [];
+    return analyzeManifests(manifests, { pssLevel: options.pssLevel, pssVersion: options.pssVersion, sandboxRuntimeClasses: options.sandboxRuntimeClasses });
+  },
+};
+
+export const PHASES: readonly Phase[] = [kubernetes];

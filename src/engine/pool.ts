@@ -63,6 +63,7 @@ export async function scanFiles(
           results[current] = {
             target: { path, format: 'unknown', status: 'partial' },
             findings: [coreRules.internalError.report({ location: { kind: 'file', path }, message: `analyser crashed: ${errorMessage(e)}` })],
+            manifests: [],
           };
           onProgress(++done, path);
           current = -1;

@@ -8,6 +8,7 @@ import { DEFAULT_SCAN_OPTIONS, scan } from '../../engine/index.js';
 import type { ScanOptions } from '../../engine/index.js';
 import type { Severity } from '../../findings/index.js';
 import { BulwarkError, SEVERITIES, atLeast } from '../../findings/index.js';
+import { parsePssVersion } from '../../k8s-manifests/index.js';
 import { LIMIT_NAMES, parseSize, resolveLimits } from '../../limits/index.js';
 import type { ReportFormat } from '../../reporters/index.js';
 import { FORMATS, renderJson, renderSarif, renderText } from '../../reporters/index.js';
@@ -42,11 +43,15 @@ export function registerScan(program: Command): void {
     .option('--no-color', 'disable colours (also NO_COLOR=1)')
     .option('--strict', 'grade unknown pickle globals and similar unknowns as high', false)
     .addOption(new Option('--policy <policy>', 'policy: default, or production (pickle weights and unsigned models fail)').choices(['default', 'production'] as const).default('default' as const))
+    .addOption(new Option('--pss-level <level>', 'Pod Security Standards level').choices(['baseline', 'restricted'] as const).default('restricted' as const))
+    .option('--pss-version <version>', 'Pod Security Standards version: v1.N or latest', 'latest')
+    .option('--sandbox-runtime-class <name>', 'RuntimeClass accepted as a sandbox for untrusted models, besides kata*/gvisor*/runsc* (repeatable)', collect, [] as string[])
     .option('--limit <name=value>', `override a named limit (repeatable): ${LIMIT_NAMES.join(', ')}`, collect, [] as string[])
     .option('--include-vcs', 'also walk .git/.hg/.svn folders', false)
     .action(async (paths, opts) => {
       const jobs = opts.jobs === undefined ? availableParallelism() : Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new BulwarkError('USAGE', `--jobs must be an integer between 1 and 256, got "${opts.jobs}"`);
+      parsePssVersion(opts.pssVersion); // throws a one-line usage error
       const limits = resolveLimits(parseLimitFlags(opts.limit));
       const options: ScanOptions = {
         ...DEFAULT_SCAN_OPTIONS,
@@ -54,7 +59,10 @@ export function registerScan(program: Command): void {
         strict: opts.strict,
         policy: opts.policy,
         jobs,
+        pssLevel: opts.pssLevel,
+        pssVersion: opts.pssVersion,
         skipVcs: !opts.includeVcs,
+        sandboxRuntimeClasses: opts.sandboxRuntimeClass,
       };
       const stdinCount = paths.filter((p) => p === '-').length;
       if (stdinCount > 1) throw new BulwarkError('USAGE', '`-` (stdin) may be given only once');
