@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { benchDir } from './common.js';
 import { run as k8s } from './k8s.js';
 import { run as scanner } from './scanner.js';
+import { run as signing } from './signing.js';
 
 type Suite = () => unknown;
 const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   scanner,
   k8s,
+  signing: () => signing(),
 };
 
 const wanted = process.argv.slice(2);

@@ -7,6 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkPsaConformance } from '../k8s-manifests/index.js';
+import { checkOmsConformance } from '../model-signing/index.js';
 
 interface SuiteResult {
   readonly total: number;
@@ -23,8 +24,9 @@ async function main(): Promise<number> {
   }
   const suites: [string, () => Promise<SuiteResult> | SuiteResult][] = [];
   if (existsSync(join(dir, 'psa'))) suites.push(['Pod Security Admission (psa/)', () => checkPsaConformance(join(dir, 'psa'))]);
+  if (existsSync(join(dir, 'oms'))) suites.push(['OpenSSF Model Signing (oms/)', () => checkOmsConformance(join(dir, 'oms'))]);
   if (suites.length === 0) {
-    process.stderr.write(`bulwark conformance: no psa/ suite under ${arg}\n`);
+    process.stderr.write(`bulwark conformance: no psa/ or oms/ suite under ${arg}\n`);
     return 2;
   }
   let failed = 0;

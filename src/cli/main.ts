@@ -4,6 +4,8 @@ import { toolVersion } from '../engine/index.js';
 import { errorMessage, isBulwarkError } from '../findings/index.js';
 import { registerRules } from './commands/rules.js';
 import { registerScan } from './commands/scan.js';
+import { registerSign } from './commands/sign.js';
+import { registerVerify } from './commands/verify.js';
 
 /** Exit codes (README "Exit codes"): 0 clean, 1 findings at or above --fail-on / verification failed, 2 usage or I/O error. */
 export const EXIT_USAGE = 2;
@@ -21,6 +23,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ outputError: () => {} });
   registerScan(program);
+  registerSign(program);
+  registerVerify(program);
   registerRules(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });

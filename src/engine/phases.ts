@@ -3,9 +3,11 @@
  * folder as a whole). They run on the main thread after the per-file phase, in this order; a phase
  * that throws costs only its own findings (an internal-error finding takes their place).
  */
+import { dirname } from 'node:path';
 import type { Finding, TargetResult } from '../findings/index.js';
 import type { ManifestObject } from '../k8s-manifests/index.js';
 import { analyzeManifests } from '../k8s-manifests/index.js';
+import { checkModelSignature } from '../model-signing/index.js';
 import type { ScanOptions } from './options.js';
 import type { FileScanResult } from './scan-file.js';
 import type { WalkResult } from './walk.js';
@@ -32,4 +34,25 @@ const kubernetes: Phase = {
   },
 };
 
-export const PHASES: readonly Phase[] = [kubernetes];
+const NOT_MODEL_FORMATS = new Set(['unknown', 'k8s-manifest']);
+
+/** Signatures of every directory (under a directory argument) holding a detected model file. */
+const signatures: Phase = {
+  name: 'signature check',
+  async run({ walked, targets, options }) {
+    const rootOf = new Map(walked.files.map((f) => [f.path, f.root]));
+    const folders = new Map<string, string>();
+    for (const t of targets) {
+      const root = rootOf.get(t.path);
+      if (root !== undefined && !NOT_MODEL_FORMATS.has(t.format)) folders.set(dirname(t.path), root);
+    }
+    const out: Finding[] = [];
+    for (const [dir, root] of [...folders].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const opts = { ...options.signing, policy: options.policy, stopAt: root, jobs: options.jobs, maxFiles: options.limits.maxFiles, maxDepth: options.limits.maxDirectoryDepth };
+      out.push(...(await checkModelSignature(dir, opts)));
+    }
+    return out;
+  },
+};
+
+export const PHASES: readonly Phase[] = [kubernetes, signatures];

@@ -47,11 +47,17 @@ export function registerScan(program: Command): void {
     .option('--pss-version <version>', 'Pod Security Standards version: v1.N or latest', 'latest')
     .option('--sandbox-runtime-class <name>', 'RuntimeClass accepted as a sandbox for untrusted models, besides kata*/gvisor*/runsc* (repeatable)', collect, [] as string[])
     .option('--limit <name=value>', `override a named limit (repeatable): ${LIMIT_NAMES.join(', ')}`, collect, [] as string[])
+    .option('--key <public.pem>', 'verify model signatures with this public key')
+    .option('--cert-chain <ca.pem>', 'trust anchor for certificate-signed models (repeatable)', collect, [] as string[])
+    .option('--identity <id>', 'expected signer identity for keyless signatures')
+    .option('--issuer <url>', 'expected OIDC issuer for keyless signatures')
+    .option('--trusted-root <file>', 'sigstore trusted root for keyless verification')
     .option('--include-vcs', 'also walk .git/.hg/.svn folders', false)
     .action(async (paths, opts) => {
       const jobs = opts.jobs === undefined ? availableParallelism() : Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new BulwarkError('USAGE', `--jobs must be an integer between 1 and 256, got "${opts.jobs}"`);
       parsePssVersion(opts.pssVersion); // throws a one-line usage error
+      if ((opts.identity === undefined) !== (opts.issuer === undefined)) throw new BulwarkError('USAGE', '--identity and --issuer must be given together');
       const limits = resolveLimits(parseLimitFlags(opts.limit));
       const options: ScanOptions = {
         ...DEFAULT_SCAN_OPTIONS,
@@ -63,6 +69,13 @@ export function registerScan(program: Command): void {
         pssVersion: opts.pssVersion,
         skipVcs: !opts.includeVcs,
         sandboxRuntimeClasses: opts.sandboxRuntimeClass,
+        signing: {
+          ...(opts.key !== undefined && { key: opts.key }),
+          ...(opts.certChain.length > 0 && { certChain: opts.certChain }),
+          ...(opts.identity !== undefined && { identity: opts.identity }),
+          ...(opts.issuer !== undefined && { issuer: opts.issuer }),
+          ...(opts.trustedRoot !== undefined && { trustedRoot: opts.trustedRoot }),
+        },
       };
       const stdinCount = paths.filter((p) => p === '-').length;
       if (stdinCount > 1) throw new BulwarkError('USAGE', '`-` (stdin) may be given only once');
