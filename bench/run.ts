@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDir } from './common.js';
+import { run as formats } from './formats.js';
 import { run as k8s } from './k8s.js';
 import { run as scanner } from './scanner.js';
 import { run as signing } from './signing.js';
@@ -13,6 +14,7 @@ import { run as signing } from './signing.js';
 type Suite = () => unknown;
 const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   scanner,
+  formats,
   k8s,
   signing: () => signing(),
 };

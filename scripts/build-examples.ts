@@ -6,6 +6,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benignGguf } from '../test-fixtures/gguf-builder.js';
+import { hostileHfFolder, writeTree } from '../test-fixtures/hf-builder.js';
 import { PickleBuilder, torchStateDict } from '../test-fixtures/pickle-builder.js';
 import { buildTorchZip } from '../test-fixtures/zip-builder.js';
 
@@ -47,4 +49,13 @@ mkdirSync(benignDir, { recursive: true });
 mkdirSync(evilDir, { recursive: true });
 writeFileSync(join(benignDir, 'model.pt'), buildTorchZip({ dataPkl: torchStateDict(4, { keyPrefix: 'encoder.layer', shape: [16, 16] }), storages: storages(4, 256) }));
 writeFileSync(join(evilDir, 'pytorch_model.bin'), buildTorchZip({ root: 'pytorch_model', dataPkl: maliciousStateDict() }));
-process.stdout.write(`examples: wrote ${join('examples', 'models/sentiment-classifier/model.pt')} and ${join('examples', 'models/community-finetune/pytorch_model.bin')}\n`);
+// A Hugging Face-style repository of a "community" chat model: auto_map pulls custom Python code
+// (harmless payloads that would only echo), a chat template with a Jinja sandbox escape, a GGUF
+// whose template hides an escape behind string concatenation, and a pickle next to safetensors.
+const hfDir = join(root, 'models/community-chat-hf');
+writeTree(hfDir, {
+  ...hostileHfFolder(),
+  'model.gguf': benignGguf("{{ ()|attr('__cla' ~ 'ss__') }}"),
+  'README.md': '# community-chat (Bulwark demo, harmless)\n\nEvery file here is built to trigger a Bulwark finding; the payloads only `echo bulwark-demo` and the scanner never runs them.\n',
+});
+process.stdout.write(`examples: wrote ${join('examples', 'models/sentiment-classifier/model.pt')} and ${join('examples', 'models/community-finetune/pytorch_model.bin')} and ${join('examples', 'models/community-chat-hf/')}\n`);

@@ -3,10 +3,11 @@
  * folder as a whole). They run on the main thread after the per-file phase, in this order; a phase
  * that throws costs only its own findings (an internal-error finding takes their place).
  */
-import { dirname } from 'node:path';
+import { dirname, relative, sep } from 'node:path';
 import type { Finding, TargetResult } from '../findings/index.js';
 import type { ManifestObject } from '../k8s-manifests/index.js';
 import { analyzeManifests } from '../k8s-manifests/index.js';
+import { analyzeModelFolder, productionPolicyFinding } from '../model-scanners/index.js';
 import { checkModelSignature } from '../model-signing/index.js';
 import type { ScanOptions } from './options.js';
 import type { FileScanResult } from './scan-file.js';
@@ -34,6 +35,25 @@ const kubernetes: Phase = {
   },
 };
 
+/** `--policy production`: pickle-based weights are findings even when clean (docs/policies.md). */
+const productionPolicy: Phase = {
+  name: 'production policy',
+  run({ targets, options }) {
+    return targets.flatMap((t) => productionPolicyFinding(options.policy, t.format, { kind: 'file', path: t.path }) ?? []);
+  },
+};
+
+/** Hugging Face repositories: auto_map remote code, chat templates, pickle beside safetensors. */
+const huggingFaceFolders: Phase = {
+  name: 'model folder analysis',
+  run({ walked, options }) {
+    return walked.roots.flatMap((root) => {
+      const rels = walked.files.filter((f) => f.root === root).map((f) => relative(root, f.path).split(sep).join('/'));
+      return analyzeModelFolder(root, rels, options.limits);
+    });
+  },
+};
+
 const NOT_MODEL_FORMATS = new Set(['unknown', 'k8s-manifest']);
 
 /** Signatures of every directory (under a directory argument) holding a detected model file. */
@@ -55,4 +75,4 @@ const signatures: Phase = {
   },
 };
 
-export const PHASES: readonly Phase[] = [kubernetes, signatures];
+export const PHASES: readonly Phase[] = [kubernetes, productionPolicy, huggingFaceFolders, signatures];

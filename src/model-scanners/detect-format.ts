@@ -10,7 +10,12 @@
  */
 import type { ByteSource } from '../limits/index.js';
 import { isLzmaAloneHeader, isXzMagic, looksLikeZlib } from '../limits/index.js';
+import { isGguf } from './gguf/index.js';
+import { isHdf5, isKerasZip } from './keras/index.js';
+import { isOnnx } from './onnx/index.js';
 import { looksLikePickle } from './pickle/index.js';
+import { isSafetensors } from './safetensors/index.js';
+import { isSavedModel, isTensorflowGraphDef } from './savedmodel/index.js';
 import { hasPlausibleEocd } from './zip/parse.js';
 
 export type ContainerFormat =
@@ -28,6 +33,9 @@ export type ContainerFormat =
   | 'zstd'
   | 'zlib';
 
+/** Formats without code execution by design, scanned for the tricks their loaders still allow. */
+export type WeightFormat = 'safetensors' | 'gguf' | 'hdf5' | 'keras' | 'onnx' | 'tensorflow-savedmodel' | 'tensorflow-graphdef';
+
 /** Archives and compressions that are recognised but not opened: a finding, never a pass. */
 export const UNSUPPORTED_FORMATS = {
   '7z': '7-Zip archive',
@@ -44,7 +52,7 @@ export const UNSUPPORTED_FORMATS = {
   'snappy-framed': 'Snappy framed stream',
 } as const;
 export type UnsupportedFormat = keyof typeof UNSUPPORTED_FORMATS;
-export type DetectedFormat = ContainerFormat | UnsupportedFormat;
+export type DetectedFormat = ContainerFormat | WeightFormat | UnsupportedFormat;
 
 /** PyTorch's legacy magic number 0x1950a86a20f9469cfc6c as pickled by protocol 2+ (LONG1, 10 bytes). */
 const TORCH_MAGIC_LONG1 = [0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
@@ -151,7 +159,13 @@ export interface DetectOptions {
 export function detectFormat(source: ByteSource, options: DetectOptions = {}): DetectedFormat | undefined {
   if (source.size === 0) return undefined;
   const head = source.read(0, HEAD);
+  // safetensors first: its 8-byte header length can start with 0x80 0x02, which reads as a pickle
+  // PROTO opcode; and a zip hidden inside a tensor must not make the file "a zip".
+  if (isSafetensors(source)) return 'safetensors';
+  if (isGguf(source)) return 'gguf';
+  if (isHdf5(source)) return 'hdf5';
   const magic = detectMagic(head);
+  if (magic === 'zip' && isKerasZip(source)) return 'keras';
   if (magic === 'pickle') return refinePickle(source, head);
   if (magic !== undefined) return magic;
   if (isTarHeader(head)) return 'tar';
@@ -159,6 +173,10 @@ export function detectFormat(source: ByteSource, options: DetectOptions = {}): D
   if (looksLikeZlib(head)) return 'zlib';
   if (options.zipTail !== false && hasZipTail(source)) return 'zip';
   if (looksLikePickle(source)) return refinePickle(source, head);
+  // Protobuf formats have no magic: structural sniffs, last.
+  if (isOnnx(source)) return 'onnx';
+  if (isSavedModel(source)) return 'tensorflow-savedmodel';
+  if (isTensorflowGraphDef(source)) return 'tensorflow-graphdef';
   return undefined;
 }
 

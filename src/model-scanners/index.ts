@@ -5,3 +5,4 @@ export { MODEL_SCANNER_RULES } from './rules.js';
 export { CONTAINER_RULES } from './rules.js';
 export { detectFormat, UNSUPPORTED_FORMATS } from './detect-format.js';
 export type { DetectedFormat } from './detect-format.js';
+export { analyzeModelFolder, productionPolicyFinding, isPickleBasedFormat } from './huggingface/index.js';

@@ -4,6 +4,7 @@
  */
 import type { RuleCases } from '../rules/index.js';
 import { COMPRESSION_RULE_CASES } from './compression/cases.js';
+import { FORMAT_RULE_CASES, POLICY_RULE_CASES } from './huggingface/format-rule-cases.js';
 import { NUMPY_RULE_CASES } from './numpy/cases.js';
 import { PICKLE_RULE_CASES } from './pickle/rule-cases.js';
 import { PYTORCH_RULE_CASES } from './pytorch/cases.js';
@@ -17,4 +18,6 @@ export const MODEL_SCANNER_RULE_CASES: readonly RuleCases[] = [
   ...NUMPY_RULE_CASES,
   ...ARCHIVE_RULE_CASES,
   ...COMPRESSION_RULE_CASES,
+  ...FORMAT_RULE_CASES,
+  ...POLICY_RULE_CASES,
 ];

@@ -1,5 +1,6 @@
 import type { AnyRule } from '../rules/index.js';
 import { COMPRESSION_RULES } from './compression/rules.js';
+import { FORMAT_RULES, POLICY_RULES } from './huggingface/index.js';
 import { NUMPY_RULES } from './numpy/rules.js';
 import { PICKLE_RULES } from './pickle/index.js';
 import { PYTORCH_RULES } from './pytorch/rules.js';
@@ -14,6 +15,8 @@ export const MODEL_SCANNER_RULES: readonly AnyRule[] = [
   ...NUMPY_RULES,
   ...ARCHIVE_RULES,
   ...COMPRESSION_RULES,
+  ...FORMAT_RULES,
+  ...POLICY_RULES,
 ];
 
 /** The container rules defined by this folder (without the pickle analyser's). */

@@ -6,7 +6,12 @@ import type { ModelScanOptions } from './context.js';
 import { ModelScanContext, TargetState } from './context.js';
 import type { DetectedFormat } from './detect-format.js';
 import { UNSUPPORTED_FORMATS, detectFormat, hasZipTail } from './detect-format.js';
+import { scanGguf } from './gguf/index.js';
 import { scanJoblibPickle, scanJoblibZfile } from './joblib/scan-joblib.js';
+import { isKerasH5, scanKeras, scanKerasH5 } from './keras/index.js';
+import { scanOnnx } from './onnx/index.js';
+import { scanSafetensors } from './safetensors/index.js';
+import { scanSavedModel } from './savedmodel/index.js';
 import { scanNpy } from './numpy/scan-npy.js';
 import { scanPickle } from './pickle/index.js';
 import { scanLegacyStream } from './pytorch/legacy.js';
@@ -56,6 +61,12 @@ function dispatch(source: ByteSource, ctx: ModelScanContext): string {
 /** Scan `source` as `format`; returns the (refined) format. */
 function scan(source: ByteSource, ctx: ModelScanContext, format: DetectedFormat): string {
   if (format === 'zip') return scanZip(source, ctx);
+  if (format === 'keras') {
+    // A .keras v3 file is a zip: the generic member checks, then the Keras config analysis.
+    scanZip(source, ctx);
+    scanKeras(source, ctx);
+    return 'keras';
+  }
   const result = scanAs(source, ctx, format);
   // A file that starts as one format and ends with a zip archive is a polyglot: torch.load and
   // numpy.load decide by the first bytes, zipfile and most tools by the end. Scan both readings.
@@ -65,8 +76,25 @@ function scan(source: ByteSource, ctx: ModelScanContext, format: DetectedFormat)
   return result;
 }
 
-function scanAs(source: ByteSource, ctx: ModelScanContext, format: Exclude<DetectedFormat, 'zip'>): string {
+function scanAs(source: ByteSource, ctx: ModelScanContext, format: Exclude<DetectedFormat, 'zip' | 'keras'>): string {
   switch (format) {
+    case 'safetensors':
+      scanSafetensors(source, ctx);
+      return 'safetensors';
+    case 'gguf':
+      scanGguf(source, ctx);
+      return 'gguf';
+    case 'hdf5':
+      if (!isKerasH5(source)) return 'hdf5';
+      scanKerasH5(source, ctx);
+      return 'keras-h5';
+    case 'onnx':
+      scanOnnx(source, ctx);
+      return 'onnx';
+    case 'tensorflow-savedmodel':
+    case 'tensorflow-graphdef':
+      scanSavedModel(source, ctx);
+      return format;
     case 'pickle':
       scanPickle(source, ctx, { loader: 'pickle' });
       return 'pickle';

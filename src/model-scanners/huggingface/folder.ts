@@ -1,0 +1,346 @@
+/**
+ * Directory-level analysis of Hugging Face model folders (transformers / diffusers / PEFT layouts).
+ * Per-file content scanning (safetensors, pickles, GGUF...) is the engine's job; this looks at what
+ * only the folder tells:
+ *  - `auto_map` / `custom_pipelines` / diffusers custom components / PEFT `auto_mapping`: which Python
+ *    files `trust_remote_code=True` imports, whether they are in the folder or in another repository,
+ *    and what those files (and the files they import relatively) do;
+ *  - chat templates in tokenizer_config.json, chat_template.jinja, chat_template.json and processor
+ *    configs (the same Jinja analysis as GGUF);
+ *  - pickle-based weights next to safetensors weights;
+ *  - shard indexes whose weight_map leaves the folder.
+ * Strings from the configs are data: a referenced module is only ever matched against the `files`
+ * list the engine walked, never turned into a path to open.
+ */
+import { join, posix } from 'node:path';
+import type { Finding, Location, Severity } from '../../findings/index.js';
+import type { Limits } from '../../limits/index.js';
+import { FileSource, readAll } from '../../limits/index.js';
+import type { ReportArgs } from '../../rules/index.js';
+import { analyzeTemplate } from '../jinja/index.js';
+import type { JsonObject, JsonValue } from '../safetensors/index.js';
+import { isJsonObject, lineColumnAt, parseStrictJson, quote } from '../safetensors/index.js';
+import { scanPython } from './python-scan.js';
+import * as R from './rules.js';
+
+/** Config files whose `auto_map` makes transformers import code. */
+const AUTO_MAP_FILES = new Set(['config.json', 'tokenizer_config.json', 'preprocessor_config.json', 'processor_config.json', 'feature_extractor_config.json', 'image_processor_config.json', 'video_preprocessor_config.json']);
+/** Libraries diffusers/PEFT resolve from installed packages (anything else is custom code). */
+const KNOWN_LIBRARIES = new Set(['diffusers', 'transformers', 'peft', 'torch', 'onnxruntime', 'optimum', 'sentence_transformers', 'timm', 'open_clip', 'keras', 'keras_hub']);
+const PICKLE_WEIGHTS = /(^|\/)(pytorch_model(-\d+-of-\d+)?\.bin|[^/]+\.(pt|pth|ckpt|pkl|pickle|joblib|dill))$/i;
+const SAFETENSORS = /\.safetensors$/i;
+const MAX_PY_FILES = 64;
+const MAX_FINDINGS = 200;
+
+interface Ctx {
+  readonly dir: string;
+  readonly files: ReadonlySet<string>;
+  readonly limits: Limits;
+  readonly out: Finding[];
+  readonly perRule: Map<string, number>;
+}
+
+type RuleLike = { readonly id: string; report(args: ReportArgs): Finding };
+
+function report(c: Ctx, rule: RuleLike, args: ReportArgs): void {
+  const n = (c.perRule.get(rule.id) ?? 0) + 1;
+  c.perRule.set(rule.id, n);
+  if (n <= 50 && c.out.length < MAX_FINDINGS) c.out.push(rule.report(args));
+}
+
+function fileLoc(c: Ctx, rel: string, line?: number, column?: number): Location {
+  const path = join(c.dir, rel);
+  if (line === undefined) return { kind: 'file', path };
+  return column === undefined ? { kind: 'file', path, line } : { kind: 'file', path, line, column };
+}
+
+function readText(c: Ctx, rel: string): string | undefined {
+  const src = new FileSource(join(c.dir, rel));
+  try {
+    return new TextDecoder('utf-8', { fatal: false }).decode(readAll(src, c.limits.maxTextBytes));
+  } finally {
+    src.close();
+  }
+}
+
+function readJson(c: Ctx, rel: string): { value: JsonValue; text: string } | undefined {
+  let text: string | undefined;
+  try {
+    text = readText(c, rel);
+  } catch (e) {
+    report(c, R.malformedConfig, { location: fileLoc(c, rel), message: `${rel} could not be read: ${e instanceof Error ? e.message : String(e)}; not checked` });
+    return undefined;
+  }
+  if (text === undefined) return undefined;
+  const parsed = parseStrictJson(text.replace(/^\uFEFF/, ''), { maxDepth: c.limits.maxStructureDepth });
+  if (!parsed.ok) {
+    const lc = lineColumnAt(text, parsed.offset);
+    report(c, R.malformedConfig, { location: fileLoc(c, rel, lc.line, lc.column), message: `${rel} is not valid JSON (${parsed.error}); not checked` });
+    return undefined;
+  }
+  for (const d of parsed.duplicates) {
+    const lc = lineColumnAt(text, d.offset);
+    report(c, R.malformedConfig, {
+      location: fileLoc(c, rel, lc.line, lc.column),
+      message: `${rel} repeats the key ${quote(d.key)} in ${quote(d.path)}; Python's json (the loader) keeps the last value`,
+      evidence: `${d.path}/${d.key}`,
+    });
+  }
+  return { value: parsed.value, text };
+}
+
+/** Where in `text` a JSON string value appears (for line numbers); falls back to the start. */
+function findLine(text: string, needle: string): { line: number; column: number } {
+  const i = text.indexOf(JSON.stringify(needle).slice(1, -1).slice(0, 200));
+  return lineColumnAt(text, i < 0 ? 0 : i);
+}
+
+interface CodeRef {
+  /** The config that asked for the code and the key path, for messages. */
+  readonly source: string;
+  readonly key: string;
+  /** `module.Class` or `repo--module.Class`. */
+  readonly reference: string;
+  /** Folder (relative, posix) the module is resolved against. */
+  readonly base: string;
+}
+
+/**
+ * Analyse one model folder. `dir` is the folder on disk; `files` the relative (posix) paths of the
+ * regular files the engine walked in it.
+ */
+export function analyzeModelFolder(dir: string, files: readonly string[], limits: Limits): Finding[] {
+  const norm = files.map((f) => f.split('\\').join('/'));
+  const c: Ctx = { dir, files: new Set(norm), limits, out: [], perRule: new Map() };
+  const refs: CodeRef[] = [];
+  for (const rel of norm) {
+    const base = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+    const name = posix.basename(rel);
+    if (AUTO_MAP_FILES.has(name) || name === 'model_index.json' || name === 'adapter_config.json') {
+      const j = readJson(c, rel);
+      if (!j) continue;
+      if (isJsonObject(j.value)) collectCodeRefs(c, rel, base, j.value, j.text, refs);
+      if ((name === 'tokenizer_config.json' || name === 'processor_config.json') && isJsonObject(j.value)) checkChatTemplateValue(c, rel, j.value['chat_template'], j.text);
+    } else if (name === 'chat_template.json') {
+      const j = readJson(c, rel);
+      if (j && isJsonObject(j.value)) checkChatTemplateValue(c, rel, j.value['chat_template'], j.text);
+    } else if (name.endsWith('.jinja') && (name.startsWith('chat_template') || rel.includes('additional_chat_templates/'))) {
+      let text: string | undefined;
+      try {
+        text = readText(c, rel);
+      } catch (e) {
+        report(c, R.malformedConfig, { location: fileLoc(c, rel), message: `${rel} could not be read: ${e instanceof Error ? e.message : String(e)}; not checked` });
+      }
+      if (text !== undefined) checkTemplate(c, rel, name, text, text, 0);
+    } else if (name.endsWith('.index.json')) {
+      const j = readJson(c, rel);
+      if (j && isJsonObject(j.value) && isJsonObject(j.value['weight_map'])) checkWeightMap(c, rel, j.value['weight_map'], j.text);
+    }
+  }
+  checkCodeRefs(c, refs);
+  checkPickleNextToSafetensors(c, norm);
+  return c.out;
+}
+
+function collectCodeRefs(c: Ctx, rel: string, base: string, cfg: JsonObject, text: string, refs: CodeRef[]): void {
+  const name = posix.basename(rel);
+  const autoMap = cfg['auto_map'];
+  if (isJsonObject(autoMap)) {
+    for (const [k, v] of Object.entries(autoMap)) {
+      const list = Array.isArray(v) ? v : [v];
+      for (const item of list) if (typeof item === 'string' && item !== '') refs.push({ source: rel, key: `auto_map.${k}`, reference: item, base });
+    }
+  }
+  const pipelines = cfg['custom_pipelines'];
+  if (isJsonObject(pipelines)) {
+    for (const [task, p] of Object.entries(pipelines)) {
+      if (isJsonObject(p) && typeof p['impl'] === 'string') refs.push({ source: rel, key: `custom_pipelines.${task}.impl`, reference: p['impl'], base });
+    }
+  }
+  if (name === 'model_index.json') {
+    // diffusers: "_class_name": ["pipeline_module", "MyPipeline"] for custom pipelines, and components
+    // "unet": ["my_unet_module", "MyUNet"] whose library is not an installed package.
+    const cls = cfg['_class_name'];
+    if (Array.isArray(cls) && typeof cls[0] === 'string' && typeof cls[1] === 'string') refs.push({ source: rel, key: '_class_name', reference: `${cls[0]}.${cls[1]}`, base });
+    for (const [comp, v] of Object.entries(cfg)) {
+      if (comp.startsWith('_') || !Array.isArray(v) || typeof v[0] !== 'string' || typeof v[1] !== 'string') continue;
+      if (KNOWN_LIBRARIES.has(v[0])) continue;
+      refs.push({ source: rel, key: comp, reference: `${v[0]}.${v[1]}`, base: base ? `${base}/${comp}` : comp });
+    }
+  }
+  if (name === 'adapter_config.json') {
+    const am = cfg['auto_mapping'];
+    if (isJsonObject(am) && typeof am['parent_library'] === 'string' && !KNOWN_LIBRARIES.has(am['parent_library'].split('.')[0] ?? '')) {
+      const lc = findLine(text, am['parent_library']);
+      report(c, R.trustRemoteCode, {
+        location: fileLoc(c, rel, lc.line, lc.column),
+        message: `${rel} auto_mapping.parent_library imports the module ${quote(am['parent_library'])} when the adapter is loaded with AutoPeftModel`,
+        evidence: am['parent_library'],
+      });
+    }
+  }
+  void text;
+}
+
+/** `owner/repo--module.Class` → remote; `pkg.module.Class` → local file `pkg/module.py`. */
+function parseReference(ref: string): { repo?: string; moduleFile: string; className: string } | undefined {
+  let rest = ref;
+  let repo: string | undefined;
+  const dd = ref.indexOf('--');
+  if (dd >= 0) {
+    repo = ref.slice(0, dd);
+    rest = ref.slice(dd + 2);
+  }
+  const parts = rest.split('.');
+  const className = parts.pop();
+  if (!className || parts.length === 0 || parts.some((p) => !/^[A-Za-z_][\w-]*$/.test(p))) return undefined;
+  return { ...(repo !== undefined && { repo }), moduleFile: `${parts.join('/')}.py`, className };
+}
+
+function checkCodeRefs(c: Ctx, refs: readonly CodeRef[]): void {
+  const scanned = new Map<string, boolean>();
+  const queue: { file: string; via: string }[] = [];
+  const texts = new Map<string, string>();
+  for (const r of refs) {
+    let text = texts.get(r.source);
+    if (text === undefined) texts.set(r.source, (text = readTextSafe(c, r.source) ?? ''));
+    const lc = findLine(text, r.reference);
+    const loc = fileLoc(c, r.source, lc.line, lc.column);
+    const parsed = parseReference(r.reference);
+    if (!parsed) {
+      report(c, R.trustRemoteCode, {
+        location: loc,
+        message: `${r.source} ${r.key} = ${quote(r.reference)} asks for custom code with a reference the scanner cannot resolve to a file of the folder`,
+        evidence: r.reference,
+      });
+      continue;
+    }
+    if (parsed.repo !== undefined) {
+      report(c, R.trustRemoteCode, {
+        location: loc,
+        message: `${r.source} ${r.key} loads ${parsed.className} from ${parsed.moduleFile} of ANOTHER repository ${quote(parsed.repo)}: that code is not in this folder and was not scanned`,
+        evidence: r.reference,
+      });
+      continue;
+    }
+    const file = r.base ? `${r.base}/${parsed.moduleFile}` : parsed.moduleFile;
+    const present = c.files.has(file);
+    report(c, R.trustRemoteCode, {
+      location: loc,
+      message: `${r.source} ${r.key} makes trust_remote_code import ${parsed.className} from ${file}${present ? '' : ' (the file is missing from the folder: it would be fetched from the model repository at load time)'}`,
+      evidence: r.reference,
+    });
+    if (present && !scanned.has(file)) {
+      scanned.set(file, true);
+      queue.push({ file, via: `${r.source} ${r.key}` });
+    }
+  }
+  // Scan the imported files and, transitively, their relative imports.
+  while (queue.length > 0 && scanned.size <= MAX_PY_FILES) {
+    const { file, via } = queue.shift() as { file: string; via: string };
+    const text = readTextSafe(c, file);
+    if (text === undefined) continue;
+    const res = scanPython(text);
+    for (const issue of res.issues) {
+      report(c, R.dangerousRemoteCode, {
+        location: fileLoc(c, file, issue.line, issue.column),
+        message: `${file} (imported through ${via}) ${issue.what}`,
+        severity: issue.severity as Severity,
+        evidence: issue.evidence,
+      });
+    }
+    const dir = posix.dirname(file) === '.' ? '' : posix.dirname(file);
+    for (const mod of res.relativeImports) {
+      const f = `${dir ? `${dir}/` : ''}${mod.split('.').join('/')}.py`;
+      if (c.files.has(f) && !scanned.has(f) && scanned.size < MAX_PY_FILES) {
+        scanned.set(f, true);
+        queue.push({ file: f, via: `${file}` });
+      }
+    }
+  }
+}
+
+function readTextSafe(c: Ctx, rel: string): string | undefined {
+  try {
+    return readText(c, rel);
+  } catch (e) {
+    report(c, R.malformedConfig, { location: fileLoc(c, rel), message: `${rel} could not be read: ${e instanceof Error ? e.message : String(e)}; not checked` });
+    return undefined;
+  }
+}
+
+function checkChatTemplateValue(c: Ctx, rel: string, v: JsonValue | undefined, text: string): void {
+  if (typeof v === 'string') checkTemplate(c, rel, 'chat_template', v, text, -1);
+  else if (Array.isArray(v)) {
+    for (const item of v) {
+      if (isJsonObject(item) && typeof item['template'] === 'string') {
+        checkTemplate(c, rel, `chat_template[${typeof item['name'] === 'string' ? item['name'] : '?'}]`, item['template'], text, -1);
+      }
+    }
+  } else if (isJsonObject(v)) {
+    for (const [k, t] of Object.entries(v)) if (typeof t === 'string') checkTemplate(c, rel, `chat_template.${k}`, t, text, -1);
+  }
+}
+
+/**
+ * `base` is the template's offset in the file text when the file IS the template (line numbers
+ * exact); -1 when the template is a JSON string value (lines point at the value's start).
+ */
+function checkTemplate(c: Ctx, rel: string, label: string, template: string, fileText: string, base: number): void {
+  const a = analyzeTemplate(template);
+  if (!a.complete) {
+    report(c, R.chatTemplateInjection, { location: fileLoc(c, rel), message: `${rel} ${label}: the template was only partly analysed (a bound was reached)`, severity: 'high' });
+  }
+  const valueAt = base >= 0 ? undefined : findLine(fileText, template.slice(0, 80));
+  for (const issue of a.issues) {
+    const lc = base >= 0 ? lineColumnAt(fileText, base + issue.offset) : valueAt ?? { line: 1, column: 1 };
+    report(c, R.chatTemplateInjection, {
+      location: fileLoc(c, rel, lc.line, lc.column),
+      message: `${rel} ${label}: ${issue.message}`,
+      severity: issue.severity,
+      evidence: issue.evidence,
+    });
+  }
+}
+
+function checkWeightMap(c: Ctx, rel: string, map: JsonObject, text: string): void {
+  const seen = new Set<string>();
+  for (const v of Object.values(map)) {
+    if (typeof v !== 'string' || seen.has(v)) continue;
+    seen.add(v);
+    const why = /^[a-z][a-z0-9+.-]*:\/\//i.test(v)
+      ? 'a URL'
+      : v.startsWith('/') || v.startsWith('\\') || /^[a-zA-Z]:/.test(v)
+        ? 'an absolute path'
+        : v.split(/[\\/]/).includes('..')
+          ? 'a path with ".."'
+          : v.startsWith('~')
+            ? 'a home-directory path'
+            : undefined;
+    if (why) {
+      const lc = findLine(text, v);
+      report(c, R.shardIndexPath, { location: fileLoc(c, rel, lc.line, lc.column), message: `${rel} maps weights to ${quote(v)}, ${why}`, evidence: v });
+    }
+  }
+}
+
+function checkPickleNextToSafetensors(c: Ctx, files: readonly string[]): void {
+  const byDir = new Map<string, { pickles: string[]; safetensors: string[] }>();
+  for (const f of files) {
+    const d = posix.dirname(f);
+    let e = byDir.get(d);
+    if (!e) byDir.set(d, (e = { pickles: [], safetensors: [] }));
+    if (SAFETENSORS.test(f)) e.safetensors.push(f);
+    else if (PICKLE_WEIGHTS.test(f) && !/(^|\/)(training_args|optimizer|scheduler|rng_state[\w-]*|scaler)\.(bin|pt|pth)$/i.test(f)) e.pickles.push(f);
+  }
+  for (const [, e] of byDir) {
+    if (e.safetensors.length === 0) continue;
+    for (const p of e.pickles) {
+      report(c, R.pickleNextToSafetensors, {
+        location: fileLoc(c, p),
+        message: `${p} (pickle-based weights) ships next to ${e.safetensors[0] ?? ''}; depending on the loader and its options either file is loaded`,
+        evidence: p,
+      });
+    }
+  }
+}
