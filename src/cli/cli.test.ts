@@ -65,8 +65,11 @@ describe('scan exit codes and output', () => {
     expect(run(['scan', join(work, 'bad', 'model.pkl')]).code).toBe(1);
     expect(run(['scan', '--fail-on', 'none', join(work, 'bad', 'model.pkl')]).code).toBe(0);
   });
-  it('prints no ANSI escapes when stdout is not a terminal', () => {
+  it('prints no ANSI escapes when stdout is not a terminal, even under CI=true', () => {
     expect(run(['scan', join(work, 'bad')]).stdout).not.toContain('\u001b[');
+    expect(run(['scan', join(work, 'bad')], undefined, { CI: 'true' }).stdout).not.toContain('\u001b[');
+    expect(run(['scan', join(work, 'bad')], undefined, { FORCE_COLOR: '1' }).stdout).toContain('\u001b[');
+    expect(run(['scan', '--no-color', join(work, 'bad')], undefined, { FORCE_COLOR: '1' }).stdout).not.toContain('\u001b[');
   });
   it('reads stdin for `-`', () => {
     const r = run(['scan', '--format', 'json', '-'], EVIL);

@@ -43,5 +43,5 @@ export function useColor(stream: NodeJS.WriteStream, noColorFlag: boolean): bool
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   const force = process.env.FORCE_COLOR;
   if (force !== undefined && force !== '' && force !== '0' && force !== 'false') return true;
-  return stream.isTTY;
+  return stream.isTTY === true;
 }

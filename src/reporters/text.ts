@@ -16,7 +16,7 @@ export interface TextOptions {
 type Paint = (s: string) => string;
 
 function painter(color: boolean): Record<'dim' | 'bold' | 'red' | 'yellow' | 'cyan' | 'green' | 'magenta' | 'blue', Paint> {
-  const c = pc.createColors(color);
+  const c = pc.createColors(color === true); // never the library's default: it turns colours on when CI is set
   return { dim: c.dim, bold: c.bold, red: c.red, yellow: c.yellow, cyan: c.cyan, green: c.green, magenta: c.magenta, blue: c.blue };
 }
 
