@@ -3,7 +3,7 @@
  * on the same bytes (page cache warmed first), never an absolute time in a unit test.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '../..');
@@ -22,10 +22,24 @@ export interface Timing {
   readonly exitCode: number;
 }
 
-/** Run a command `runs` times (after one warm-up) and return the median wall time and the max RSS. */
-export function timeCommand(cmd: string, args: readonly string[], runs = 3): Timing {
+/** Drop `paths` (files, or every file under a directory) from the page cache (posix_fadvise via dd). */
+export function evict(paths: readonly string[]): void {
+  const files: string[] = [];
+  for (const p of paths) {
+    if (statSync(p).isDirectory()) for (const f of readdirSync(p)) files.push(join(p, f));
+    else files.push(p);
+  }
+  for (const f of files) spawnSync('dd', [`if=${f}`, 'iflag=nocache', 'count=0', 'status=none']);
+}
+
+/**
+ * Run a command `runs` times (after one warm-up) and return the median wall time and the max RSS.
+ * With `cold`, the files are evicted from the page cache before every run.
+ */
+export function timeCommand(cmd: string, args: readonly string[], runs = 3, cold?: readonly string[]): Timing {
   const samples: Timing[] = [];
   for (let i = 0; i <= runs; i++) {
+    if (cold) evict(cold);
     const t0 = process.hrtime.bigint();
     const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -38,13 +52,20 @@ export function timeCommand(cmd: string, args: readonly string[], runs = 3): Tim
 }
 
 /** `bulwark scan` on paths, report discarded. */
-export function timeScan(paths: readonly string[], extra: readonly string[] = [], runs = 3): Timing {
-  return timeCommand(process.execPath, [CLI, 'scan', '--quiet', '--fail-on', 'none', '--format', 'json', ...extra, ...paths], runs);
+export function timeScan(paths: readonly string[], extra: readonly string[] = [], runs = 3, cold = false): Timing {
+  return timeCommand(process.execPath, [CLI, 'scan', '--quiet', '--fail-on', 'none', '--format', 'json', ...extra, ...paths], runs, cold ? paths : undefined);
 }
 
 /** `cat` of the same bytes, the read-speed baseline. */
-export function timeCat(paths: readonly string[], runs = 3): Timing {
-  return timeCommand('cat', paths, runs);
+export function timeCat(paths: readonly string[], runs = 3, cold = false): Timing {
+  const files = paths.flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).map((f) => join(p, f)) : [p]));
+  return timeCommand('cat', files, runs, cold ? paths : undefined);
+}
+
+/** In-process scan time (engine already loaded): first run and steady state, from bench/scan-once.ts. */
+export function timeInProcess(path: string): { first: number; second: number; rssMiB: number } {
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist/bench/scan-once.js'), path], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(r.stdout) as { first: number; second: number; rssMiB: number };
 }
 
 export interface BenchRow {

@@ -11,7 +11,7 @@
 import type { ByteSource } from '../limits/index.js';
 import { isLzmaAloneHeader, isXzMagic, looksLikeZlib } from '../limits/index.js';
 import { isGguf } from './gguf/index.js';
-import { isHdf5, isKerasZip } from './keras/index.js';
+import { isHdf5 } from './keras/index.js';
 import { isOnnx } from './onnx/index.js';
 import { looksLikePickle } from './pickle/index.js';
 import { isSafetensors } from './safetensors/index.js';
@@ -34,7 +34,7 @@ export type ContainerFormat =
   | 'zlib';
 
 /** Formats without code execution by design, scanned for the tricks their loaders still allow. */
-export type WeightFormat = 'safetensors' | 'gguf' | 'hdf5' | 'keras' | 'onnx' | 'tensorflow-savedmodel' | 'tensorflow-graphdef';
+export type WeightFormat = 'safetensors' | 'gguf' | 'hdf5' | 'onnx' | 'tensorflow-savedmodel' | 'tensorflow-graphdef';
 
 /** Archives and compressions that are recognised but not opened: a finding, never a pass. */
 export const UNSUPPORTED_FORMATS = {
@@ -67,15 +67,17 @@ function startsWith(head: Uint8Array, sig: readonly number[], at = 0): boolean {
   return true;
 }
 
-const asciiCache = new Map<string, number[]>();
-function ascii(head: Uint8Array, s: string, at = 0): boolean {
-  let sig = asciiCache.get(s);
-  if (!sig) {
-    sig = Array.from(s, (c) => c.charCodeAt(0));
-    asciiCache.set(s, sig);
-  }
-  return startsWith(head, sig, at);
-}
+/** An ASCII signature, as byte values (built once, at module load). */
+const sig = (s: string): readonly number[] => Array.from(s, (c) => c.charCodeAt(0));
+const BZH = sig('BZh');
+const ZF0X = sig('ZF0x');
+const ZF0X_UPPER = sig('ZF0X');
+const RAR = sig('Rar!\x1a\x07');
+const MSCF = sig('MSCF\0\0\0\0');
+const LZIP = sig('LZIP');
+const XAR = sig('xar!');
+const AR = sig('!<arch>\n');
+const CPIO = [sig('070701'), sig('070702'), sig('070707')];
 
 function indexOf(hay: Uint8Array, needle: readonly number[], limit: number): number {
   const end = Math.min(hay.length, limit) - needle.length;
@@ -117,21 +119,21 @@ export function detectMagic(head: Uint8Array): DetectedFormat | undefined {
   }
   if (b0 === 0x1f && b1 === 0x8b) return 'gzip';
   if (b0 === 0x1f && b1 === 0x9d) return 'unix-compress';
-  if (ascii(head, 'BZh') && (head[3] ?? 0) >= 0x31 && (head[3] ?? 0) <= 0x39 && (startsWith(head, [0x31, 0x41, 0x59, 0x26, 0x53, 0x59], 4) || startsWith(head, [0x17, 0x72, 0x45, 0x38, 0x50, 0x90], 4))) {
+  if (startsWith(head, BZH) && (head[3] ?? 0) >= 0x31 && (head[3] ?? 0) <= 0x39 && (startsWith(head, [0x31, 0x41, 0x59, 0x26, 0x53, 0x59], 4) || startsWith(head, [0x17, 0x72, 0x45, 0x38, 0x50, 0x90], 4))) {
     return 'bzip2';
   }
   if (isXzMagic(head)) return 'xz';
   if (startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) return 'zstd';
-  if (ascii(head, 'ZF0x') || ascii(head, 'ZF0X')) return 'joblib-zlib';
+  if (startsWith(head, ZF0X) || startsWith(head, ZF0X_UPPER)) return 'joblib-zlib';
   if (startsWith(head, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])) return '7z';
-  if (ascii(head, 'Rar!\x1a\x07')) return 'rar';
-  if (ascii(head, 'MSCF\0\0\0\0')) return 'cab';
+  if (startsWith(head, RAR)) return 'rar';
+  if (startsWith(head, MSCF)) return 'cab';
   if (startsWith(head, [0x04, 0x22, 0x4d, 0x18]) || startsWith(head, [0x02, 0x21, 0x4c, 0x18])) return 'lz4';
-  if (ascii(head, 'LZIP')) return 'lzip';
+  if (startsWith(head, LZIP)) return 'lzip';
   if (startsWith(head, [0x89, 0x4c, 0x5a, 0x4f, 0x00, 0x0d, 0x0a, 0x1a, 0x0a])) return 'lzop';
-  if (ascii(head, 'xar!')) return 'xar';
-  if (ascii(head, '!<arch>\n')) return 'ar';
-  if (ascii(head, '070701') || ascii(head, '070702') || ascii(head, '070707') || startsWith(head, [0xc7, 0x71]) || startsWith(head, [0x71, 0xc7])) return 'cpio';
+  if (startsWith(head, XAR)) return 'xar';
+  if (startsWith(head, AR)) return 'ar';
+  if (CPIO.some((c) => startsWith(head, c)) || startsWith(head, [0xc7, 0x71]) || startsWith(head, [0x71, 0xc7])) return 'cpio';
   if (b0 === 0x60 && b1 === 0xea) return 'arj';
   if (startsWith(head, [0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59])) return 'snappy-framed';
   return undefined;
@@ -153,19 +155,32 @@ export interface DetectOptions {
    * files, off for archive members whose heads are sniffed (it costs a read at the member's end).
    */
   readonly zipTail?: boolean;
+  /**
+   * Only the formats another loader could act on when the bytes are raw tensor data (PyTorch storage
+   * records): magic-byte containers and pickles. The weight-format sniffers (safetensors, GGUF, HDF5,
+   * protobuf structure) are skipped: no loader reads a storage record as one of those, and running
+   * them on each of 200,000 storages costs more than the rest of the scan.
+   */
+  readonly storage?: boolean;
 }
 
 /** Detect the format of `source` by content; undefined when it is not a format Bulwark handles. */
 export function detectFormat(source: ByteSource, options: DetectOptions = {}): DetectedFormat | undefined {
   if (source.size === 0) return undefined;
   const head = source.read(0, HEAD);
+  if (options.storage === true) {
+    const magic = detectMagic(head);
+    if (magic === 'pickle') return refinePickle(source, head);
+    if (magic !== undefined) return magic;
+    if (isTarHeader(head)) return 'tar';
+    return looksLikePickle(source) ? refinePickle(source, head) : undefined;
+  }
   // safetensors first: its 8-byte header length can start with 0x80 0x02, which reads as a pickle
   // PROTO opcode; and a zip hidden inside a tensor must not make the file "a zip".
   if (isSafetensors(source)) return 'safetensors';
   if (isGguf(source)) return 'gguf';
   if (isHdf5(source)) return 'hdf5';
   const magic = detectMagic(head);
-  if (magic === 'zip' && isKerasZip(source)) return 'keras';
   if (magic === 'pickle') return refinePickle(source, head);
   if (magic !== undefined) return magic;
   if (isTarHeader(head)) return 'tar';

@@ -8,7 +8,7 @@ import type { DetectedFormat } from './detect-format.js';
 import { UNSUPPORTED_FORMATS, detectFormat, hasZipTail } from './detect-format.js';
 import { scanGguf } from './gguf/index.js';
 import { scanJoblibPickle, scanJoblibZfile } from './joblib/scan-joblib.js';
-import { isKerasH5, scanKeras, scanKerasH5 } from './keras/index.js';
+import { isKerasH5, isKerasZip, scanKeras, scanKerasH5 } from './keras/index.js';
 import { scanOnnx } from './onnx/index.js';
 import { scanSafetensors } from './safetensors/index.js';
 import { scanSavedModel } from './savedmodel/index.js';
@@ -60,12 +60,15 @@ function dispatch(source: ByteSource, ctx: ModelScanContext): string {
 
 /** Scan `source` as `format`; returns the (refined) format. */
 function scan(source: ByteSource, ctx: ModelScanContext, format: DetectedFormat): string {
-  if (format === 'zip') return scanZip(source, ctx);
-  if (format === 'keras') {
-    // A .keras v3 file is a zip: the generic member checks, then the Keras config analysis.
-    scanZip(source, ctx);
-    scanKeras(source, ctx);
-    return 'keras';
+  if (format === 'zip') {
+    const refined = scanZip(source, ctx);
+    // A .keras v3 file is a zip (config.json + metadata.json): after the generic member checks, the
+    // Keras config analysis. Asked only of zips that are neither PyTorch nor numpy archives.
+    if (refined === 'zip' && isKerasZip(source)) {
+      scanKeras(source, ctx);
+      return 'keras';
+    }
+    return refined;
   }
   const result = scanAs(source, ctx, format);
   // A file that starts as one format and ends with a zip archive is a polyglot: torch.load and
@@ -76,7 +79,7 @@ function scan(source: ByteSource, ctx: ModelScanContext, format: DetectedFormat)
   return result;
 }
 
-function scanAs(source: ByteSource, ctx: ModelScanContext, format: Exclude<DetectedFormat, 'zip' | 'keras'>): string {
+function scanAs(source: ByteSource, ctx: ModelScanContext, format: Exclude<DetectedFormat, 'zip'>): string {
   switch (format) {
     case 'safetensors':
       scanSafetensors(source, ctx);

@@ -191,7 +191,12 @@ export function displayName(b: Uint8Array, utf8Flag: boolean, asLatin1?: string)
 
 /** ASCII lower-casing, as miniz's MZ_TOLOWER compares names. */
 export function asciiLower(s: string): string {
-  return /[A-Z]/.test(s) ? s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32)) : s;
+  // Hot: called for every entry name and every storage lookup. A char loop beats a RegExp test here.
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return s.replace(/[A-Z]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) + 32));
+  }
+  return s;
 }
 
 /** Why a member name is unsafe to extract, or undefined. */

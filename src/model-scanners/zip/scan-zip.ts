@@ -178,7 +178,7 @@ class MemberScanner {
     const isDataPkl = this.torch?.dataPkl.includes(e) ?? false;
     let format: DetectedFormat | undefined;
     try {
-      format = isDataPkl ? 'pickle' : detectFormat(this.head(e), { zipTail: false });
+      format = isDataPkl ? 'pickle' : detectFormat(this.head(e), { zipTail: false, storage: this.torch?.isStorage(e) === true });
     } catch (err) {
       this.ctx.child(e.name).failed(err, 'sniffing the entry');
       return;
