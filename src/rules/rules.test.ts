@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applySuppressions, createRegistry, defineRule } from './index.js';
+import { applySuppressions, createRegistry, defineRule, firingProblem, matchesExpectation } from './index.js';
 
 const meta = {
   title: 'T',
@@ -59,5 +59,31 @@ describe('suppressions', () => {
   it('supports * for every rule', () => {
     const out = applySuppressions([f1, f2], [{ ruleIds: '*', suppression: { reason: 'r', source: 's' }, applies: () => true }]);
     expect(out.every((f) => f.suppressed)).toBe(true);
+  });
+});
+
+describe('rule-case verdicts', () => {
+  const r = defineRule({ ...meta, id: 'a/b' });
+  const k8s = r.report({
+    message: 'privileged container',
+    evidence: 'privileged: true',
+    location: { kind: 'k8s-object', path: 'p.yaml', line: 9, column: 7, apiVersion: 'v1', objectKind: 'Pod', name: 'p', fieldPath: 'spec.x' },
+  });
+  const member = r.report({ message: 'm', severity: 'critical', location: { kind: 'archive-member', path: 'm.pt', member: 'archive/data.pkl', offset: 3 } });
+  it('matches every field the expectation sets, and only those', () => {
+    expect(matchesExpectation(k8s, {})).toBe(true);
+    expect(matchesExpectation(k8s, { line: 9, column: 7, fieldPath: 'spec.x', messageIncludes: 'privileged', evidenceIncludes: 'true', severity: 'high' })).toBe(true);
+    for (const wrong of [{ line: 8 }, { column: 1 }, { fieldPath: 'spec' }, { messageIncludes: 'root' }, { evidenceIncludes: 'false' }, { severity: 'low' }, { member: 'x' }]) {
+      expect(matchesExpectation(k8s, wrong), JSON.stringify(wrong)).toBe(false);
+    }
+    expect(matchesExpectation(member, { member: 'archive/data.pkl', severity: 'critical' })).toBe(true);
+    expect(matchesExpectation(member, { line: 1 })).toBe(false);
+  });
+  it('firingProblem explains a missing or mismatched finding', () => {
+    expect(firingProblem([k8s])).toBeUndefined();
+    expect(firingProblem([])).toMatch(/expected at least 1 finding/);
+    expect(firingProblem([k8s], { count: 2 })).toMatch(/expected at least 2/);
+    expect(firingProblem([k8s, member], { member: 'archive/data.pkl' })).toBeUndefined();
+    expect(firingProblem([k8s], { line: 3 })).toMatch(/no finding matches \{"line":3\}/);
   });
 });
