@@ -11,7 +11,7 @@ import { BulwarkError, SEVERITIES, atLeast } from '../../findings/index.js';
 import { parsePssVersion } from '../../k8s-manifests/index.js';
 import { LIMIT_NAMES, parseSize, resolveLimits } from '../../limits/index.js';
 import type { ReportFormat } from '../../reporters/index.js';
-import { FORMATS, renderJson, renderSarif, renderText } from '../../reporters/index.js';
+import { FORMATS, renderJson, renderSarif, renderText, sanitizeText } from '../../reporters/index.js';
 import { readStdin, useColor, writeFileAtomic } from '../io.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -105,7 +105,12 @@ export function registerScan(program: Command): void {
             bar = b;
           }
         },
-        onProgress: (done, path) => bar?.update(done, { file: path.length > 40 ? `…${path.slice(-39)}` : path }),
+        onProgress: (done, path) => {
+          if (!bar) return;
+          // File names are untrusted too: no escape sequences reach the terminal through the bar.
+          const shown = sanitizeText(path);
+          bar.update(done, { file: shown.length > 40 ? `…${shown.slice(-39)}` : shown });
+        },
       });
       bar?.stop();
 
