@@ -11,14 +11,7 @@ import { asArray, asObject, asString, containersOf, volumesOf } from '../workloa
 import type { CheckContext } from './context.js';
 import { annotationOf, truthy } from './context.js';
 import { normalizeHostPath } from './host.js';
-
-/**
- * Extended resources served by accelerator device plugins: NVIDIA (whole GPUs, MIG slices, shared
- * time-sliced GPUs), AMD, Intel (gpu.intel.com/i915, xe …), Habana Gaudi, AWS Neuron/Trainium/
- * Inferentia, Google TPU, Xilinx/AMD FPGAs, Qualcomm Cloud AI.
- */
-export const DEVICE_RESOURCE =
-  /^(?:nvidia\.com\/(?:gpu|gpu\.shared|mig-[\w.-]+)|amd\.com\/gpu|gpu\.intel\.com\/[\w.-]+|habana\.ai\/gaudi\w*|aws\.amazon\.com\/neuron(?:core|device)?|google\.com\/tpu|(?:xilinx|amd)\.com\/fpga[\w.-]*|qualcomm\.com\/qaic)$/;
+import { DEVICE_RESOURCE } from '../accelerators.js';
 
 /** Host device nodes of accelerators (NVIDIA, DRM render nodes, AMD KFD, Neuron, Habana, Ascend, accel). */
 const GPU_DEVICE_PATH = /^\/dev(?:$|\/(?:nvidia|dri|kfd|accel|neuron|hl|davinci|vfio))/;

@@ -7,6 +7,7 @@
  * container image is recognisably an AI server; distinctive ports (8265 Ray dashboard, 10001 Ray
  * client, 8888 Jupyter, 6006 TensorBoard, 11434 Ollama…) count on their own.
  */
+import { DEVICE_RESOURCE } from '../accelerators.js';
 import type { FieldPath, JsonObject } from '../model.js';
 import type { PodTemplate } from '../workloads.js';
 import { containersOf } from '../workloads.js';
@@ -44,8 +45,6 @@ const AI_PORT_BY_NUMBER = new Map(AI_PORTS.map((p) => [p.port, p]));
 /** Image name fragments of AI servers and notebooks (matched on the repository path, lower-case). */
 const AI_IMAGE = /(^|[/_-])(vllm|tritonserver|text-generation-inference|tgi|torchserve|tensorflow\/serving|tensorflow-serving|kserve|seldon|mlserver|mlflow|ray|kuberay|jupyter|notebook|tensorboard|ollama|gradio|llama|sglang|lmdeploy|triton|huggingface|nvcr\.io\/nvidia\/(?:pytorch|tensorflow|nemo)|pytorch|kubeflow)([/:_.@-]|$)/;
 
-/** Extended resources of accelerators (device plugins). */
-const ACCELERATOR = /^(nvidia\.com\/(gpu|mig-.+)|amd\.com\/gpu|gpu\.intel\.com\/.+|habana\.ai\/gaudi|aws\.amazon\.com\/neuron(core|device)?|google\.com\/tpu|cloud-tpus\.google\.com\/.+)$/;
 
 export interface AiPortRef {
   readonly port: number;
@@ -76,7 +75,7 @@ function repoOf(image: string): string {
 function requestsAccelerator(c: JsonObject): boolean {
   for (const k of ['limits', 'requests']) {
     const m = isObject(c['resources']) ? c['resources'][k] : undefined;
-    if (isObject(m)) for (const r of Object.keys(m)) if (ACCELERATOR.test(r)) return true;
+    if (isObject(m)) for (const r of Object.keys(m)) if (DEVICE_RESOURCE.test(r)) return true;
   }
   return false;
 }
