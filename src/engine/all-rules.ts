@@ -1,14 +1,17 @@
 /**
- * The one explicit list of every rule Bulwark ships. It lives in the engine (above the domains)
- * rather than in `src/rules/`, because listing the rules means importing the domains that define
- * them, and `rules` sits below the domains (see docs/architecture.md).
+ * The registry of everything `bulwark scan` runs: every domain's one RuleSet. It lives in the engine
+ * (above the domains) because listing the rule sets means importing the domains that define them.
+ * Servers build their own registry from the domains they serve (`createRegistry([CORE_RULESET,
+ * K8S_RULESET])`) and never load this module.
  */
-import { K8S_RULES } from '../k8s-manifests/index.js';
-import { MODEL_SCANNER_RULES } from '../model-scanners/index.js';
-import { SIGNING_RULES } from '../model-signing/index.js';
-import type { AnyRule } from '../rules/index.js';
-import { CORE_RULES, createRegistry } from '../rules/index.js';
+import { K8S_RULESET } from '../k8s-manifests/index.js';
+import { MODEL_SCANNER_RULESET } from '../model-scanners/index.js';
+import { SIGNING_RULESET } from '../model-signing/index.js';
+import type { AnyRule, RuleSet } from '../rules/index.js';
+import { CORE_RULESET, createRegistry } from '../rules/index.js';
 
-export const ALL_RULES: readonly AnyRule[] = [...CORE_RULES, ...MODEL_SCANNER_RULES, ...K8S_RULES, ...SIGNING_RULES];
+export const SCAN_RULESETS: readonly RuleSet[] = [CORE_RULESET, MODEL_SCANNER_RULESET, K8S_RULESET, SIGNING_RULESET];
 
-export const registry = createRegistry(ALL_RULES);
+export const registry = createRegistry(SCAN_RULESETS);
+
+export const ALL_RULES: readonly AnyRule[] = registry.rules;

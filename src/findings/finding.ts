@@ -24,6 +24,13 @@ export interface Finding {
   readonly remediation?: string;
   /** Present when a suppression applied: the finding is reported but does not count for --fail-on. */
   readonly suppressed?: Suppression;
+  /**
+   * When the finding happened (RFC 3339), for findings from events and requests (audit, runtime,
+   * admission); absent for static analysis, whose findings are facts about content, not moments.
+   */
+  readonly time?: string;
+  /** What produced the event behind the finding: `audit-webhook`, `falco`, `tetragon`, `proc`, `admission`. */
+  readonly source?: string;
   /** Stable identity across runs (rule, location identity, evidence). */
   readonly fingerprint: string;
 }
@@ -55,8 +62,19 @@ export function compareFindings(a: Finding, b: Finding): number {
 
 function lineOf(f: Finding): number {
   const l = f.location;
-  if (l.kind === 'k8s-object') return l.line;
-  if (l.kind === 'file') return l.line ?? 0;
-  if (l.kind === 'byte-range') return l.offset;
-  return l.offset ?? 0;
+  switch (l.kind) {
+    case 'k8s-object':
+      return l.line;
+    case 'file':
+    case 'image-layer':
+    case 'audit-event':
+      return l.line ?? 0;
+    case 'byte-range':
+      return l.offset;
+    case 'archive-member':
+      return l.offset ?? 0;
+    case 'admission-request':
+    case 'process':
+      return 0;
+  }
 }

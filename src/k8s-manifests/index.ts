@@ -13,7 +13,7 @@ export type { LoadResult } from './load.js';
 export { analyzeManifests } from './analyze.js';
 export { resolveK8sOptions, SUPPRESS_ANNOTATION, UNTRUSTED_MODELS_ANNOTATION } from './options.js';
 export type { K8sOptions, ResolvedK8sOptions } from './options.js';
-export { K8S_RULES } from './rule-list.js';
+export { K8S_RULES, K8S_RULESET } from './rule-list.js';
 export { checkPsaConformance } from './pss/conformance.js';
 export type { ConformanceResult } from './pss/conformance.js';
 export { parsePssVersion, parsePssLevel } from './pss/version.js';

@@ -1,5 +1,6 @@
 /** Every Kubernetes rule, in one list (the engine's registry includes it as `K8S_RULES`). */
 import type { AnyRule } from '../rules/index.js';
+import { defineRuleSet } from '../rules/index.js';
 import { EXPOSURE_RULES } from './checks/exposure.js';
 import { GPU_RULES } from './checks/gpu.js';
 import { HOST_RULES } from './checks/host.js';
@@ -29,5 +30,8 @@ export const K8S_RULES: readonly AnyRule[] = [
   ...RBAC_RULES,
   ...NETPOL_RULES,
 ];
+
+/** The Kubernetes domain's one rule set. */
+export const K8S_RULESET = defineRuleSet('k8s-manifests', ['k8s'], K8S_RULES);
 
 export const K8S_RULE_IDS: ReadonlySet<string> = new Set(K8S_RULES.map((r) => r.id));

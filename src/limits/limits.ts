@@ -2,93 +2,123 @@ import { BulwarkError } from '../findings/index.js';
 
 /**
  * Every length, count, depth and decompressed size Bulwark reads from untrusted input has a named
- * limit here. Exceeding one produces a `scan/limit-exceeded` finding and a `partial` target: a
- * partial analysis is never reported as clean.
+ * limit here, grouped by the domain that enforces it. Exceeding one produces a `scan/limit-exceeded`
+ * finding whose `evidence` is the limit's name, and a `partial` target: a partial analysis is never
+ * reported as clean. Every name is accepted by `--limit NAME=VALUE` and by the config file's `limits:`
+ * key; docs/limits.md is checked against this table by a test.
+ *
+ * Caps that only shorten what a report *shows* (evidence rendering, message lengths) are not limits
+ * on input and stay local constants next to the code that renders.
  */
-export interface Limits {
-  /** Bytes actually read from one target (tensor payloads are skipped by seeking and do not count). */
-  readonly maxReadBytes: number;
-  /** Output of one decompression (zip member, gzip/bz2/xz/zstd/lzma stream, joblib body). */
-  readonly maxDecompressedBytes: number;
-  /** Sum of all decompressed output for one target, nested archives included. */
-  readonly maxTotalDecompressedBytes: number;
-  /** Opcodes executed symbolically in one pickle stream. */
-  readonly maxPickleOps: number;
-  /** Symbolic stack size (items plus marks) of one pickle stream. */
-  readonly maxPickleStack: number;
-  /** Memo entries of one pickle stream. */
-  readonly maxPickleMemo: number;
-  /** Bytes of one string kept for analysis and evidence; longer strings are truncated (and said so). */
-  readonly maxStringBytes: number;
-  /** Nesting of containers in containers and of pickles in pickles. */
-  readonly maxNestingDepth: number;
-  /** Entries in one archive (zip central directory, tar members). */
-  readonly maxArchiveEntries: number;
-  /** Files considered under one directory argument. */
-  readonly maxFiles: number;
-  /** Directory depth of a walk. */
-  readonly maxDirectoryDepth: number;
-  /** Findings kept per target (further findings are counted in one summary finding). */
-  readonly maxFindingsPerTarget: number;
-  /** Bytes of one text document (YAML/JSON manifests, configs, templates). */
-  readonly maxTextBytes: number;
-  /** YAML documents in one file. */
-  readonly maxYamlDocuments: number;
-  /** YAML alias resolutions in one document (alias bombs). */
-  readonly maxYamlAliases: number;
-  /** Nesting depth of one JSON/YAML/protobuf structure. */
-  readonly maxStructureDepth: number;
+export const LIMIT_DOMAINS = ['scan', 'model-scanners', 'k8s-manifests', 'model-signing', 'events'] as const;
+export type LimitDomain = (typeof LIMIT_DOMAINS)[number];
+
+export type LimitUnit = 'bytes' | 'count' | 'depth';
+
+export interface LimitSpec {
+  readonly domain: LimitDomain;
+  readonly default: number;
+  readonly unit: LimitUnit;
+  /** What the limit bounds (one line, shown by docs/limits.md and `bulwark rules`). */
+  readonly bounds: string;
 }
 
-export type LimitName = keyof Limits;
-
-const MiB = 1024 * 1024;
+const KiB = 1024;
+const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 
-export const DEFAULT_LIMITS: Limits = Object.freeze({
-  maxReadBytes: 2 * GiB,
-  maxDecompressedBytes: 1 * GiB,
-  maxTotalDecompressedBytes: 2 * GiB,
-  maxPickleOps: 100_000_000,
-  maxPickleStack: 2_000_000,
-  maxPickleMemo: 10_000_000,
-  maxStringBytes: 1 * MiB,
-  maxNestingDepth: 8,
-  maxArchiveEntries: 1_000_000,
-  maxFiles: 1_000_000,
-  maxDirectoryDepth: 64,
-  maxFindingsPerTarget: 1_000,
-  maxTextBytes: 64 * MiB,
-  maxYamlDocuments: 10_000,
-  maxYamlAliases: 10_000,
-  maxStructureDepth: 256,
-});
+/** The one table of limits. Order: by domain, then as documented. */
+export const LIMIT_SPECS = {
+  // -- every scan ------------------------------------------------------------------------------
+  maxReadBytes: { domain: 'scan', default: 2 * GiB, unit: 'bytes', bounds: 'bytes actually read from one target (tensor payloads are skipped by seeking and do not count)' },
+  maxFiles: { domain: 'scan', default: 1_000_000, unit: 'count', bounds: 'files considered under one directory argument' },
+  maxDirectoryDepth: { domain: 'scan', default: 64, unit: 'depth', bounds: 'depth of a directory walk' },
+  maxFindingsPerTarget: { domain: 'scan', default: 1_000, unit: 'count', bounds: 'findings kept per target; the rest are counted in one `scan/limit-exceeded` finding' },
+  maxTextBytes: { domain: 'scan', default: 64 * MiB, unit: 'bytes', bounds: 'one text document (manifests, configs, templates, source files)' },
+  maxStructureDepth: { domain: 'scan', default: 256, unit: 'depth', bounds: 'nesting of one JSON/YAML/protobuf structure' },
+  maxFolderTextBytes: { domain: 'scan', default: 256 * MiB, unit: 'bytes', bounds: 'text kept in memory for the folder-level analyses of one scan (Hugging Face configs, remote code, templates)' },
+  // -- model scanners --------------------------------------------------------------------------
+  maxDecompressedBytes: { domain: 'model-scanners', default: 1 * GiB, unit: 'bytes', bounds: 'output of one decompression (zip member, gzip/bz2/xz/zstd/lzma stream, joblib body)' },
+  maxTotalDecompressedBytes: { domain: 'model-scanners', default: 2 * GiB, unit: 'bytes', bounds: 'all decompressed output of one target, nested archives included' },
+  maxPickleOps: { domain: 'model-scanners', default: 100_000_000, unit: 'count', bounds: 'opcodes executed symbolically in one pickle stream' },
+  maxPickleStack: { domain: 'model-scanners', default: 2_000_000, unit: 'count', bounds: 'symbolic stack size (items and marks) of one pickle stream' },
+  maxPickleMemo: { domain: 'model-scanners', default: 10_000_000, unit: 'count', bounds: 'memo entries of one pickle stream' },
+  maxPickleReadings: { domain: 'model-scanners', default: 8, unit: 'count', bounds: 'alternative readings of one pickle source followed (pickle.py and the C unpickler start the next load() at different offsets)' },
+  maxStringBytes: { domain: 'model-scanners', default: 1 * MiB, unit: 'bytes', bounds: 'bytes of one string kept for analysis and evidence (longer strings are truncated, and said so)' },
+  maxNestingDepth: { domain: 'model-scanners', default: 8, unit: 'depth', bounds: 'containers in containers, pickles in pickles' },
+  maxArchiveEntries: { domain: 'model-scanners', default: 1_000_000, unit: 'count', bounds: 'entries of one archive (zip central directory, tar members)' },
+  maxFindingsPerRule: { domain: 'model-scanners', default: 20, unit: 'count', bounds: 'findings of one rule listed per model file; the rest are counted in one summary finding of that rule' },
+  maxGgufEntries: { domain: 'model-scanners', default: 10_000_000, unit: 'count', bounds: 'metadata key/value pairs and tensor infos declared by one GGUF header' },
+  maxGgufArrayNesting: { domain: 'model-scanners', default: 8, unit: 'depth', bounds: 'nesting of arrays in one GGUF metadata value' },
+  maxProtobufFields: { domain: 'model-scanners', default: 50_000_000, unit: 'count', bounds: 'protobuf fields walked in one ONNX or TensorFlow file' },
+  maxTemplateTokens: { domain: 'model-scanners', default: 2_000_000, unit: 'count', bounds: 'tokens of one Jinja chat template' },
+  maxHdf5Messages: { domain: 'model-scanners', default: 4_096, unit: 'count', bounds: 'object-header messages read from one HDF5 object (Keras .h5)' },
+  maxHdf5Continuations: { domain: 'model-scanners', default: 64, unit: 'count', bounds: 'object-header continuation blocks followed in one HDF5 object' },
+  maxRemoteCodeFiles: { domain: 'model-scanners', default: 64, unit: 'count', bounds: 'Python files analysed per model folder for remote code (auto_map and the files they import)' },
+  // -- Kubernetes manifests --------------------------------------------------------------------
+  maxYamlDocuments: { domain: 'k8s-manifests', default: 10_000, unit: 'count', bounds: 'YAML documents in one file' },
+  maxYamlAliases: { domain: 'k8s-manifests', default: 10_000, unit: 'count', bounds: 'alias resolutions in one YAML document (alias bombs)' },
+  maxYamlNodes: { domain: 'k8s-manifests', default: 2_000_000, unit: 'count', bounds: 'nodes (scalars, mappings, sequences, aliases expanded) in one YAML file' },
+  // -- model signing ---------------------------------------------------------------------------
+  maxBundleBytes: { domain: 'model-signing', default: 256 * MiB, unit: 'bytes', bounds: 'one signature bundle (model.sig)' },
+  maxCertChain: { domain: 'model-signing', default: 10, unit: 'count', bounds: 'certificates in one signing chain' },
+  maxTrustedRootBytes: { domain: 'model-signing', default: 16 * MiB, unit: 'bytes', bounds: 'one Sigstore trusted root file' },
+  maxSignedResources: { domain: 'model-signing', default: 10_000_000, unit: 'count', bounds: 'files (or shards) listed in one signed statement' },
+  // -- event streams (audit logs, runtime events, admission requests) ----------------------------
+  maxEventBytes: { domain: 'events', default: 4 * MiB, unit: 'bytes', bounds: 'one event (a JSON line, a webhook batch item, an AdmissionReview)' },
+  maxEventQueue: { domain: 'events', default: 10_000, unit: 'count', bounds: 'events or findings waiting in one queue between a source and its consumer (a sink, a rule engine)' },
+} as const satisfies Readonly<Record<string, LimitSpec>>;
 
-export const LIMIT_NAMES = Object.keys(DEFAULT_LIMITS) as LimitName[];
+export type LimitName = keyof typeof LIMIT_SPECS;
+export type Limits = { readonly [K in LimitName]: number };
+
+export const LIMIT_NAMES = Object.keys(LIMIT_SPECS) as LimitName[];
+
+export const DEFAULT_LIMITS: Limits = Object.freeze(Object.fromEntries(LIMIT_NAMES.map((n) => [n, LIMIT_SPECS[n].default])) as Limits);
 
 export function isLimitName(s: string): s is LimitName {
-  return (LIMIT_NAMES as string[]).includes(s);
+  return Object.prototype.hasOwnProperty.call(LIMIT_SPECS, s);
+}
+
+/** The closest known limit name (for "did you mean" in errors), or undefined. */
+export function suggestLimitName(s: string): string | undefined {
+  const lower = s.toLowerCase();
+  return LIMIT_NAMES.find((n) => n.toLowerCase() === lower) ?? LIMIT_NAMES.find((n) => n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase()));
 }
 
 /** Merge overrides (e.g. from `--limit name=value`) onto the defaults; values must be positive integers. */
-export function resolveLimits(overrides: Partial<Record<string, number>> = {}): Limits {
-  const out: Record<string, number> = { ...DEFAULT_LIMITS };
+export function resolveLimits(overrides: Partial<Record<string, number>> = {}, base: Limits = DEFAULT_LIMITS): Limits {
+  const out: Record<string, number> = { ...base };
   for (const [k, v] of Object.entries(overrides)) {
     if (v === undefined) continue;
-    if (!isLimitName(k)) throw new BulwarkError('USAGE', `unknown limit "${k}" (known: ${LIMIT_NAMES.join(', ')})`);
+    if (!isLimitName(k)) {
+      const hint = suggestLimitName(k);
+      throw new BulwarkError('USAGE', `unknown limit "${k}"${hint === undefined ? '' : ` (did you mean ${hint}?)`}; see docs/limits.md`);
+    }
     if (!Number.isSafeInteger(v) || v <= 0) throw new BulwarkError('USAGE', `limit ${k} must be a positive integer`);
     out[k] = v;
   }
-  return Object.freeze(out) as unknown as Limits;
+  return Object.freeze(out) as Limits;
 }
 
-/** Parse a size such as `512MiB`, `2GiB`, `1000000`, `64k`. */
+/** Parse a size such as `512MiB`, `2GiB`, `1000000`, `64k`, `1_000_000`. */
 export function parseSize(text: string): number | undefined {
-  const m = /^(\d+)\s*(k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?$/i.exec(text.trim());
+  const m = /^(\d[\d_]*)\s*(k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)?$/i.exec(text.trim());
   if (!m?.[1]) return undefined;
-  const n = Number(m[1]);
+  const n = Number(m[1].replace(/_/g, ''));
   const unit = (m[2] ?? '').toLowerCase();
-  const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? MiB : unit.startsWith('g') ? GiB : unit.startsWith('t') ? 1024 * GiB : 1;
+  const mult = unit.startsWith('k') ? KiB : unit.startsWith('m') ? MiB : unit.startsWith('g') ? GiB : unit.startsWith('t') ? 1024 * GiB : 1;
   const v = n * mult;
   return Number.isSafeInteger(v) ? v : undefined;
+}
+
+/** `2 GiB`, `64 MiB`, `1,000,000` — the form docs/limits.md uses. */
+export function formatLimit(name: LimitName, value: number): string {
+  if (LIMIT_SPECS[name].unit === 'bytes') {
+    for (const [unit, size] of [['GiB', GiB], ['MiB', MiB], ['KiB', KiB]] as const) {
+      if (value >= size && value % size === 0) return `${value / size} ${unit}`;
+    }
+    return `${value} bytes`;
+  }
+  return value.toLocaleString('en-US');
 }

@@ -23,6 +23,6 @@ export { loadTrustedRoot, defaultTrustedRootPath } from './keyless.js';
 export { DEFAULT_SIGNATURE_NAME, DEFAULT_SHARD_SIZE, DEFAULT_IGNORED_PATHS, PREDICATE_TYPE, BUNDLE_MEDIA_TYPE } from './constants.js';
 export { checkModelSignature } from './scan.js';
 export type { ModelSignatureCheckOptions, SigningPolicy } from './scan.js';
-export { SIGNING_RULES, unsignedModel, verificationFailed, signatureUnverified } from './rules.js';
+export { SIGNING_RULES, SIGNING_RULESET, unsignedModel, verificationFailed, signatureUnverified } from './rules.js';
 export { checkOmsConformance, isOmsConformanceDir } from './conformance.js';
 export type { ConformanceResult } from './conformance.js';

@@ -1,4 +1,4 @@
-import { defineRule } from '../rules/index.js';
+import { defineRule, defineRuleSet } from '../rules/index.js';
 
 const REFS = ['https://github.com/ossf/model-signing-spec', 'https://github.com/sigstore/model-transparency', 'docs/signing.md'];
 
@@ -42,3 +42,6 @@ export const signatureUnverified = defineRule({
 });
 
 export const SIGNING_RULES = [unsignedModel, verificationFailed, signatureUnverified] as const;
+
+/** The model-signing domain's one rule set. */
+export const SIGNING_RULESET = defineRuleSet('model-signing', ['signing'], SIGNING_RULES);

@@ -83,10 +83,47 @@ function logical(loc: Location): object[] | undefined {
           properties: { apiVersion: loc.apiVersion, kind: loc.objectKind, ...(loc.namespace !== undefined && { namespace: loc.namespace }), name: loc.name },
         },
       ];
+    case 'admission-request':
+      return [
+        {
+          fullyQualifiedName: `admission/${loc.uid}${loc.fieldPath === undefined ? '' : `/${loc.fieldPath}`}`,
+          kind: 'request',
+          properties: objectProps(loc, { uid: loc.uid, operation: loc.operation, ...(loc.user !== undefined && { user: loc.user }), ...(loc.resource !== undefined && { resource: loc.resource }) }),
+        },
+      ];
+    case 'audit-event':
+      return [
+        {
+          fullyQualifiedName: `audit/${loc.auditID}`,
+          kind: 'event',
+          properties: objectProps(loc, { auditID: loc.auditID, timestamp: loc.timestamp, user: loc.user, verb: loc.verb, resource: loc.resource }),
+        },
+      ];
+    case 'process':
+      return [
+        {
+          fullyQualifiedName: [loc.node, loc.namespace, loc.pod, loc.container, loc.pid].filter((x) => x !== undefined).join('/'),
+          kind: 'process',
+          properties: (({ kind: _kind, ...rest }) => rest)(loc),
+        },
+      ];
+    case 'image-layer':
+      return [{ fullyQualifiedName: `${loc.layer}${loc.file === undefined ? '' : `/${loc.file}`}`, kind: 'layer', properties: { layer: loc.layer, ...(loc.layerIndex !== undefined && { layerIndex: loc.layerIndex }), ...(loc.file !== undefined && { file: loc.file }) } }];
     case 'file':
     case 'byte-range':
       return undefined;
   }
+}
+
+function objectProps(loc: { apiVersion?: string; objectKind?: string; namespace?: string; name?: string; fieldPath?: string; pointer?: string }, extra: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = { ...extra };
+  if (loc.apiVersion !== undefined) out['apiVersion'] = loc.apiVersion;
+  if (loc.objectKind !== undefined) out['objectKind'] = loc.objectKind;
+  if (loc.namespace !== undefined) out['namespace'] = loc.namespace;
+  if (loc.name !== undefined) out['name'] = loc.name;
+  if (loc.fieldPath !== undefined) out['fieldPath'] = loc.fieldPath;
+  if (loc.pointer !== undefined) out['pointer'] = loc.pointer;
+  return out;
 }
 
 function result(f: Finding, ruleIndex: number): object {

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import type { Finding, Location, RuleDescriptor, ScanReport, Severity, TargetResult } from '../findings/index.js';
-import { SEVERITIES, atLeast, compareFindings } from '../findings/index.js';
+import { SEVERITIES, atLeast, compareFindings, formatLocation } from '../findings/index.js';
 import { sanitizeText } from './sanitize.js';
 
 export interface TextOptions {
@@ -39,6 +39,13 @@ function where(loc: Location): string {
       return `byte ${loc.offset}${loc.length > 0 ? `..${loc.offset + loc.length}` : ''}`;
     case 'k8s-object':
       return `${loc.line}:${loc.column} ${loc.objectKind}/${loc.namespace === undefined ? '' : `${loc.namespace}/`}${loc.name} ${loc.fieldPath}`;
+    case 'admission-request':
+    case 'audit-event':
+    case 'process':
+    case 'image-layer': {
+      const full = formatLocation(loc);
+      return full.startsWith(`${loc.path} `) ? full.slice(loc.path.length + 1) : full;
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { defineRule } from './define-rule.js';
+import { defineRuleSet } from './registry.js';
 
 /**
  * Rules every domain uses to say "this could not be fully analysed". A target that triggers one of
@@ -76,4 +77,34 @@ export const symlinkOutsideTree = defineRule({
   maturity: 'stable',
 });
 
-export const CORE_RULES = [limitExceeded, malformedInput, unsupportedContainer, internalError, readError, symlinkOutsideTree] as const;
+
+export const expiredSuppression = defineRule({
+  id: 'config/expired-suppression',
+  title: 'Suppression past its expiry date',
+  severity: 'medium',
+  description:
+    'A suppression in the configuration file has an `expires` date that has passed. It no longer applies: the findings it covered are reported again, and this finding says why they came back. Expiry dates keep accepted risks from becoming permanent by default.',
+  remediation: 'Fix what the suppressed findings report, or review the risk again and move `expires` to a new date (with an updated reason).',
+  references: ['docs/configuration.md'],
+  tags: ['config', 'suppression'],
+  maturity: 'stable',
+});
+
+export const unusedSuppression = defineRule({
+  id: 'config/unused-suppression',
+  title: 'Suppression that matched no finding',
+  severity: 'info',
+  description:
+    'A suppression in the configuration file matched no finding in this run: the problem it accepted is gone, or the rule id, path or object no longer match. Stale suppressions hide the next, different problem at the same place; remove them.',
+  remediation: 'Remove the suppression from the configuration file, or correct its `rule`, `path` or `object`.',
+  references: ['docs/configuration.md'],
+  tags: ['config', 'suppression'],
+  maturity: 'stable',
+});
+
+export const CONFIG_RULES = [expiredSuppression, unusedSuppression] as const;
+
+export const CORE_RULES = [limitExceeded, malformedInput, unsupportedContainer, internalError, readError, symlinkOutsideTree, ...CONFIG_RULES] as const;
+
+/** The generic rules every registry includes: fail-closed `scan/*` and configuration `config/*`. */
+export const CORE_RULESET = defineRuleSet('core', ['scan', 'config'], CORE_RULES);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applySuppressions, createRegistry, defineRule, firingProblem, matchesExpectation } from './index.js';
+import { applySuppressions, createRegistry, defineRule, defineRuleSet, firingProblem, matchesExpectation } from './index.js';
 
 const meta = {
   title: 'T',
@@ -34,10 +34,10 @@ describe('defineRule', () => {
 describe('registry', () => {
   it('rejects duplicate ids', () => {
     const a = defineRule({ ...meta, id: 'a/b' });
-    expect(() => createRegistry([a, defineRule({ ...meta, id: 'a/b' })])).toThrow(/duplicate rule id a\/b/);
+    expect(() => createRegistry([defineRuleSet('x', ['a'], [a, defineRule({ ...meta, id: 'a/b' })])])).toThrow(/duplicate rule id a\/b/);
   });
   it('returns descriptors in registry order and refuses unknown ids', () => {
-    const reg = createRegistry([defineRule({ ...meta, id: 'a/one' }), defineRule({ ...meta, id: 'a/two' })]);
+    const reg = createRegistry([defineRuleSet('x', ['a'], [defineRule({ ...meta, id: 'a/one' }), defineRule({ ...meta, id: 'a/two' })])]);
     expect(reg.descriptors(['a/two', 'a/one']).map((d) => d.id)).toEqual(['a/one', 'a/two']);
     expect(() => reg.descriptors(['a/three'])).toThrow(/unregistered/);
   });
