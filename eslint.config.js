@@ -2,12 +2,19 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'model-scanners', 'k8s-manifests', 'model-signing', 'engine', 'cli'];
+const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'model-signing', 'engine', 'cli'];
 
 /** No deep imports into another domain: only its index.ts is public. */
 const deepImport = {
   regex: `^(\\.\\./)+(${DOMAINS.join('|')})/(?!(index|rule-cases)\\.js$).+`,
   message: 'Import another domain only through its index.ts (or, in tests, its rule-cases.ts) (DESIGN.md §2).',
+};
+
+/** Findings are made by the one Reporter (src/rules/reporter.ts), never built elsewhere. */
+const noFindingConstructor = {
+  regex: '(^|/)findings/index\\.js$',
+  importNames: ['makeFinding'],
+  message: 'Report findings through a Reporter (reporter.report(rule, args)); only src/rules builds them (issue 8: one reporter).',
 };
 
 /** Never execute or load scanned content. */
@@ -24,6 +31,7 @@ const noExecution = [
  */
 function layer(files, forbidden, extra = []) {
   const patterns = [deepImport, ...extra];
+  if (!files.some((f) => f.startsWith('src/rules/') || f.startsWith('src/findings/'))) patterns.push(noFindingConstructor);
   if (forbidden.length > 0) {
     patterns.push({
       regex: `(^|/)(${forbidden.join('|')})/`,
@@ -52,9 +60,10 @@ export default tseslint.config(
   layer(['src/rules/**/*.ts', 'src/limits/**/*.ts', 'src/reporters/**/*.ts'], [], [
     { regex: '^\\.\\./(?!findings/index\\.js$)', message: 'This layer may import only ../findings/index.js.' },
   ]),
-  layer(['src/model-scanners/**/*.ts'], ['engine', 'cli', 'reporters', 'k8s-manifests', 'model-signing']),
-  layer(['src/k8s-manifests/**/*.ts'], ['engine', 'cli', 'reporters', 'model-scanners', 'model-signing']),
-  layer(['src/model-signing/**/*.ts'], ['engine', 'cli', 'reporters', 'k8s-manifests']),
+  layer(['src/config/**/*.ts'], ['engine', 'cli', 'reporters', 'model-scanners', 'k8s-manifests', 'model-signing']),
+  layer(['src/model-scanners/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'k8s-manifests', 'model-signing']),
+  layer(['src/k8s-manifests/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'model-signing']),
+  layer(['src/model-signing/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'k8s-manifests']),
   layer(['src/engine/**/*.ts'], ['cli']),
   layer(['src/cli/**/*.ts'], []),
   {

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { parseAllDocuments } from 'yaml';
 import { analyzeManifests, loadManifests } from '../src/k8s-manifests/index.js';
 import { DEFAULT_LIMITS } from '../src/limits/index.js';
+import { Reporter } from '../src/rules/index.js';
 import type { BenchRow } from './common.js';
 import { printRows } from './common.js';
 
@@ -146,8 +147,10 @@ export function run(): BenchRow[] {
     parseAllDocuments(text, { version: '1.1' });
   };
   const analyse = (): void => {
-    const { objects } = loadManifests(text, 'bench.yaml', DEFAULT_LIMITS);
-    analyzeManifests(objects, {});
+    const reporter = new Reporter({ maxPerTarget: DEFAULT_LIMITS.maxFindingsPerTarget });
+    const objects = loadManifests(text, 'bench.yaml', DEFAULT_LIMITS, reporter);
+    analyzeManifests(objects, {}, reporter);
+    reporter.finish();
   };
   parse();
   analyse(); // warm up the JIT for both
@@ -168,8 +171,10 @@ export function run(): BenchRow[] {
   ];
   const text5 = mixedManifests(5_000); // (one file holds at most maxYamlDocuments = 10,000 documents)
   const retain = (t: string) => (): unknown => {
-    const objects = loadManifests(t, 'a.yaml', DEFAULT_LIMITS).objects;
-    return [objects, analyzeManifests(objects, {})];
+    const reporter = new Reporter({ maxPerTarget: DEFAULT_LIMITS.maxFindingsPerTarget });
+    const objects = loadManifests(t, 'a.yaml', DEFAULT_LIMITS, reporter);
+    analyzeManifests(objects, {}, reporter);
+    return [objects, reporter.finish()];
   };
   const m5 = heapGrowth(retain(text5));
   const m10 = heapGrowth(retain(text));

@@ -5,13 +5,13 @@
  * Nothing here executes a pickle: the files are assembled opcode by opcode.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { benignGguf } from '../test-fixtures/gguf-builder.js';
 import { hostileHfFolder, writeTree } from '../test-fixtures/hf-builder.js';
 import { PickleBuilder, torchStateDict } from '../test-fixtures/pickle-builder.js';
 import { buildTorchZip } from '../test-fixtures/zip-builder.js';
 
-const root = join(import.meta.dirname, '../../examples');
 
 /** Storage bytes for `count` tensors of `numel` float32 values (deterministic, not all zeros). */
 function storages(count: number, numel: number): Record<string, Uint8Array> {
@@ -43,19 +43,31 @@ function maliciousStateDict(): Uint8Array {
   return b.build();
 }
 
-const benignDir = join(root, 'models/sentiment-classifier');
-const evilDir = join(root, 'models/community-finetune');
-mkdirSync(benignDir, { recursive: true });
-mkdirSync(evilDir, { recursive: true });
-writeFileSync(join(benignDir, 'model.pt'), buildTorchZip({ dataPkl: torchStateDict(4, { keyPrefix: 'encoder.layer', shape: [16, 16] }), storages: storages(4, 256) }));
-writeFileSync(join(evilDir, 'pytorch_model.bin'), buildTorchZip({ root: 'pytorch_model', dataPkl: maliciousStateDict() }));
-// A Hugging Face-style repository of a "community" chat model: auto_map pulls custom Python code
-// (harmless payloads that would only echo), a chat template with a Jinja sandbox escape, a GGUF
-// whose template hides an escape behind string concatenation, and a pickle next to safetensors.
-const hfDir = join(root, 'models/community-chat-hf');
-writeTree(hfDir, {
-  ...hostileHfFolder(),
-  'model.gguf': benignGguf("{{ ()|attr('__cla' ~ 'ss__') }}"),
-  'README.md': '# community-chat (Bulwark demo, harmless)\n\nEvery file here is built to trigger a Bulwark finding; the payloads only `echo bulwark-demo` and the scanner never runs them.\n',
-});
-process.stdout.write(`examples: wrote ${join('examples', 'models/sentiment-classifier/model.pt')} and ${join('examples', 'models/community-finetune/pytorch_model.bin')} and ${join('examples', 'models/community-chat-hf/')}\n`);
+/** Write the example model files under `root` (the examples/ folder); returns what it wrote, for messages. */
+export function writeExampleModels(root: string): string[] {
+  const benignDir = join(root, 'models/sentiment-classifier');
+  const evilDir = join(root, 'models/community-finetune');
+  mkdirSync(benignDir, { recursive: true });
+  mkdirSync(evilDir, { recursive: true });
+  writeFileSync(join(benignDir, 'model.pt'), buildTorchZip({ dataPkl: torchStateDict(4, { keyPrefix: 'encoder.layer', shape: [16, 16] }), storages: storages(4, 256) }));
+  writeFileSync(join(evilDir, 'pytorch_model.bin'), buildTorchZip({ root: 'pytorch_model', dataPkl: maliciousStateDict() }));
+  // A Hugging Face-style repository of a "community" chat model: auto_map pulls custom Python code
+  // (harmless payloads that would only echo), a chat template with a Jinja sandbox escape, a GGUF
+  // whose template hides an escape behind string concatenation, and a pickle next to safetensors.
+  const hfDir = join(root, 'models/community-chat-hf');
+  writeTree(hfDir, {
+    ...hostileHfFolder(),
+    'model.gguf': benignGguf("{{ ()|attr('__cla' ~ 'ss__') }}"),
+    'README.md': '# community-chat (Bulwark demo, harmless)\n\nEvery file here is built to trigger a Bulwark finding; the payloads only `echo bulwark-demo` and the scanner never runs them.\n',
+  });
+  return [
+    join('examples', 'models/sentiment-classifier/model.pt'),
+    join('examples', 'models/community-finetune/pytorch_model.bin'),
+    join('examples', 'models/community-chat-hf/'),
+  ];
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const written = writeExampleModels(join(import.meta.dirname, '../../examples'));
+  process.stdout.write(`examples: wrote ${written.join(' and ')}\n`);
+}

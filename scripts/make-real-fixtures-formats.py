@@ -15,7 +15,7 @@ Usage (a virtualenv with the packages above; no network needed when a local whee
   python3 -m venv /tmp/fxvenv
   /tmp/fxvenv/bin/pip install safetensors numpy scipy onnx gguf keras h5py tensorflow-cpu
   /tmp/fxvenv/bin/python scripts/make-real-fixtures-formats.py test-fixtures/real
-  /tmp/fxvenv/bin/python scripts/make-real-fixtures-formats.py - --tf-ops src/model-scanners/savedmodel/tf-ops.ts
+  /tmp/fxvenv/bin/python scripts/make-real-fixtures-formats.py - --tf-ops src/model-scanners/tensorflow/tf-ops.ts
 
 Deterministic where the tools allow it (fixed weights, no timestamps in metadata we control).
 """
@@ -198,6 +198,6 @@ def tf_op_list(path):
 
 
 if len(sys.argv) > 2 and sys.argv[2] == "--tf-ops":
-    tf_op_list(sys.argv[3] if len(sys.argv) > 3 else "src/model-scanners/savedmodel/tf-ops.ts")
+    tf_op_list(sys.argv[3] if len(sys.argv) > 3 else "src/model-scanners/tensorflow/tf-ops.ts")
 else:
     main()

@@ -1,9 +1,17 @@
 /**
  * Builds Hugging Face-style model folders as file trees (relative path → contents), benign and
  * hostile, and writes them to disk for tests. All payloads are harmless (`echo`), never executed.
+ * `captureFolderFiles` does what the engine's per-file phase does for the folder analysis: it keeps
+ * the text of the files `folderTextWanted` asks for, or says why there is none.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Finding } from '../src/findings/index.js';
+import type { Limits } from '../src/limits/index.js';
+import { DEFAULT_LIMITS } from '../src/limits/index.js';
+import type { FolderFile } from '../src/model-scanners/index.js';
+import { analyzeModelFolder, folderTextWanted } from '../src/model-scanners/index.js';
+import { modelReporter } from './model-scan-helpers.js';
 import { safetensorsFile } from './safetensors-builder.js';
 
 export type FileTree = Record<string, string | Uint8Array>;
@@ -88,4 +96,30 @@ export function writeTree(root: string, tree: FileTree): string[] {
     files.push(rel);
   }
   return files.sort();
+}
+
+/** The walked files of a folder on disk, with the text of the wanted ones (as the engine captures it). */
+export function captureFolderFiles(root: string, rels: readonly string[], limits: Limits = DEFAULT_LIMITS): FolderFile[] {
+  return rels.map((rel): FolderFile => {
+    if (!folderTextWanted(rel)) return { rel };
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(join(root, rel));
+    } catch (e) {
+      return { rel, unavailable: `read error: ${(e as Error).message}` };
+    }
+    if (bytes.length > limits.maxTextBytes) return { rel, unavailable: `larger than maxTextBytes (${limits.maxTextBytes} bytes)` };
+    try {
+      return { rel, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+    } catch {
+      return { rel, unavailable: 'not UTF-8 text' };
+    }
+  });
+}
+
+/** Analyse a folder on disk as the engine does; returns every finding and what became a target. */
+export function analyzeFolderOnDisk(root: string, rels: readonly string[], limits: Limits = DEFAULT_LIMITS): { findings: Finding[]; analyzed: ReadonlyMap<string, string>; partial: ReadonlySet<string> } {
+  const reporter = modelReporter(limits);
+  const { analyzed } = analyzeModelFolder(root, captureFolderFiles(root, rels, limits), limits, reporter);
+  return { findings: reporter.finish(), analyzed, partial: reporter.partialPaths() };
 }

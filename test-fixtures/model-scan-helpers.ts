@@ -1,15 +1,30 @@
 /**
- * Helpers for model-scanner tests: scan bytes end to end with small limits, summarise findings,
- * count the bytes a scan reads, and small hostile payloads shared by container tests.
+ * Helpers for model-scanner tests: a Reporter configured as the engine configures it, scan bytes end
+ * to end with small limits, summarise findings, count the bytes a scan reads, and small hostile
+ * payloads shared by container tests.
  */
-import type { Finding } from '../src/findings/index.js';
+import type { Finding, TargetStatus } from '../src/findings/index.js';
 import type { ByteSource, Limits } from '../src/limits/index.js';
-import { BufferSource, resolveLimits } from '../src/limits/index.js';
-import type { ModelScanResult } from '../src/model-scanners/index.js';
+import { BufferSource, DEFAULT_LIMITS, resolveLimits } from '../src/limits/index.js';
+import type { ModelScanOptions } from '../src/model-scanners/index.js';
 import { scanModelSource } from '../src/model-scanners/index.js';
+import { Reporter } from '../src/rules/index.js';
 import { pickle } from './pickle-builder.js';
 
-export const OPTIONS = { strict: false, policy: 'default' as const };
+export const OPTIONS: ModelScanOptions = { strict: false, policy: 'default' };
+
+/** A Reporter with the caps the engine uses: `maxFindingsPerTarget` and `maxFindingsPerRule`. */
+export function modelReporter(limits: Limits = DEFAULT_LIMITS): Reporter {
+  return new Reporter({ maxPerTarget: limits.maxFindingsPerTarget, maxPerRule: limits.maxFindingsPerRule });
+}
+
+/** What a test sees of one scan: the result and every finding (the Reporter's summaries included). */
+export interface ScannedModel {
+  readonly format: string;
+  /** The final status: partial when the Reporter says so (also after its caps were applied). */
+  readonly status: TargetStatus;
+  readonly findings: Finding[];
+}
 
 /** `os.system("id")` as a protocol 2 pickle. */
 export const EVIL_PICKLE = pickle((b) => b.proto(2).global('os', 'system').str('id').tuple1().reduce().stop());
@@ -42,20 +57,25 @@ export function b64(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'base64'));
 }
 
-/** Scan bytes as a file named `path`, with limit overrides. */
-export function scanBytes(bytes: Uint8Array | ByteSource, limits: Partial<Limits> = {}, path = 'target'): ModelScanResult | undefined {
+/** Scan bytes as a file named `path`, with limit overrides and scan options. */
+export function scanBytes(bytes: Uint8Array | ByteSource, limits: Partial<Limits> = {}, path = 'target', options: ModelScanOptions = OPTIONS): ScannedModel | undefined {
   const source = bytes instanceof Uint8Array ? new BufferSource(bytes) : bytes;
-  return scanModelSource(source, path, OPTIONS, resolveLimits(limits));
+  const resolved = resolveLimits(limits);
+  const reporter = modelReporter(resolved);
+  const r = scanModelSource(source, path, options, resolved, reporter);
+  if (r === undefined) return undefined;
+  const findings = reporter.finish();
+  return { format: r.format, status: reporter.partialPaths().has(path) ? 'partial' : r.status, findings };
 }
 
 /** Like scanBytes, but fails when the content is not recognised. */
-export function mustScan(bytes: Uint8Array | ByteSource, limits: Partial<Limits> = {}): ModelScanResult {
+export function mustScan(bytes: Uint8Array | ByteSource, limits: Partial<Limits> = {}): ScannedModel {
   const r = scanBytes(bytes, limits);
   if (!r) throw new Error('content was not recognised as a model format');
   return r;
 }
 
-export function ruleIds(r: ModelScanResult | undefined): string[] {
+export function ruleIds(r: ScannedModel | undefined): string[] {
   return [...new Set((r?.findings ?? []).map((f) => f.ruleId))].sort();
 }
 
@@ -64,7 +84,7 @@ export function memberOf(f: Finding): string | undefined {
 }
 
 /** Findings of `ruleId`, as `member: message` strings. */
-export function findingsOf(r: ModelScanResult | undefined, ruleId: string): Finding[] {
+export function findingsOf(r: ScannedModel | undefined, ruleId: string): Finding[] {
   return (r?.findings ?? []).filter((f) => f.ruleId === ruleId);
 }
 

@@ -1,12 +1,14 @@
 /**
  * Builds safetensors files in code (benign and hostile), plus the scan-context helper the format
- * scanner tests share. Every trick is a named option so tests read as a list of attacks.
+ * scanner tests share (its findings leave through a Reporter with the engine's caps). Every trick is a named option so tests read as a list of attacks.
  */
 import { DEFAULT_LIMITS } from '../src/limits/index.js';
 import type { Limits } from '../src/limits/index.js';
 import type { Finding } from '../src/findings/index.js';
+import type { Reporter } from '../src/rules/index.js';
 import { ModelScanContext, TargetState } from '../src/model-scanners/context.js';
 import type { ModelScanOptions } from '../src/model-scanners/context.js';
+import { modelReporter } from './model-scan-helpers.js';
 
 const BITS: Record<string, number> = {
   BOOL: 8, F4: 4, F6_E2M3: 6, F6_E3M2: 6, U8: 8, I8: 8, F8_E5M2: 8, F8_E4M3: 8, F8_E8M0: 8, F8_E4M3FNUZ: 8, F8_E5M2FNUZ: 8,
@@ -101,7 +103,11 @@ export function tinyZip(name: string, content: Uint8Array): Uint8Array {
 
 export interface ScanHarness {
   readonly ctx: ModelScanContext;
-  readonly state: TargetState;
+  /** The Reporter every finding of the harness leaves through (engine caps). */
+  readonly reporter: Reporter;
+  /** Whether the target is partial (the Reporter's verdict) and what it decompressed. */
+  readonly state: { readonly partial: boolean; readonly decompressed: number };
+  /** Every finding so far, the Reporter's cap summaries included. */
   readonly findings: Finding[];
   /** Member names passed to scanNested, with the detected format the harness returned. */
   readonly nested: { member: string; size: number }[];
@@ -109,13 +115,31 @@ export interface ScanHarness {
 
 /** A ModelScanContext for unit tests of one scanner (nested scans are recorded, not dispatched). */
 export function scanHarness(path = 'model.bin', limits: Partial<Limits> = {}, options: Partial<ModelScanOptions> = {}): ScanHarness {
-  const state = new TargetState({ ...DEFAULT_LIMITS, ...limits });
+  const resolved = { ...DEFAULT_LIMITS, ...limits };
+  const reporter = modelReporter(resolved);
+  const target = new TargetState(resolved, reporter);
   const nested: { member: string; size: number }[] = [];
-  const ctx = new ModelScanContext(path, undefined, 0, { strict: false, policy: 'default', ...options }, state, (source, c) => {
+  const ctx = new ModelScanContext(path, undefined, 0, { strict: false, policy: 'default', ...options }, target, (source, c) => {
     nested.push({ member: c.member ?? '', size: source.size });
     return 'unknown';
   });
-  return { ctx, state, findings: state.findings, nested };
+  const state = {
+    get partial(): boolean {
+      return reporter.partialPaths().has(path);
+    },
+    get decompressed(): number {
+      return target.decompressed;
+    },
+  };
+  return {
+    ctx,
+    reporter,
+    state,
+    get findings(): Finding[] {
+      return reporter.finish();
+    },
+    nested,
+  };
 }
 
 export function ruleIds(findings: readonly Finding[]): string[] {

@@ -13,13 +13,15 @@
 import { writeFileSync } from 'node:fs';
 import { torchStateDict } from '../../test-fixtures/pickle-builder.js';
 import { DEFAULT_LIMITS, FileSource } from '../../src/limits/index.js';
+import { Reporter } from '../../src/rules/index.js';
 import { ModelScanContext, TargetState } from '../../src/model-scanners/context.js';
 import { scanPickle } from '../../src/model-scanners/pickle/scan.js';
 
 function scanFile(file: string, runs: number): void {
   const rss0 = process.memoryUsage().rss;
   for (let i = 0; i < runs; i++) {
-    const state = new TargetState(DEFAULT_LIMITS);
+    const reporter = new Reporter({ maxPerTarget: DEFAULT_LIMITS.maxFindingsPerTarget, maxPerRule: DEFAULT_LIMITS.maxFindingsPerRule });
+    const state = new TargetState(DEFAULT_LIMITS, reporter);
     const ctx = new ModelScanContext(file, undefined, 0, { strict: false, policy: 'default' }, state, () => 'pickle');
     const src = new FileSource(file);
     const t0 = process.hrtime.bigint();
@@ -31,7 +33,7 @@ function scanFile(file: string, runs: number): void {
     src.close();
     console.log(
       `scan ${i + 1}: ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU, ${(a.opcodes / ms / 1e3).toFixed(1)} M opcodes/s (${a.opcodes} opcodes, ${a.persistentIds.length} persistent ids), ` +
-        `findings ${state.findings.length}, partial ${state.partial}, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (${(rss0 / 1e6).toFixed(0)} MB at start)`,
+        `findings ${reporter.finish().length}, partial ${reporter.partialPaths().has(file)}, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (${(rss0 / 1e6).toFixed(0)} MB at start)`,
     );
   }
 }

@@ -11,6 +11,7 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileSource, ReadBudget, resolveLimits } from '../../src/limits/index.js';
+import { Reporter } from '../../src/rules/index.js';
 import { scanModelSource } from '../../src/model-scanners/index.js';
 import { torchStateDict } from '../../test-fixtures/pickle-builder.js';
 import type { ZipEntrySpec } from '../../test-fixtures/zip-builder.js';
@@ -32,9 +33,11 @@ function scanFile(path: string): void {
   const budget = new ReadBudget(resolveLimits().maxReadBytes);
   const src = new FileSource(path, budget);
   try {
-    const r = time(`scan ${path}`, () => scanModelSource(src, path, { strict: false, policy: 'default' }, resolveLimits()));
-    console.log(`  format=${r?.format} status=${r?.status} findings=${r?.findings.length} bytesRead=${budget.bytesRead} size=${src.size}`);
-    for (const f of (r?.findings ?? []).slice(0, 3)) console.log(`  ${f.ruleId}: ${f.message.slice(0, 160)}`);
+    const reporter = new Reporter({ maxPerTarget: resolveLimits().maxFindingsPerTarget, maxPerRule: resolveLimits().maxFindingsPerRule });
+    const r = time(`scan ${path}`, () => scanModelSource(src, path, { strict: false, policy: 'default' }, resolveLimits(), reporter));
+    const findings = reporter.finish();
+    console.log(`  format=${r?.format} status=${r?.status} findings=${findings.length} bytesRead=${budget.bytesRead} size=${src.size}`);
+    for (const f of findings.slice(0, 3)) console.log(`  ${f.ruleId}: ${f.message.slice(0, 160)}`);
   } finally {
     src.close();
   }

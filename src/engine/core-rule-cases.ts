@@ -11,6 +11,20 @@ const stateLike = (): Uint8Array =>
     b.setItems().stop();
   });
 
+/** A pickle that calls os.system: a finding for suppressions to cover. */
+const evil = (): Uint8Array => pickle((b) => b.proto(2).global('os', 'system').binUnicode('id').tuple1().reduce().stop());
+
+/** A configuration suppression of that finding (as the config file would give it, at bulwark.yaml:7:5). */
+const suppress = (expires: string | undefined): Record<string, unknown> => ({
+  rule: 'pickle/dangerous-call',
+  path: 'm.pkl',
+  reason: 'reviewed test fixture',
+  ...(expires !== undefined && { expires }),
+  file: 'bulwark.yaml',
+  line: 7,
+  column: 5,
+});
+
 export const CORE_RULE_CASES: readonly RuleCases[] = [
   ruleCases('scan/limit-exceeded', {
     valid: [{ name: 'pickle within the default opcode limit', files: { 'm.pkl': stateLike } }],
@@ -49,6 +63,31 @@ export const CORE_RULE_CASES: readonly RuleCases[] = [
     invalid: [
       { name: 'link to a host file outside the tree', files: { 'm.pkl': stateLike }, symlinks: { 'weights.bin': '/etc/hostname' }, expect: { messageIncludes: 'outside' } },
       { name: 'dangling link', files: { 'm.pkl': stateLike }, symlinks: { 'gone.bin': 'missing/file.bin' }, expect: { messageIncludes: 'dangling' } },
+    ],
+  }),
+  ruleCases('config/expired-suppression', {
+    valid: [
+      { name: 'suppression before its expiry day', files: { 'm.pkl': evil }, options: { suppressions: [suppress('2027-01-31')], now: '2027-01-31T12:00:00Z' } },
+      { name: 'suppression without expiry', files: { 'm.pkl': evil }, options: { suppressions: [suppress(undefined)], now: '2030-01-01T00:00:00Z' } },
+    ],
+    invalid: [
+      {
+        name: 'suppression past its expiry day',
+        files: { 'm.pkl': evil },
+        options: { suppressions: [suppress('2027-01-31')], now: '2027-02-01T00:00:00Z' },
+        expect: { severity: 'medium', line: 7, messageIncludes: 'expired on 2027-01-31' },
+      },
+    ],
+  }),
+  ruleCases('config/unused-suppression', {
+    valid: [{ name: 'suppression that covers a finding', files: { 'm.pkl': evil }, options: { suppressions: [suppress(undefined)] } }],
+    invalid: [
+      {
+        name: 'suppression of a file that is not there',
+        files: { 'm.pkl': evil },
+        options: { suppressions: [{ ...suppress(undefined), path: 'models/gone.pkl' }] },
+        expect: { severity: 'info', messageIncludes: 'matched no finding' },
+      },
     ],
   }),
 ];

@@ -30,7 +30,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('engine', () => {
   it('an analyser crash on one target is an internal-error finding, and the rest is still scanned', async () => {
     mkdirSync(join(dir, 'm'));
-    writeFileSync(join(dir, 'm', 'boom.bin'), 'anything');
+    // A pickle, so the model analyzer takes it (and the injected failure fires).
+    writeFileSync(join(dir, 'm', 'boom.bin'), pickle((b) => b.proto(2).emptyDict().stop()));
     writeFileSync(join(dir, 'm', 'evil.pkl'), pickle((b) => b.proto(2).global('os', 'system').binUnicode('id').tuple1().reduce().stop()));
     const report = await scan({ paths: [join(dir, 'm')] }, scanOptions({ jobs: 1 }));
     const boom = report.findings.filter((f) => f.location.path.endsWith('boom.bin'));

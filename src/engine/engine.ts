@@ -1,13 +1,17 @@
 import type { Finding, ScanReport, TargetResult } from '../findings/index.js';
 import { REPORT_SCHEMA_VERSION, compareFindings, errorMessage, summarize } from '../findings/index.js';
-import { coreRules } from '../rules/index.js';
-import { registry } from './all-rules.js';
+import type { RuleRegistry } from '../rules/index.js';
+import { applyConfigSuppressions, coreRules } from '../rules/index.js';
+import { registry as scanRegistry } from './all-rules.js';
 import type { ScanOptions } from './options.js';
+import type { TargetUpdate } from './phases.js';
 import { PHASES } from './phases.js';
 import { scanFiles } from './pool.js';
 import type { FileScanResult } from './scan-file.js';
 import { scanBuffer } from './scan-file.js';
+import { phaseReporter } from './selection.js';
 import { toolVersion } from './version.js';
+import type { WalkResult } from './walk.js';
 import { walk } from './walk.js';
 
 export interface ScanInput {
@@ -23,62 +27,93 @@ export interface ScanHooks {
   readonly onProgress?: (done: number, path: string) => void;
 }
 
-/** Run a whole scan: walk, per-file analysis (parallel), cross-file analysis, report. */
+/**
+ * Run a whole scan: walk, per-file analysis (parallel, by the registered analyzers), cross-file
+ * phases over their artifacts, configuration suppressions, report.
+ */
 export async function scan(input: ScanInput, options: ScanOptions, hooks: ScanHooks = {}): Promise<ScanReport> {
-  const walked = walk(input.paths, options.limits, options.skipVcs);
+  // The scan's reporter for the walk and the cross-file phases; the per-file analyses have their own.
+  const reporter = phaseReporter(options);
+  const walked = walk(input.paths, options.limits, options.skipVcs, options.ignore, reporter);
   const total = walked.files.length + (input.stdin ? 1 : 0);
   hooks.onStart?.(total);
+  const wants = (f: WalkResult['files'][number]): boolean => PHASES.some((p) => p.wantsText?.(f) === true);
   const results: FileScanResult[] = [];
   if (input.stdin) {
     results.push(scanBuffer(input.stdin, '-', options));
     hooks.onProgress?.(1, '-');
   }
   const offset = results.length;
-  results.push(
-    ...(await scanFiles(
-      walked.files.map((f) => f.path),
-      options,
-      (done, path) => hooks.onProgress?.(offset + done, path),
-    )),
+  // Text the folder phases asked for is kept in memory until they run: bounded by maxFolderTextBytes.
+  let textBudget = options.limits.maxFolderTextBytes;
+  const jobs = walked.files.map((f) => {
+    if (!wants(f)) return { path: f.path, captureText: false };
+    // Over maxTextBytes: the capture itself says so, and costs nothing.
+    if (f.size > options.limits.maxTextBytes) return { path: f.path, captureText: true };
+    if (f.size > textBudget) return { path: f.path, captureText: false, textUnavailable: `the scan's text budget maxFolderTextBytes (${options.limits.maxFolderTextBytes} bytes) is spent` };
+    textBudget -= f.size;
+    return { path: f.path, captureText: true };
+  });
+  const perFile = await scanFiles(
+    jobs,
+    options,
+    (done, path) => hooks.onProgress?.(offset + done, path),
   );
+  for (const r of perFile) results.push(r);
 
-  const findings: Finding[] = [...walked.findings];
+  // The per-target cap counts what the per-file analysis kept already.
+  for (const r of results) reporter.seed(r.target.path, r.findings.length);
   const targets: TargetResult[] = results.map((r) => r.target);
-  for (const r of results) findings.push(...r.findings);
   const seen = new Set(targets.map((t) => t.path));
-  for (const f of walked.findings) {
-    if (f.ruleId === coreRules.readError.id && !seen.has(f.location.path)) {
-      targets.push({ path: f.location.path, format: 'unknown', status: 'partial' });
-      seen.add(f.location.path);
-    }
+  for (const path of walked.unreadable) {
+    if (seen.has(path)) continue;
+    targets.push({ path, format: 'unknown', status: 'partial' });
+    seen.add(path);
   }
 
+  const updates: TargetUpdate[] = [];
   for (const phase of PHASES) {
     try {
-      findings.push(...(await phase.run({ walked, results, targets, options })));
+      const u = await phase.run({ walked, results, targets, options, reporter });
+      if (u) for (const x of u) updates.push(x);
     } catch (e) {
       const path = walked.roots[0] ?? targets[0]?.path ?? '-';
-      findings.push(coreRules.internalError.report({ location: { kind: 'file', path }, message: `${phase.name} failed: ${errorMessage(e)}` }));
+      reporter.report(coreRules.internalError, { location: { kind: 'file', path }, message: `${phase.name} failed: ${errorMessage(e)}` });
     }
   }
-  return buildReport(labelFolderFiles(targets, findings), findings);
+
+  const fileFindings: Finding[] = [];
+  for (const r of results) for (const f of r.findings) fileFindings.push(f);
+  const before = reporter.findings.length;
+  const all: Finding[] = fileFindings;
+  for (let i = 0; i < before; i++) all.push(reporter.findings[i] as Finding);
+  const marked = applyConfigSuppressions(all, options.suppressions, {
+    roots: walked.roots,
+    now: options.now === undefined ? new Date() : new Date(options.now),
+    rules: scanRegistry.rules,
+    report: (rule, args) => reporter.report(rule, args),
+  });
+  const late = reporter.finish().slice(before);
+  for (const f of late) marked.push(f);
+  return buildReport(scanRegistry, finalTargets(targets, updates, reporter.partialPaths()), marked);
 }
 
-/**
- * Text files that no per-file analyser recognised but that a folder phase read (Hugging Face configs,
- * remote-code Python files, chat templates) are analysed targets, not unsupported ones.
- */
-function labelFolderFiles(targets: readonly TargetResult[], findings: readonly Finding[]): TargetResult[] {
-  const withFindings = new Set(findings.filter((f) => !f.ruleId.startsWith('scan/')).map((f) => f.location.path));
+/** Apply the phases' updates, and make every target with a fail-closed finding partial. */
+function finalTargets(targets: readonly TargetResult[], updates: readonly TargetUpdate[], partial: ReadonlySet<string>): TargetResult[] {
+  const byPath = new Map(updates.map((u) => [u.path, u]));
   return targets.map((t) => {
-    if (t.format !== 'unknown' || t.status !== 'unsupported' || !withFindings.has(t.path)) return t;
-    const ext = /\.([A-Za-z0-9]+)$/.exec(t.path)?.[1]?.toLowerCase();
-    const format = ext === 'py' ? 'python-source' : ext === 'json' ? 'json-config' : ext === 'jinja' ? 'chat-template' : 'text';
-    return { ...t, format, status: 'complete' as const };
+    const u = byPath.get(t.path);
+    let out: TargetResult = t;
+    if (u !== undefined) {
+      // An update never hides a problem: a partial target stays partial.
+      out = { ...t, ...(u.format !== undefined && { format: u.format }), ...(u.status !== undefined && t.status !== 'partial' && { status: u.status }) };
+    }
+    return partial.has(t.path) && out.status !== 'partial' ? { ...out, status: 'partial' as const } : out;
   });
 }
 
-export function buildReport(targets: readonly TargetResult[], findings: readonly Finding[]): ScanReport {
+/** The versioned report of `findings` over `targets`, with the metadata of the rules that fired, from `registry`. */
+export function buildReport(registry: RuleRegistry, targets: readonly TargetResult[], findings: readonly Finding[]): ScanReport {
   const sorted = [...findings].sort(compareFindings);
   const sortedTargets = [...targets].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {

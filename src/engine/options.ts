@@ -1,5 +1,6 @@
 import type { Limits } from '../limits/index.js';
 import { DEFAULT_LIMITS } from '../limits/index.js';
+import type { ConfigSuppression, RuleSettingEntry } from '../rules/index.js';
 
 export interface SigningScanOptions {
   /** Public key PEM file to verify model signatures with. */
@@ -28,6 +29,16 @@ export interface ScanOptions {
   readonly sandboxRuntimeClasses: readonly string[];
   /** Skip `.git` folders when walking directories (default true). */
   readonly skipVcs: boolean;
+  /** Rule settings (config file `rules:`), validated against the registry by the CLI. */
+  readonly rules: readonly RuleSettingEntry[];
+  /** Path globs of files and folders the walk skips (config `ignore:`). */
+  readonly ignore: readonly string[];
+  /** Suppressions from the configuration file. */
+  readonly suppressions: readonly ConfigSuppression[];
+  /** User additions to the pickle allow and deny lists (config `pickle:`). */
+  readonly pickle: { readonly allow: readonly string[]; readonly deny: readonly string[] };
+  /** The time suppression expiry is judged at (RFC 3339; default: now). */
+  readonly now?: string;
 }
 
 export const DEFAULT_SCAN_OPTIONS: ScanOptions = {
@@ -40,6 +51,10 @@ export const DEFAULT_SCAN_OPTIONS: ScanOptions = {
   signing: {},
   sandboxRuntimeClasses: [],
   skipVcs: true,
+  rules: [],
+  ignore: [],
+  suppressions: [],
+  pickle: { allow: [], deny: [] },
 };
 
 /** Fill in defaults; used by the CLI and by rule cases (which pass a partial record). */

@@ -1,78 +1,127 @@
 /**
  * Cross-file phases: analyses that need more than one file (all Kubernetes objects together, a model
- * folder as a whole). They run on the main thread after the per-file phase, in this order; a phase
- * that throws costs only its own findings (an internal-error finding takes their place).
+ * folder as a whole, a folder's signature). They run on the main thread after the per-file phase, in
+ * this order, over the artifacts the analyzers produced (never re-reading files they analysed), and
+ * report through the scan's Reporter. A phase may ask for the text of files (`wantsText`), may return
+ * target-status updates (a config a folder analysis read is an analysed target), and marks targets
+ * partial by reporting fail-closed findings. A phase that throws costs only its own findings: an
+ * internal-error finding takes their place. To add a phase, add it to PHASES.
  */
 import { dirname, relative, sep } from 'node:path';
-import type { Finding, TargetResult } from '../findings/index.js';
+import type { TargetResult, TargetStatus } from '../findings/index.js';
 import type { ManifestObject } from '../k8s-manifests/index.js';
 import { analyzeManifests } from '../k8s-manifests/index.js';
-import { analyzeModelFolder, productionPolicyFinding } from '../model-scanners/index.js';
+import type { FolderFile } from '../model-scanners/index.js';
+import { analyzeModelFolder, checkProductionPolicy, folderTextWanted } from '../model-scanners/index.js';
 import { checkModelSignature } from '../model-signing/index.js';
+import type { Reporter } from '../rules/index.js';
+import { artifactsOf } from './artifacts.js';
 import type { ScanOptions } from './options.js';
 import type { FileScanResult } from './scan-file.js';
-import type { WalkResult } from './walk.js';
+import type { WalkResult, WalkedFile } from './walk.js';
 
 export interface PhaseInput {
   readonly walked: WalkResult;
+  /** Per-file results, in walk order (stdin first when given). */
   readonly results: readonly FileScanResult[];
   readonly targets: readonly TargetResult[];
   readonly options: ScanOptions;
+  readonly reporter: Reporter;
+}
+
+export interface TargetUpdate {
+  readonly path: string;
+  readonly format?: string;
+  readonly status?: TargetStatus;
 }
 
 export interface Phase {
   readonly name: string;
-  run(input: PhaseInput): Finding[] | Promise<Finding[]>;
+  /** Files whose text this phase needs (the per-file analysis captures it as a `text` artifact). */
+  wantsText?(file: WalkedFile): boolean;
+  run(input: PhaseInput): void | readonly TargetUpdate[] | Promise<void | readonly TargetUpdate[]>;
+}
+
+function relInRoot(f: WalkedFile): string | undefined {
+  return f.root === undefined ? undefined : relative(f.root, f.path).split(sep).join('/');
 }
 
 /** Kubernetes: RBAC resolution, NetworkPolicy coverage and every per-object rule need all objects. */
 const kubernetes: Phase = {
   name: 'Kubernetes analysis',
-  run({ results, options }) {
-    const manifests: ManifestObject[] = results.flatMap((r) => r.manifests);
-    if (manifests.length === 0) return [];
-    return analyzeManifests(manifests, { pssLevel: options.pssLevel, pssVersion: options.pssVersion, sandboxRuntimeClasses: options.sandboxRuntimeClasses });
+  run({ results, options, reporter }) {
+    const objects: ManifestObject[] = [];
+    for (const r of results) for (const a of artifactsOf(r.artifacts, 'k8s-objects')) for (const o of a.objects) objects.push(o);
+    if (objects.length === 0) return;
+    analyzeManifests(objects, { pssLevel: options.pssLevel, pssVersion: options.pssVersion, sandboxRuntimeClasses: options.sandboxRuntimeClasses }, reporter);
   },
 };
 
 /** `--policy production`: pickle-based weights are findings even when clean (docs/policies.md). */
 const productionPolicy: Phase = {
   name: 'production policy',
-  run({ targets, options }) {
-    return targets.flatMap((t) => productionPolicyFinding(options.policy, t.format, { kind: 'file', path: t.path }) ?? []);
+  run({ targets, options, reporter }) {
+    for (const t of targets) checkProductionPolicy(options.policy, t, reporter);
   },
 };
 
 /** Hugging Face repositories: auto_map remote code, chat templates, pickle beside safetensors. */
-const huggingFaceFolders: Phase = {
+const modelFolders: Phase = {
   name: 'model folder analysis',
-  run({ walked, options }) {
-    return walked.roots.flatMap((root) => {
-      const rels = walked.files.filter((f) => f.root === root).map((f) => relative(root, f.path).split(sep).join('/'));
-      return analyzeModelFolder(root, rels, options.limits);
-    });
+  wantsText(file) {
+    const rel = relInRoot(file);
+    return rel !== undefined && folderTextWanted(rel);
+  },
+  run({ walked, results, options, reporter }) {
+    const byPath = new Map(results.map((r) => [r.target.path, r]));
+    const updates: TargetUpdate[] = [];
+    for (const root of walked.roots) {
+      const files: FolderFile[] = [];
+      const pathOf = new Map<string, string>();
+      for (const f of walked.files) {
+        if (f.root !== root) continue;
+        const rel = relInRoot(f) as string;
+        pathOf.set(rel, f.path);
+        const arts = byPath.get(f.path)?.artifacts ?? [];
+        const text = artifactsOf(arts, 'text')[0];
+        const missing = artifactsOf(arts, 'text-unavailable')[0];
+        files.push({ rel, ...(text !== undefined && { text: text.text }), ...(missing !== undefined && { unavailable: missing.reason }) });
+      }
+      const analysis = analyzeModelFolder(root, files, options.limits, reporter);
+      for (const [rel, format] of analysis.analyzed) {
+        const path = pathOf.get(rel);
+        if (path !== undefined) updates.push({ path, format, status: 'complete' });
+      }
+    }
+    return updates;
   },
 };
 
-const NOT_MODEL_FORMATS = new Set(['unknown', 'k8s-manifest']);
+const NOT_MODEL_FORMATS = new Set(['unknown', 'k8s-manifest', 'json-config', 'python-source', 'chat-template', 'text']);
 
 /** Signatures of every directory (under a directory argument) holding a detected model file. */
 const signatures: Phase = {
   name: 'signature check',
-  async run({ walked, targets, options }) {
+  async run({ walked, targets, options, reporter }) {
     const rootOf = new Map(walked.files.map((f) => [f.path, f.root]));
     const folders = new Map<string, string>();
     for (const t of targets) {
       const root = rootOf.get(t.path);
       if (root !== undefined && !NOT_MODEL_FORMATS.has(t.format)) folders.set(dirname(t.path), root);
     }
-    const out: Finding[] = [];
     for (const [dir, root] of [...folders].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const opts = { ...options.signing, policy: options.policy, stopAt: root, jobs: options.jobs, maxFiles: options.limits.maxFiles, maxDepth: options.limits.maxDirectoryDepth };
-      out.push(...(await checkModelSignature(dir, opts)));
+      const opts = {
+        ...options.signing,
+        policy: options.policy,
+        stopAt: root,
+        jobs: options.jobs,
+        maxFiles: options.limits.maxFiles,
+        maxDepth: options.limits.maxDirectoryDepth,
+        maxBundleBytes: options.limits.maxBundleBytes,
+      };
+      await checkModelSignature(dir, opts, reporter);
     }
-    return out;
   },
 };
 
-export const PHASES: readonly Phase[] = [kubernetes, productionPolicy, huggingFaceFolders, signatures];
+export const PHASES: readonly Phase[] = [kubernetes, productionPolicy, modelFolders, signatures];

@@ -4,8 +4,9 @@ import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../findings/index.js';
 import { coreRules } from '../rules/index.js';
 import type { ScanOptions } from './options.js';
-import type { FileScanResult } from './scan-file.js';
+import type { FileScanRequest, FileScanResult } from './scan-file.js';
 import { scanFile } from './scan-file.js';
+import { fileReporter } from './selection.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -19,17 +20,30 @@ export function workersAvailable(): boolean {
  * (e.g. out of memory on a hostile file) costs only its current file, which gets an internal-error
  * finding; the pool starts a fresh worker for the rest.
  */
+export interface FileJob {
+  readonly path: string;
+  /** A cross-file phase wants the file's text. */
+  readonly captureText: boolean;
+  /** A phase wants it, but the scan's text budget (maxFolderTextBytes) is spent. */
+  readonly textUnavailable?: string;
+}
+
+function requestOf(job: FileJob | undefined): FileScanRequest {
+  return { captureText: job?.captureText === true, ...(job?.textUnavailable !== undefined && { textUnavailable: job.textUnavailable }) };
+}
+
 export async function scanFiles(
-  paths: readonly string[],
+  jobsList: readonly FileJob[],
   options: ScanOptions,
   onProgress: (done: number, path: string) => void = () => {},
 ): Promise<FileScanResult[]> {
+  const paths = jobsList.map((j) => j.path);
   const results: FileScanResult[] = new Array<FileScanResult>(paths.length);
   const jobs = Math.max(1, Math.min(options.jobs, paths.length));
   if (jobs === 1 || !workersAvailable()) {
     for (let i = 0; i < paths.length; i++) {
       const p = paths[i] as string;
-      results[i] = scanFile(p, options);
+      results[i] = scanFile(p, options, requestOf(jobsList[i]));
       onProgress(i + 1, p);
       if (i % 16 === 15) await new Promise((r) => setImmediate(r)); // let the progress bar render
     }
@@ -50,7 +64,7 @@ export async function scanFiles(
           return;
         }
         current = next++;
-        w.postMessage({ id: current, path: paths[current] });
+        w.postMessage({ id: current, path: paths[current], request: requestOf(jobsList[current]) });
       };
       w.on('message', (msg: { id: number; result: FileScanResult }) => {
         results[msg.id] = msg.result;
@@ -60,11 +74,9 @@ export async function scanFiles(
       w.on('error', (e) => {
         if (current >= 0) {
           const path = paths[current] as string;
-          results[current] = {
-            target: { path, format: 'unknown', status: 'partial' },
-            findings: [coreRules.internalError.report({ location: { kind: 'file', path }, message: `analyser crashed: ${errorMessage(e)}` })],
-            manifests: [],
-          };
+          const reporter = fileReporter(options);
+          reporter.report(coreRules.internalError, { location: { kind: 'file', path }, message: `analyser crashed: ${errorMessage(e)}` });
+          results[current] = { target: { path, format: 'unknown', status: 'partial' }, findings: reporter.finish(), artifacts: [] };
           onProgress(++done, path);
           current = -1;
         }

@@ -1,18 +1,22 @@
 /**
- * Meta-tests over the registry (after typescript-eslint's docs.test.ts): every rule has a docs page, a
- * remediation, and at least one firing and one non-firing case; and every case is run end to end
- * through the engine here, so a case that stops firing fails the suite.
+ * Meta-tests over the registry (after typescript-eslint's docs.test.ts):
+ * - every rule any module of src/ defines is reachable through the one registry (`bulwark scan`'s);
+ * - every rule has a docs page whose header (severity, tags, maturity) matches its metadata, a
+ *   remediation, and at least one firing and one non-firing case;
+ * - every case is run end to end through the engine here, so a case that stops firing fails the suite,
+ *   and every finding of every case left through the one Reporter (`wasReported`).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../findings/index.js';
-import type { RuleCase } from '../rules/index.js';
-import { firingProblem } from '../rules/index.js';
+import type { RuleCase, RuleCases } from '../rules/index.js';
+import { definedRules, firingProblem, wasReported } from '../rules/index.js';
 import { ALL_RULE_CASES } from './all-rule-cases.js';
-import { ALL_RULES } from './all-rules.js';
+import { ALL_RULES, registry } from './all-rules.js';
 import { scan } from './engine.js';
 import { scanOptions } from './options.js';
 
@@ -24,7 +28,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const CASE_EXEMPT = new Map([['scan/internal-error', 'a bug path: src/model-scanners/context.test.ts and src/engine/engine.test.ts inject failures']]);
 
 let n = 0;
-async function runCase(c: RuleCase): Promise<Finding[]> {
+async function runCase(c: RuleCase, ruleId: string): Promise<Finding[]> {
   const dir = join(work, `case-${n++}`);
   mkdirSync(dir, { recursive: true });
   for (const [rel, content] of Object.entries(c.files)) {
@@ -38,9 +42,37 @@ async function runCase(c: RuleCase): Promise<Finding[]> {
     symlinkSync(target, p);
   }
   for (const rel of c.fifos ?? []) execFileSync('mkfifo', [join(dir, rel)]);
-  const options = scanOptions({ ...c.options, jobs: 1 });
+  // The rule under test runs whatever its maturity (experimental rules are off by default).
+  const options = scanOptions({ ...c.options, jobs: 1, rules: [{ selector: ruleId, setting: { enabled: true } }] });
   const report = await scan({ paths: [dir] }, options);
+  const bypass = report.findings.filter((f) => !wasReported(f));
+  if (bypass.length > 0) throw new Error(`findings that did not leave through a Reporter: ${bypass.map((f) => f.ruleId).join(', ')}`);
   return [...report.findings];
+}
+
+/** Every non-test module of src/, to load them all and compare what they define with the registry. */
+function sourceModules(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...sourceModules(p));
+    else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** Modules with effects on import (the CLI entry points run a command). */
+const NOT_IMPORTED = new Set(['src/cli/main.ts', 'src/cli/conformance.ts', 'src/engine/worker.ts']);
+
+/** Every domain's cases (rules that keep their cases in their own file are included by their domain). */
+function allCases(): readonly RuleCases[] {
+  return ALL_RULE_CASES;
+}
+
+/** `| Severity | high |` → `high` (the first word: pages may add how the rule grades its evidence). */
+function headerField(page: string, field: string): string | undefined {
+  const m = new RegExp(`^\\| ${field} \\| ([^|]*)\\|`, 'm').exec(page);
+  return m?.[1]?.trim();
 }
 
 describe('rule registry', () => {
@@ -49,18 +81,32 @@ describe('rule registry', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('holds every rule that any module of src/ defines (no rule is unreachable)', async () => {
+    for (const file of sourceModules(join(root, 'src'))) {
+      const rel = relative(root, file).split('\\').join('/');
+      if (NOT_IMPORTED.has(rel)) continue;
+      await import(pathToFileURL(file).href);
+    }
+    const missing = definedRules().filter((r) => !registry.has(r.id)).map((r) => r.id);
+    expect(missing).toEqual([]);
+    expect(definedRules().length).toBeGreaterThanOrEqual(ALL_RULES.length);
+  });
+
   for (const rule of ALL_RULES) {
     describe(rule.id, () => {
-      it('has a docs page that names the rule and a remediation', () => {
+      it('has a docs page whose header matches its metadata, and a remediation', () => {
         const page = join(root, 'docs/rules', `${rule.id}.md`);
         expect(existsSync(page), `missing docs/rules/${rule.id}.md`).toBe(true);
         const text = readFileSync(page, 'utf8');
-        expect(text).toContain(rule.id);
+        expect(text.split('\n')[0], 'the page starts with "# <id>: <title>"').toBe(`# ${rule.id}: ${rule.title}`);
+        expect(headerField(text, 'Severity')?.split(/[\s(]/)[0], 'Severity row').toBe(rule.severity);
+        expect(headerField(text, 'Maturity'), 'Maturity row').toBe(rule.maturity);
+        expect(headerField(text, 'Tags')?.split(',').map((t) => t.trim()), 'Tags row').toEqual([...rule.tags]);
         expect(rule.remediation.trim().length).toBeGreaterThan(10);
       });
       it('has firing and non-firing cases', () => {
         if (CASE_EXEMPT.has(rule.id)) return;
-        const cases = ALL_RULE_CASES.filter((c) => c.ruleId === rule.id);
+        const cases = allCases().filter((c) => c.ruleId === rule.id);
         expect(cases.flatMap((c) => c.invalid).length, 'no firing case').toBeGreaterThan(0);
         expect(cases.flatMap((c) => c.valid).length, 'no non-firing case').toBeGreaterThan(0);
       });
@@ -69,17 +115,17 @@ describe('rule registry', () => {
 });
 
 describe('rule cases', () => {
-  for (const rc of ALL_RULE_CASES) {
+  for (const rc of allCases()) {
     describe(rc.ruleId, () => {
       for (const c of rc.invalid) {
         it(`fires: ${c.name}`, async () => {
-          const hits = (await runCase(c)).filter((f) => f.ruleId === rc.ruleId);
+          const hits = (await runCase(c, rc.ruleId)).filter((f) => f.ruleId === rc.ruleId);
           expect(firingProblem(hits, c.expect)).toBeUndefined();
         });
       }
       for (const c of rc.valid) {
         it(`stays silent: ${c.name}`, async () => {
-          const hits = (await runCase(c)).filter((f) => f.ruleId === rc.ruleId);
+          const hits = (await runCase(c, rc.ruleId)).filter((f) => f.ruleId === rc.ruleId);
           expect(hits.map((h) => h.message)).toEqual([]);
         });
       }

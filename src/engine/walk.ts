@@ -1,9 +1,9 @@
 import type { Dirent, Stats } from 'node:fs';
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import type { Finding } from '../findings/index.js';
 import type { Limits } from '../limits/index.js';
-import { coreRules } from '../rules/index.js';
+import type { PathGlob, Reporter } from '../rules/index.js';
+import { compileGlob, coreRules, pathCandidates } from '../rules/index.js';
 
 export interface WalkedFile {
   /** Path as shown in reports: the argument joined with the relative path inside it. */
@@ -15,7 +15,10 @@ export interface WalkedFile {
 
 export interface WalkResult {
   readonly files: WalkedFile[];
-  readonly findings: Finding[];
+  /** Paths that could not be read (each got a `scan/read-error` finding): partial targets. */
+  readonly unreadable: string[];
+  /** Paths left out by an `ignore` glob (files, or folders not descended into). */
+  readonly ignored: number;
   /** Directory arguments (for folder-level analysers such as Hugging Face repos and signatures). */
   readonly roots: string[];
 }
@@ -31,14 +34,27 @@ function within(real: string, rootReal: string): boolean {
  * they resolve inside that directory (cycles are cut); links that leave the tree are reported, not
  * followed. Special files (FIFOs, sockets, devices) are never opened: reading a FIFO would hang.
  */
-export function walk(args: readonly string[], limits: Limits, skipVcs: boolean): WalkResult {
+export function walk(args: readonly string[], limits: Limits, skipVcs: boolean, ignore: readonly string[], reporter: Reporter): WalkResult {
   const files: WalkedFile[] = [];
-  const findings: Finding[] = [];
+  const unreadable: string[] = [];
   const roots: string[] = [];
   const seenFiles = new Set<string>();
+  const globs: PathGlob[] = ignore.map((g) => compileGlob(g));
+  let ignored = 0;
+  /** Ignore globs apply to what the walk finds under a directory argument, not to named files. */
+  const isIgnored = (p: string, root: string): boolean => {
+    if (globs.length === 0) return false;
+    const c = pathCandidates(p, [root]);
+    if (globs.some((g) => c.some((x) => g.matches(x)))) {
+      ignored++;
+      return true;
+    }
+    return false;
+  };
 
   const readErr = (path: string, message: string): void => {
-    findings.push(coreRules.readError.report({ location: { kind: 'file', path }, message }));
+    unreadable.push(path);
+    reporter.report(coreRules.readError, { location: { kind: 'file', path }, message });
   };
 
   for (const arg of args) {
@@ -71,13 +87,11 @@ export function walk(args: readonly string[], limits: Limits, skipVcs: boolean):
     const visit = (dir: string, depth: number): void => {
       if (stopped) return;
       if (depth > limits.maxDirectoryDepth) {
-        findings.push(
-          coreRules.limitExceeded.report({
-            location: { kind: 'file', path: dir },
-            message: `directory deeper than maxDirectoryDepth (${limits.maxDirectoryDepth}); not walked`,
-            evidence: 'maxDirectoryDepth',
-          }),
-        );
+        reporter.report(coreRules.limitExceeded, {
+          location: { kind: 'file', path: dir },
+          message: `directory deeper than maxDirectoryDepth (${limits.maxDirectoryDepth}); not walked`,
+          evidence: 'maxDirectoryDepth',
+        });
         return;
       }
       let entries: Dirent[];
@@ -91,6 +105,7 @@ export function walk(args: readonly string[], limits: Limits, skipVcs: boolean):
       for (const ent of entries) {
         if (stopped) return;
         const p = join(dir, ent.name);
+        if (isIgnored(p, arg)) continue;
         if (ent.isDirectory()) {
           if (skipVcs && VCS_DIRS.has(ent.name)) continue;
           let real: string;
@@ -111,17 +126,15 @@ export function walk(args: readonly string[], limits: Limits, skipVcs: boolean):
             real = realpathSync(p);
             target = statSync(real);
           } catch {
-            findings.push(coreRules.symlinkOutsideTree.report({ location: { kind: 'file', path: p }, message: `symbolic link ${ent.name} is dangling; not followed` }));
+            reporter.report(coreRules.symlinkOutsideTree, { location: { kind: 'file', path: p }, message: `symbolic link ${ent.name} is dangling; not followed` });
             continue;
           }
           if (!within(real, rootReal)) {
-            findings.push(
-              coreRules.symlinkOutsideTree.report({
-                location: { kind: 'file', path: p },
-                message: `symbolic link points outside ${arg} (to ${relative(rootReal, real)}); not followed`,
-                evidence: real,
-              }),
-            );
+            reporter.report(coreRules.symlinkOutsideTree, {
+              location: { kind: 'file', path: p },
+              message: `symbolic link points outside ${arg} (to ${relative(rootReal, real)}); not followed`,
+              evidence: real,
+            });
             continue;
           }
           if (target.isDirectory()) {
@@ -145,13 +158,11 @@ export function walk(args: readonly string[], limits: Limits, skipVcs: boolean):
           continue;
         }
         if (++count > limits.maxFiles) {
-          findings.push(
-            coreRules.limitExceeded.report({
-              location: { kind: 'file', path: arg },
-              message: `more than maxFiles (${limits.maxFiles}) files under ${arg}; the rest were not scanned`,
-              evidence: 'maxFiles',
-            }),
-          );
+          reporter.report(coreRules.limitExceeded, {
+            location: { kind: 'file', path: arg },
+            message: `more than maxFiles (${limits.maxFiles}) files under ${arg}; the rest were not scanned`,
+            evidence: 'maxFiles',
+          });
           stopped = true;
           return;
         }
@@ -160,5 +171,5 @@ export function walk(args: readonly string[], limits: Limits, skipVcs: boolean):
     };
     visit(arg, 0);
   }
-  return { files, findings, roots };
+  return { files, unreadable, ignored, roots };
 }

@@ -3,7 +3,7 @@ import type { Severity } from './severity.js';
 import { SEVERITIES } from './severity.js';
 
 /** Bumped on any incompatible change to the JSON shape; minor for additions. */
-export const REPORT_SCHEMA_VERSION = '1.0.0';
+export const REPORT_SCHEMA_VERSION = '1.1.0';
 
 export type TargetStatus = 'complete' | 'partial' | 'unsupported';
 

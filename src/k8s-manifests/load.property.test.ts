@@ -6,19 +6,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { resolveLimits } from '../limits/index.js';
-import { analyzeManifests } from './analyze.js';
-import { loadManifests } from './load.js';
+import { analyze, fileOrigin, loadText } from './test-helpers.js';
 
 const LIMITS = resolveLimits({ maxYamlDocuments: 50, maxYamlAliases: 200, maxStructureDepth: 32, maxTextBytes: 64 * 1024 });
 
 function checkInvariants(text: string): void {
-  const r = loadManifests(text, 'fuzz.yaml', LIMITS);
+  const r = loadText(text, 'fuzz.yaml', LIMITS);
   expect(r.objects.length).toBeLessThanOrEqual(LIMITS.maxYamlDocuments * Math.max(1, text.length));
   const lineCount = text.split(/\r\n|\r|\n/).length;
   for (const o of r.objects) {
     expect(typeof o.kind).toBe('string');
     expect(typeof o.apiVersion).toBe('string');
-    for (const p of o.positions.values()) {
+    for (const p of fileOrigin(o).positions.values()) {
       expect(p.line).toBeGreaterThanOrEqual(1);
       expect(p.line).toBeLessThanOrEqual(lineCount + 1);
       expect(p.column).toBeGreaterThanOrEqual(1);
@@ -28,7 +27,7 @@ function checkInvariants(text: string): void {
     expect(f.ruleId).toMatch(/^(scan|k8s)\//);
     expect(f.message.length).toBeGreaterThan(0);
   }
-  const analysed = analyzeManifests(r.objects);
+  const analysed = analyze(r.objects);
   for (const f of analysed) expect(f.location.path).toBe('fuzz.yaml');
 }
 

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Limits } from '../limits/index.js';
 import { DEFAULT_LIMITS, resolveLimits } from '../limits/index.js';
-import { loadManifests, looksLikeManifest } from './load.js';
+import { looksLikeManifest } from './load.js';
 import type { ManifestObject } from './model.js';
 import { positionOf } from './model.js';
+import { fileOrigin, loadText } from './test-helpers.js';
 import { resolvePlainScalar } from './yaml-resolve.js';
 
-const load = (text: string, limits: Limits = DEFAULT_LIMITS, path = 'm.yaml') => loadManifests(text, path, limits);
+const load = (text: string, limits: Limits = DEFAULT_LIMITS, path = 'm.yaml') => loadText(text, path, limits);
 const spec = (o: ManifestObject | undefined): Record<string, unknown> => (o?.value['spec'] ?? {}) as Record<string, unknown>;
 
 describe('plain scalars resolve as yaml.v2 (sigs.k8s.io/yaml) reads them', () => {
@@ -89,14 +90,14 @@ describe('multi-document streams', () => {
   it('loads helm template output with positions of every field', () => {
     const r = load(HELM, DEFAULT_LIMITS, '-');
     expect(r.findings).toEqual([]);
-    expect(r.objects.map((o) => [o.kind, o.name, o.namespace, o.docIndex, o.path])).toEqual([
+    expect(r.objects.map((o) => [o.kind, o.name, o.namespace, fileOrigin(o).docIndex, o.path])).toEqual([
       ['ServiceAccount', 'llm', undefined, 0, '-'],
       ['Deployment', 'llm', 'ml', 1, '-'],
     ]);
     const d = r.objects[1] as ManifestObject;
-    expect(d.positions.get('')).toEqual({ line: 9, column: 1 });
-    expect(d.positions.get('spec.template.spec.containers[0]')).toEqual({ line: 18, column: 9 });
-    expect(d.positions.get('spec.template.spec.containers[0].image')).toEqual({ line: 19, column: 9 });
+    expect(fileOrigin(d).positions.get('')).toEqual({ line: 9, column: 1 });
+    expect(fileOrigin(d).positions.get('spec.template.spec.containers[0]')).toEqual({ line: 18, column: 9 });
+    expect(fileOrigin(d).positions.get('spec.template.spec.containers[0].image')).toEqual({ line: 19, column: 9 });
     // a missing field is located at its nearest existing ancestor
     expect(positionOf(d, ['spec', 'template', 'spec', 'containers', 0, 'securityContext', 'runAsNonRoot'])).toEqual({ line: 18, column: 9 });
   });
@@ -143,7 +144,7 @@ describe('JSON and List kinds', () => {
   it('loads kubectl get -o json output; items get basePath and item-relative positions', () => {
     const r = load(JSON_LIST, DEFAULT_LIMITS, 'list.json');
     expect(r.findings).toEqual([]);
-    expect(r.objects.map((o) => [o.kind, o.name, o.basePath])).toEqual([
+    expect(r.objects.map((o) => [o.kind, o.name, fileOrigin(o).basePath])).toEqual([
       ['Pod', 'a', ['items', 0]],
       ['Deployment', 'b', ['items', 1]],
     ]);
@@ -152,7 +153,7 @@ describe('JSON and List kinds', () => {
     // the position of a JSON key is its opening quote
     const jsonLines = JSON_LIST.split('\n');
     const line = jsonLines.findIndex((l) => l.includes('"hostNetwork"'));
-    expect(pod.positions.get('spec.hostNetwork')).toEqual({ line: line + 1, column: (jsonLines[line] ?? '').indexOf('"hostNetwork"') + 1 });
+    expect(fileOrigin(pod).positions.get('spec.hostNetwork')).toEqual({ line: line + 1, column: (jsonLines[line] ?? '').indexOf('"hostNetwork"') + 1 });
   });
 
   it('JSON numbers keep JSON semantics (1e3 is a number, "yes" a string)', () => {
@@ -273,7 +274,7 @@ describe('objects', () => {
   it('names objects by generateName when name is missing, and skips a BOM', () => {
     const r = load('\uFEFFapiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: train-\n');
     expect(r.objects[0]?.name).toBe('train-*');
-    expect(r.objects[0]?.positions.get('kind')).toEqual({ line: 2, column: 1 });
+    expect(fileOrigin(r.objects[0]).positions.get('kind')).toEqual({ line: 2, column: 1 });
   });
 
   it('keeps a __proto__ key as data', () => {

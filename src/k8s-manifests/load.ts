@@ -26,12 +26,15 @@
  */
 import type { Alias, Document, Node, Pair, ParsedNode, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { Composer, LineCounter, Parser, isAlias, isMap, isScalar, isSeq, visit } from 'yaml';
-import type { Finding, FileLocation } from '../findings/index.js';
+import type { FileLocation } from '../findings/index.js';
 import type { Limits } from '../limits/index.js';
+import type { Reporter } from '../rules/index.js';
 import { coreRules, defineRule } from '../rules/index.js';
 import { applyDefaults } from './defaults.js';
-import type { FieldPath, Json, JsonObject, ManifestObject, Position } from './model.js';
-import { formatFieldPath, locationOf } from './model.js';
+import { objectIdentity } from './json-objects.js';
+import { IMAGE, at, fires, goodPod, pod, silent } from './sample-manifests.js';
+import type { FieldPath, FileOrigin, Json, JsonObject, ManifestObject, Position } from './model.js';
+import { fileLocationOf, formatFieldPath } from './model.js';
 import { keyString, resolvePlainScalar, resolveTaggedScalar } from './yaml-resolve.js';
 
 export const duplicateKey = defineRule({
@@ -44,14 +47,19 @@ export const duplicateKey = defineRule({
   references: ['https://yaml.org/spec/1.2.2/#mapping', 'https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation'],
   tags: ['k8s', 'parsing'],
   maturity: 'stable',
+  cases: () => ({
+    invalid: [
+      fires(
+        'privileged set twice',
+        pod(['  containers:', '  - name: app', `    image: ${IMAGE}`, '    securityContext:', '      privileged: false', '      privileged: true']),
+        at(11, 7, 'spec.containers[0].securityContext.privileged', { messageIncludes: 'line 10' }),
+      ),
+    ],
+    valid: [silent('each key once', goodPod())],
+  }),
 });
 
 export const LOAD_RULES = [duplicateKey] as const;
-
-export interface LoadResult {
-  readonly objects: ManifestObject[];
-  readonly findings: Finding[];
-}
 
 const SNIFF_CHARS = 1024 * 1024;
 const API_VERSION_KEY = /(?:^|[\s{,])["']?apiVersion["']?\s*:/m;
@@ -293,7 +301,7 @@ class DocWalker {
   walkObject(node: ParsedNode, basePath: (string | number)[]): { value: Json; positions: Map<string, Position> } {
     this.positions = new Map([['', this.pos(node.range[0])]]);
     this.path.length = 0;
-    this.path.push(...basePath);
+    for (const seg of basePath) this.path.push(seg);
     const value = this.walk(node, '', basePath.length);
     return { value, positions: this.positions };
   }
@@ -337,10 +345,6 @@ function isJsonObject(v: Json): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function str(v: Json | undefined): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
 function fileLoc(path: string, pos?: Position): FileLocation {
   return pos ? { kind: 'file', path, line: pos.line, column: pos.column } : { kind: 'file', path };
 }
@@ -350,19 +354,19 @@ function byteLength(text: string): number {
   return text.length * 3 <= Number.MAX_SAFE_INTEGER ? Buffer.byteLength(text, 'utf8') : text.length;
 }
 
-/** Parse a manifest file (YAML stream or JSON) into objects; problems become findings. */
-export function loadManifests(text: string, path: string, limits: Limits): LoadResult {
+/**
+ * Parse a manifest file (YAML stream or JSON) into objects. Problems (malformed documents, limits,
+ * duplicate keys) are reported to `reporter`; a limit or a broken document stops only that document.
+ */
+export function loadManifests(text: string, path: string, limits: Limits, reporter: Reporter): ManifestObject[] {
   const objects: ManifestObject[] = [];
-  const findings: Finding[] = [];
   if (text.length > limits.maxTextBytes || byteLength(text) > limits.maxTextBytes) {
-    findings.push(
-      coreRules.limitExceeded.report({
-        location: fileLoc(path),
-        message: `manifest text is larger than ${limits.maxTextBytes} bytes (maxTextBytes); it was not analysed`,
-        evidence: 'maxTextBytes',
-      }),
-    );
-    return { objects, findings };
+    reporter.report(coreRules.limitExceeded, {
+      location: fileLoc(path),
+      message: `manifest text is larger than ${limits.maxTextBytes} bytes (maxTextBytes); it was not analysed`,
+      evidence: 'maxTextBytes',
+    });
+    return objects;
   }
   const src = text; // the YAML lexer skips a leading byte-order mark itself (offsets stay those of the text)
   const lc = new LineCounter();
@@ -374,27 +378,23 @@ export function loadManifests(text: string, path: string, limits: Limits): LoadR
     for (const doc of composer.compose(parser.parse(src), false, src.length) as Iterable<Document.Parsed>) {
       docIndex++;
       if (docIndex >= limits.maxYamlDocuments) {
-        findings.push(
-          coreRules.limitExceeded.report({
-            location: fileLoc(path, posOf(lc, doc.range[0])),
-            message: `more than ${limits.maxYamlDocuments} YAML documents (maxYamlDocuments); the rest of the file was not analysed`,
-            evidence: 'maxYamlDocuments',
-          }),
-        );
+        reporter.report(coreRules.limitExceeded, {
+          location: fileLoc(path, posOf(lc, doc.range[0])),
+          message: `more than ${limits.maxYamlDocuments} YAML documents (maxYamlDocuments); the rest of the file was not analysed`,
+          evidence: 'maxYamlDocuments',
+        });
         break;
       }
-      loadDocument(doc, docIndex, path, lc, limits, looksTemplated, objects, findings);
+      loadDocument(doc, docIndex, path, lc, limits, looksTemplated, objects, reporter);
     }
   } catch (e) {
     // The parser itself failed (should not happen: it reports errors per document). Fail closed.
-    findings.push(
-      coreRules.malformedInput.report({
-        location: fileLoc(path),
-        message: `the YAML parser stopped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}; documents after document ${docIndex + 1} were not analysed`,
-      }),
-    );
+    reporter.report(coreRules.malformedInput, {
+      location: fileLoc(path),
+      message: `the YAML parser stopped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}; documents after document ${docIndex + 1} were not analysed`,
+    });
   }
-  return { objects, findings };
+  return objects;
 }
 
 function posOf(lc: LineCounter, offset: number): Position {
@@ -410,7 +410,7 @@ function loadDocument(
   limits: Limits,
   looksTemplated: boolean,
   objects: ManifestObject[],
-  findings: Finding[],
+  reporter: Reporter,
 ): void {
   const n = docIndex + 1;
   if (doc.errors.length > 0) {
@@ -418,29 +418,25 @@ function loadDocument(
     const pos = posOf(lc, err?.pos[0] ?? doc.range[0]);
     const first = (err?.message ?? 'syntax error').split('\n')[0] ?? '';
     if (err?.code === 'RESOURCE_EXHAUSTION') {
-      findings.push(
-        coreRules.limitExceeded.report({
-          location: fileLoc(path, pos),
-          message: `document ${n} is nested too deeply for the YAML parser (maxStructureDepth); it was not analysed`,
-          evidence: 'maxStructureDepth',
-        }),
-      );
+      reporter.report(coreRules.limitExceeded, {
+        location: fileLoc(path, pos),
+        message: `document ${n} is nested too deeply for the YAML parser (maxStructureDepth); it was not analysed`,
+        evidence: 'maxStructureDepth',
+      });
       return;
     }
     const hint = looksTemplated ? ' (the file contains `{{`: if it is a Helm or Go template, scan the output of `helm template` instead)' : '';
-    findings.push(
-      coreRules.malformedInput.report({
-        location: fileLoc(path, pos),
-        message: `YAML document ${n} could not be parsed: ${first}${hint}; the other documents were analysed`,
-      }),
-    );
+    reporter.report(coreRules.malformedInput, {
+      location: fileLoc(path, pos),
+      message: `YAML document ${n} could not be parsed: ${first}${hint}; the other documents were analysed`,
+    });
     return;
   }
   const root = doc.contents as ParsedNode | null;
   // An empty document (only comments, or a trailing `---`) is not an object and not an error.
   if (root === null || (isScalar(root) && root.type === 'PLAIN' && (root.value === null || root.value === ''))) return;
   const w = new DocWalker(doc, lc, limits);
-  const docObjects: ManifestObject[] = [];
+  const docObjects: LoadedObject[] = [];
   try {
     const list = w.listShape(root);
     if (list) {
@@ -452,40 +448,38 @@ function loadDocument(
         const { value, positions } = w.walkObject(item, ['items', i]);
         const obj = toObject(value, positions, path, docIndex, ['items', i], itemKind, list.apiVersion);
         if (typeof obj === 'string') {
-          findings.push(coreRules.malformedInput.report({ location: fileLoc(path, w.pos(item.range[0])), message: `document ${n}, items[${i}]: ${obj}` }));
+          reporter.report(coreRules.malformedInput, { location: fileLoc(path, w.pos(item.range[0])), message: `document ${n}, items[${i}]: ${obj}` });
         } else docObjects.push(obj);
       }
     } else {
       const { value, positions } = w.walkObject(root, []);
-      if (!isJsonObject(value)) return reportNotObject(findings, path, w.pos(root.range[0]), n, 'is not a mapping');
+      if (!isJsonObject(value)) return reportNotObject(reporter, path, w.pos(root.range[0]), n, 'is not a mapping');
       const obj = toObject(value, positions, path, docIndex, [], undefined, undefined);
-      if (typeof obj === 'string') return reportNotObject(findings, path, w.pos(root.range[0]), n, obj);
+      if (typeof obj === 'string') return reportNotObject(reporter, path, w.pos(root.range[0]), n, obj);
       docObjects.push(obj);
     }
   } catch (e) {
     if (!(e instanceof StopDocument)) throw e;
     const pos = w.pos(e.offset);
-    findings.push(
-      e.kind === 'limit'
-        ? coreRules.limitExceeded.report({ location: fileLoc(path, pos), message: `document ${n}: ${e.message}; it was not analysed`, evidence: e.limit ?? 'limit' })
-        : coreRules.malformedInput.report({ location: fileLoc(path, pos), message: `document ${n}: ${e.message}; it was not analysed` }),
-    );
+    if (e.kind === 'limit') reporter.report(coreRules.limitExceeded, { location: fileLoc(path, pos), message: `document ${n}: ${e.message}; it was not analysed`, evidence: e.limit ?? 'limit' });
+    else reporter.report(coreRules.malformedInput, { location: fileLoc(path, pos), message: `document ${n}: ${e.message}; it was not analysed` });
     return;
   }
   for (const o of docObjects) objects.push(o);
-  const byItem = new Map<number, ManifestObject>();
-  for (const o of docObjects) if (o.basePath[0] === 'items' && typeof o.basePath[1] === 'number') byItem.set(o.basePath[1], o);
-  for (const d of w.dups) findings.push(duplicateFinding(d, byItem, docObjects, path));
+  const byItem = new Map<number, LoadedObject>();
+  for (const o of docObjects) if (o.origin.basePath[0] === 'items' && typeof o.origin.basePath[1] === 'number') byItem.set(o.origin.basePath[1], o);
+  for (const d of w.dups) reportDuplicate(reporter, d, byItem, docObjects, path);
 }
 
-function reportNotObject(findings: Finding[], path: string, pos: Position, n: number, why: string): void {
-  findings.push(
-    coreRules.malformedInput.report({
-      location: fileLoc(path, pos),
-      message: `YAML document ${n} ${why}, so it is not a Kubernetes object; it was not analysed`,
-    }),
-  );
+function reportNotObject(reporter: Reporter, path: string, pos: Position, n: number, why: string): void {
+  reporter.report(coreRules.malformedInput, {
+    location: fileLoc(path, pos),
+    message: `YAML document ${n} ${why}, so it is not a Kubernetes object; it was not analysed`,
+  });
 }
+
+/** A ManifestObject as the loader builds it (origin `file`). */
+type LoadedObject = ManifestObject & { readonly origin: FileOrigin };
 
 /** Build the ManifestObject (or say why the value is not one). */
 function toObject(
@@ -496,43 +490,41 @@ function toObject(
   basePath: FieldPath,
   inferredKind: string | undefined,
   listApiVersion: string | undefined,
-): ManifestObject | string {
+): LoadedObject | string {
   if (!isJsonObject(value)) return 'is not a mapping';
-  const kind = str(value['kind']) ?? inferredKind;
-  const apiVersion = str(value['apiVersion']) ?? (inferredKind !== undefined ? listApiVersion : undefined);
+  const id = objectIdentity(value);
+  const kind = id.kind ?? inferredKind;
+  const apiVersion = id.apiVersion ?? (inferredKind !== undefined ? listApiVersion : undefined);
   if (kind === undefined || apiVersion === undefined) {
     return `has no ${kind === undefined ? 'kind' : 'apiVersion'}`;
   }
-  const meta = isJsonObject(value['metadata'] ?? null) ? (value['metadata'] as JsonObject) : {};
-  const generate = str(meta['generateName']);
-  const name = str(meta['name']) ?? (generate !== undefined ? `${generate}*` : '');
-  const namespace = str(meta['namespace']);
-  const obj: ManifestObject = {
+  const obj: LoadedObject = {
     path,
-    docIndex,
     apiVersion,
     kind,
-    name,
-    ...(namespace !== undefined && { namespace }),
+    name: id.name,
+    ...(id.namespace !== undefined && { namespace: id.namespace }),
     value,
-    positions,
-    basePath,
+    origin: { kind: 'file', docIndex, positions, basePath },
   };
   applyDefaults(obj);
   return obj;
 }
 
-function duplicateFinding(d: DupRecord, byItem: ReadonlyMap<number, ManifestObject>, docObjects: readonly ManifestObject[], path: string): Finding {
+function reportDuplicate(reporter: Reporter, d: DupRecord, byItem: ReadonlyMap<number, LoadedObject>, docObjects: readonly LoadedObject[], path: string): void {
   // Items of a List own the duplicates under `items[i]`; anything else belongs to the document object.
   const item = d.path[0] === 'items' && typeof d.path[1] === 'number' ? byItem.get(d.path[1]) : undefined;
   const owner = item ?? (byItem.size === 0 ? docObjects[0] : undefined);
   const message = d.merge
     ? `key ${JSON.stringify(d.key)} is set on line ${d.firstLine} and overwritten by the merge key (<<) after it: kubectl (yaml.v2) uses the merged value, the YAML specification and most other tools the explicit one`
     : `key ${JSON.stringify(d.key)} is set twice in this mapping (first on line ${d.firstLine}); Kubernetes uses the last value, strict decoders reject the object and other tools read the first`;
-  if (!owner) return duplicateKey.report({ location: fileLoc(path, d.pos), message, evidence: formatFieldPath(d.path) });
-  const rel = d.path.slice(owner.basePath.length);
-  const loc = locationOf(owner, rel);
-  return duplicateKey.report({ location: { ...loc, line: d.pos.line, column: d.pos.column }, message });
+  if (!owner) {
+    reporter.report(duplicateKey, { location: fileLoc(path, d.pos), message, evidence: formatFieldPath(d.path) });
+    return;
+  }
+  const rel = d.path.slice(owner.origin.basePath.length);
+  const loc = fileLocationOf(owner, owner.origin, rel);
+  reporter.report(duplicateKey, { location: { ...loc, line: d.pos.line, column: d.pos.column }, message });
 }
 
 // Re-exported for tests that need the raw node types.

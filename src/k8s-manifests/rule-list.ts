@@ -1,35 +1,24 @@
-/** Every Kubernetes rule, in one list (the engine's registry includes it as `K8S_RULES`). */
-import type { AnyRule } from '../rules/index.js';
+/**
+ * Every Kubernetes rule, in one list (the engine's registry includes it through `K8S_RULESET`). The
+ * per-object and per-template rules come from the generated `rules/index.ts` (one file per rule);
+ * the loader's, the PSS table's, the suppression annotation's, RBAC's and NetworkPolicy's rules are
+ * defined with their analyses.
+ */
+import type { AnyRule, Rule } from '../rules/index.js';
 import { defineRuleSet } from '../rules/index.js';
-import { EXPOSURE_RULES } from './checks/exposure.js';
-import { GPU_RULES } from './checks/gpu.js';
-import { HOST_RULES } from './checks/host.js';
-import { IDENTITY_RULES } from './checks/identity.js';
-import { IMAGE_RULES } from './checks/images.js';
-import { MODEL_RULES } from './checks/models.js';
-import { RESOURCE_RULES } from './checks/resources.js';
-import { SECRET_RULES } from './checks/secrets.js';
 import { LOAD_RULES } from './load.js';
 import { NETPOL_RULES } from './network-policy/index.js';
 import { PSS_RULES } from './pss/rules.js';
 import { RBAC_RULES } from './rbac/index.js';
+import { CHECK_RULES } from './rules/index.js';
 import { SUPPRESS_RULES } from './suppress.js';
 
-export const K8S_RULES: readonly AnyRule[] = [
-  ...LOAD_RULES,
-  ...PSS_RULES,
-  ...HOST_RULES,
-  ...IDENTITY_RULES,
-  ...SECRET_RULES,
-  ...IMAGE_RULES,
-  ...RESOURCE_RULES,
-  ...GPU_RULES,
-  ...MODEL_RULES,
-  ...EXPOSURE_RULES,
-  ...SUPPRESS_RULES,
-  ...RBAC_RULES,
-  ...NETPOL_RULES,
-];
+export { CHECK_RULES };
+
+/** A rule of the domain: metadata, and the cases kept in its file (when it keeps them there). */
+export type K8sRuleEntry = AnyRule & Pick<Rule, 'cases'>;
+
+export const K8S_RULES: readonly K8sRuleEntry[] = [...LOAD_RULES, ...PSS_RULES, ...CHECK_RULES, ...SUPPRESS_RULES, ...RBAC_RULES, ...NETPOL_RULES];
 
 /** The Kubernetes domain's one rule set. */
 export const K8S_RULESET = defineRuleSet('k8s-manifests', ['k8s'], K8S_RULES);

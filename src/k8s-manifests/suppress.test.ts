@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../findings/index.js';
-import { DEFAULT_LIMITS } from '../limits/index.js';
-import { analyzeManifests } from './analyze.js';
-import { loadManifests } from './load.js';
 import { parseSuppressAnnotation } from './suppress.js';
+import { analyzeText } from './test-helpers.js';
 
-const run = (text: string): Finding[] => analyzeManifests(loadManifests(text, 'd.yaml', DEFAULT_LIMITS).objects);
+const run = (text: string): Finding[] => analyzeText(text, {}, 'd.yaml');
 
 const deployment = (name: string, ns: string, objectAnnotations: string[], podAnnotations: string[] = []): string =>
   [

@@ -19,15 +19,24 @@
  *   finding at the annotation and suppresses nothing, so a typo never hides a finding silently.
  * Findings of the loader (`k8s/duplicate-key`, `scan/*`) are produced before objects exist and are
  * not suppressible by annotation.
+ *
+ * Mechanics: `withAnnotationSuppressions` reads the annotations of the objects of one analysis before
+ * any rule runs and wraps the Reporter: a finding whose location names an annotated object (a
+ * `k8s-object` location, or the object of an admission request or audit event) gets `suppressed` set
+ * on its way to the Reporter when an entry covers its rule.
  */
-import type { Finding } from '../findings/index.js';
-import type { SuppressionMatcher } from '../rules/index.js';
-import { applySuppressions, defineRule } from '../rules/index.js';
+import type { Location, Suppression } from '../findings/index.js';
+import type { ReportArgs, RuleMeta } from '../rules/index.js';
+import { defineRule } from '../rules/index.js';
+import type { RuleReporter } from './k8s-rule.js';
 import type { FieldPath, ManifestObject } from './model.js';
 import { locationOf } from './model.js';
 import { SUPPRESS_ANNOTATION } from './options.js';
+import { at, fires, goodPod, silent } from './sample-manifests.js';
 import type { PodTemplate } from './workloads.js';
 import { asObject } from './workloads.js';
+
+const annotated = (annotation: string): string => goodPod().replace('  name: p\n', `  name: p\n  annotations:\n    bulwark.dev/suppress: ${annotation}\n`);
 
 export const invalidSuppression = defineRule({
   id: 'k8s/invalid-suppression',
@@ -40,6 +49,14 @@ export const invalidSuppression = defineRule({
   references: ['docs/rules/k8s/suppressions.md'],
   tags: ['k8s', 'suppression'],
   maturity: 'stable',
+  admission: { level: 'baseline' },
+  cases: () => ({
+    invalid: [
+      fires('no reason', annotated('"k8s/image-latest"'), at(6, 5, 'metadata.annotations["bulwark.dev/suppress"]', { messageIncludes: 'no reason' })),
+      fires('unknown rule id', annotated('"k8s/run-as-root: legacy image"'), at(6, 5, 'metadata.annotations["bulwark.dev/suppress"]', { messageIncludes: 'not a known Kubernetes rule id' })),
+    ],
+    valid: [silent('well-formed', annotated('"k8s/image-not-pinned,k8s/pss-*: vendor image, reviewed 2025-01"'))],
+  }),
 });
 
 export const SUPPRESS_RULES = [invalidSuppression] as const;
@@ -84,9 +101,22 @@ export function parseSuppressAnnotation(value: string, known: (id: string) => bo
   return out;
 }
 
-/** Identity of the object a k8s finding is located on. */
+/** Identity of the object a finding is located on. */
 function objectKey(path: string, apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
   return `${path}\u0000${apiVersion}\u0000${kind}\u0000${namespace ?? ''}\u0000${name}`;
+}
+
+/** The object a finding location names, as an objectKey (undefined for locations without an object). */
+function locationKey(l: Location): string | undefined {
+  switch (l.kind) {
+    case 'k8s-object':
+      return objectKey(l.path, l.apiVersion, l.objectKind, l.namespace, l.name);
+    case 'admission-request':
+    case 'audit-event':
+      return l.objectKind === undefined || l.name === undefined ? undefined : objectKey(l.path, l.apiVersion ?? '', l.objectKind, l.namespace, l.name);
+    default:
+      return undefined;
+  }
 }
 
 function idMatcher(ids: readonly string[]): (ruleId: string) => boolean {
@@ -95,19 +125,26 @@ function idMatcher(ids: readonly string[]): (ruleId: string) => boolean {
   return (r) => exact.has(r) || prefixes.some((p) => r.startsWith(p));
 }
 
+interface Entry {
+  readonly covers: (ruleId: string) => boolean;
+  readonly suppression: Suppression;
+}
+
 /**
- * Mark findings covered by suppression annotations, and report malformed annotations.
- * Linear: findings are grouped by object, and only objects with annotations are consulted.
+ * Read the suppression annotations of `objects` (reporting malformed entries as
+ * `k8s/invalid-suppression` at the annotation) and return the reporter the rules report through:
+ * `reporter` itself when no object carries a valid entry, else a wrapper that marks the findings an
+ * entry covers. Linear: one map lookup per finding, and only objects with annotations are consulted.
  */
-export function applyAnnotationSuppressions(
-  findings: readonly Finding[],
+export function withAnnotationSuppressions(
   objects: readonly ManifestObject[],
-  templates: ReadonlyMap<ManifestObject, PodTemplate[]>,
+  templates: ReadonlyMap<ManifestObject, readonly PodTemplate[]>,
   knownRuleIds: ReadonlySet<string>,
-): Finding[] {
-  const known = (id: string): boolean => (id.endsWith('*') ? id.length > 1 && [...knownRuleIds].some((k) => k.startsWith(id.slice(0, -1))) : knownRuleIds.has(id));
-  const matchers = new Map<string, SuppressionMatcher[]>();
-  const extra: Finding[] = [];
+  reporter: RuleReporter,
+): RuleReporter {
+  const prefixes = [...knownRuleIds];
+  const known = (id: string): boolean => (id.endsWith('*') ? id.length > 1 && prefixes.some((k) => k.startsWith(id.slice(0, -1))) : knownRuleIds.has(id));
+  const entries = new Map<string, Entry[]>();
   for (const obj of objects) {
     const sources: { value: unknown; path: FieldPath }[] = [];
     const own = asObject(asObject(obj.value['metadata'])?.['annotations'])?.[SUPPRESS_ANNOTATION];
@@ -118,41 +155,40 @@ export function applyAnnotationSuppressions(
     }
     if (sources.length === 0) continue;
     const key = objectKey(obj.path, obj.apiVersion, obj.kind, obj.namespace, obj.name);
-    const list = matchers.get(key) ?? [];
+    const list = entries.get(key) ?? [];
     for (const s of sources) {
       if (typeof s.value !== 'string') {
-        extra.push(invalidSuppression.report({ location: locationOf(obj, s.path), message: `${SUPPRESS_ANNOTATION} must be a string of "rule-id: reason" lines` }));
+        reporter.report(invalidSuppression, { location: locationOf(obj, s.path), message: `${SUPPRESS_ANNOTATION} must be a string of "rule-id: reason" lines` });
         continue;
       }
       for (const entry of parseSuppressAnnotation(s.value, known)) {
         if ('error' in entry) {
-          extra.push(invalidSuppression.report({ location: locationOf(obj, s.path), message: `${SUPPRESS_ANNOTATION}: ${entry.error}; nothing is suppressed by this entry` }));
+          reporter.report(invalidSuppression, { location: locationOf(obj, s.path), message: `${SUPPRESS_ANNOTATION}: ${entry.error}; nothing is suppressed by this entry` });
           continue;
         }
-        const matches = idMatcher(entry.ids);
         list.push({
-          // The matcher's scope test does the id matching, since prefix ids (`k8s/pss-*`) cannot
-          // live in a Set; matchers are only consulted for findings located on this object.
-          ruleIds: '*',
+          covers: idMatcher(entry.ids),
           suppression: { reason: entry.reason, source: `annotation ${SUPPRESS_ANNOTATION} on ${obj.kind} ${obj.namespace ? `${obj.namespace}/` : ''}${obj.name}` },
-          applies: (f) => matches(f.ruleId),
         });
       }
     }
-    if (list.length > 0) matchers.set(key, list);
+    if (list.length > 0) entries.set(key, list);
   }
-  if (matchers.size === 0) return [...findings, ...extra];
-  // Group findings by object so each group is checked only against its object's matchers.
-  const out: Finding[] = [];
-  for (const f of findings) {
-    const l = f.location;
-    const ms = l.kind === 'k8s-object' && f.ruleId !== invalidSuppression.id ? matchers.get(objectKey(l.path, l.apiVersion, l.objectKind, l.namespace, l.name)) : undefined;
-    if (!ms) {
-      out.push(f);
-      continue;
-    }
-    const [marked] = applySuppressions([f], ms);
-    out.push(marked ?? f);
-  }
-  return [...out, ...extra];
+  if (entries.size === 0) return reporter;
+  return {
+    enabled: (rule) => reporter.enabled(rule),
+    report(rule: RuleMeta, args: ReportArgs): void {
+      if (args.suppressed === undefined && rule.id !== invalidSuppression.id) {
+        const key = locationKey(args.location);
+        const list = key === undefined ? undefined : entries.get(key);
+        // The first entry that covers the rule wins.
+        const hit = list?.find((e) => e.covers(rule.id));
+        if (hit) {
+          reporter.report(rule, { ...args, suppressed: hit.suppression });
+          return;
+        }
+      }
+      reporter.report(rule, args);
+    },
+  };
 }

@@ -98,105 +98,100 @@ function stringMap(v: Json | undefined): ReadonlyMap<string, string> {
   return m;
 }
 
-/** Core kinds: kind → (allowed groups, path of the PodTemplateSpec or of the pod itself). */
-const CORE: ReadonlyMap<string, { groups: readonly string[]; template: FieldPath | 'self' }> = new Map([
-  ['Pod', { groups: [''], template: 'self' as const }],
-  ['PodTemplate', { groups: [''], template: ['template'] }],
-  ['ReplicationController', { groups: [''], template: ['spec', 'template'] }],
-  ['Deployment', { groups: ['apps', 'extensions'], template: ['spec', 'template'] }],
-  ['ReplicaSet', { groups: ['apps', 'extensions'], template: ['spec', 'template'] }],
-  ['StatefulSet', { groups: ['apps'], template: ['spec', 'template'] }],
-  ['DaemonSet', { groups: ['apps', 'extensions'], template: ['spec', 'template'] }],
-  ['Job', { groups: ['batch'], template: ['spec', 'template'] }],
-  ['CronJob', { groups: ['batch'], template: ['spec', 'jobTemplate', 'spec', 'template'] }],
-]);
+/** Where a workload keeps a PodTemplateSpec (its `metadata` and `spec`). */
+export type TemplateSite =
+  /** One template at `path`. */
+  | { readonly kind: 'one'; readonly path: FieldPath; readonly role?: string }
+  /** One template per item of the list (or value of the map) at `collection`, at `item` below it. */
+  | {
+      readonly kind: 'each';
+      readonly of: 'list' | 'map';
+      readonly collection: FieldPath;
+      readonly item: FieldPath;
+      /** Role of the template, from the list index (or map key) and the item. */
+      readonly role: (key: string | number, item: Json | undefined) => string;
+    };
 
-/** The Kubernetes kinds whose pod templates are standard (see CORE); CRDs come on top. */
-export const WORKLOAD_KINDS: ReadonlySet<string> = new Set(CORE.keys());
-
-type TemplateSite = { path: FieldPath; role?: string };
-
-function rayClusterSites(value: JsonObject, base: FieldPath): TemplateSite[] {
-  const out: TemplateSite[] = [{ path: [...base, 'headGroupSpec', 'template'], role: 'head' }];
-  const workers = getPath(value, [...base, 'workerGroupSpecs']);
-  asArray(workers).forEach((_, i) => out.push({ path: [...base, 'workerGroupSpecs', i, 'template'], role: `worker[${i}]` }));
-  return out;
+/** A kind whose objects create pods. */
+export interface WorkloadKind {
+  /** API groups (`''` is the core group). */
+  readonly groups: readonly string[];
+  readonly kind: string;
+  /** `self`: the object is the pod (Pod); otherwise where its pod templates are. */
+  readonly sites: 'self' | readonly TemplateSite[];
+  /**
+   * Built-in kinds yield their template even when it is absent (so that "missing" findings have a
+   * place to point); a CRD template site that is absent is skipped.
+   */
+  readonly builtin: boolean;
 }
 
-function replicaSpecSites(value: JsonObject, field: string): TemplateSite[] {
-  const specs = getPath(value, ['spec', field]);
-  if (!isObject(specs)) return [];
-  return Object.keys(specs).map((role) => ({ path: ['spec', field, role, 'template'], role }));
+const one = (path: FieldPath, role?: string): TemplateSite => ({ kind: 'one', path, ...(role !== undefined && { role }) });
+const builtin = (kind: string, groups: readonly string[], path: FieldPath | 'self'): WorkloadKind => ({ groups, kind, sites: path === 'self' ? 'self' : [one(path)], builtin: true });
+const crd = (group: string, kind: string, sites: readonly TemplateSite[]): WorkloadKind => ({ groups: [group], kind, sites, builtin: false });
+
+function raySites(base: FieldPath): TemplateSite[] {
+  return [one([...base, 'headGroupSpec', 'template'], 'head'), { kind: 'each', of: 'list', collection: [...base, 'workerGroupSpecs'], item: ['template'], role: (i) => `worker[${i}]` }];
 }
 
-/** Pod templates embedded in AI-platform CRDs (group → kind → sites). */
-const CRD_SITES: ReadonlyMap<string, (kind: string, v: JsonObject) => TemplateSite[] | undefined> = new Map([
-  [
-    'ray.io',
-    (kind: string, v: JsonObject) =>
-      kind === 'RayCluster'
-        ? rayClusterSites(v, ['spec'])
-        : kind === 'RayJob'
-          ? rayClusterSites(v, ['spec', 'rayClusterSpec'])
-          : kind === 'RayService'
-            ? rayClusterSites(v, ['spec', 'rayClusterConfig'])
-            : undefined,
-  ],
-  [
-    'kubeflow.org',
-    (kind: string, v: JsonObject) => {
-      const field: Record<string, string> = {
-        PyTorchJob: 'pytorchReplicaSpecs',
-        TFJob: 'tfReplicaSpecs',
-        MPIJob: 'mpiReplicaSpecs',
-        XGBoostJob: 'xgbReplicaSpecs',
-        PaddleJob: 'paddleReplicaSpecs',
-        JAXJob: 'jaxReplicaSpecs',
-        MXJob: 'mxReplicaSpecs',
-      };
-      const f = field[kind];
-      if (f !== undefined) return replicaSpecSites(v, f);
-      if (kind === 'Notebook') return [{ path: ['spec', 'template'] }];
-      return undefined;
+const replicaSpecs = (kind: string, field: string): WorkloadKind => crd('kubeflow.org', kind, [{ kind: 'each', of: 'map', collection: ['spec', field], item: ['template'], role: (key) => String(key) }]);
+
+/**
+ * Every workload kind: the Kubernetes kinds (groups checked, so a Knative `Service` or a CRD called
+ * `Deployment` is not mistaken for a core kind) and the AI-platform CRDs that embed standard
+ * PodTemplateSpecs. One table for `podTemplatesOf` and for the CEL of the PSS rules (workload-cel.ts).
+ */
+export const WORKLOAD_KIND_TABLE: readonly WorkloadKind[] = [
+  builtin('Pod', [''], 'self'),
+  builtin('PodTemplate', [''], ['template']),
+  builtin('ReplicationController', [''], ['spec', 'template']),
+  builtin('Deployment', ['apps', 'extensions'], ['spec', 'template']),
+  builtin('ReplicaSet', ['apps', 'extensions'], ['spec', 'template']),
+  builtin('StatefulSet', ['apps'], ['spec', 'template']),
+  builtin('DaemonSet', ['apps', 'extensions'], ['spec', 'template']),
+  builtin('Job', ['batch'], ['spec', 'template']),
+  builtin('CronJob', ['batch'], ['spec', 'jobTemplate', 'spec', 'template']),
+  crd('ray.io', 'RayCluster', raySites(['spec'])),
+  crd('ray.io', 'RayJob', raySites(['spec', 'rayClusterSpec'])),
+  crd('ray.io', 'RayService', raySites(['spec', 'rayClusterConfig'])),
+  replicaSpecs('PyTorchJob', 'pytorchReplicaSpecs'),
+  replicaSpecs('TFJob', 'tfReplicaSpecs'),
+  replicaSpecs('MPIJob', 'mpiReplicaSpecs'),
+  replicaSpecs('XGBoostJob', 'xgbReplicaSpecs'),
+  replicaSpecs('PaddleJob', 'paddleReplicaSpecs'),
+  replicaSpecs('JAXJob', 'jaxReplicaSpecs'),
+  replicaSpecs('MXJob', 'mxReplicaSpecs'),
+  crd('kubeflow.org', 'Notebook', [one(['spec', 'template'])]),
+  crd('argoproj.io', 'Rollout', [one(['spec', 'template'])]),
+  crd('leaderworkerset.x-k8s.io', 'LeaderWorkerSet', [one(['spec', 'leaderWorkerTemplate', 'leaderTemplate'], 'leader'), one(['spec', 'leaderWorkerTemplate', 'workerTemplate'], 'worker')]),
+  crd('jobset.x-k8s.io', 'JobSet', [
+    {
+      kind: 'each',
+      of: 'list',
+      collection: ['spec', 'replicatedJobs'],
+      item: ['template', 'spec', 'template'],
+      role: (i, rj) => (isObject(rj) && typeof rj['name'] === 'string' ? rj['name'] : `replicatedJobs[${i}]`),
     },
-  ],
-  ['argoproj.io', (kind: string) => (kind === 'Rollout' ? [{ path: ['spec', 'template'] }] : undefined)],
-  [
-    'leaderworkerset.x-k8s.io',
-    (kind: string) =>
-      kind === 'LeaderWorkerSet'
-        ? [
-            { path: ['spec', 'leaderWorkerTemplate', 'leaderTemplate'], role: 'leader' },
-            { path: ['spec', 'leaderWorkerTemplate', 'workerTemplate'], role: 'worker' },
-          ]
-        : undefined,
-  ],
-  [
-    'jobset.x-k8s.io',
-    (kind: string, v: JsonObject) =>
-      kind === 'JobSet'
-        ? asArray(getPath(v, ['spec', 'replicatedJobs'])).map((rj, i) => ({
-            path: ['spec', 'replicatedJobs', i, 'template', 'spec', 'template'],
-            role: isObject(rj) && typeof rj['name'] === 'string' ? rj['name'] : `replicatedJobs[${i}]`,
-          }))
-        : undefined,
-  ],
-]);
+  ]),
+];
 
-function templateSites(obj: ManifestObject): TemplateSite[] | 'self' | undefined {
+const BUILTIN_BY_KIND: ReadonlyMap<string, WorkloadKind> = new Map(WORKLOAD_KIND_TABLE.filter((k) => k.builtin).map((k) => [k.kind, k]));
+const CRD_BY_GROUP_KIND: ReadonlyMap<string, WorkloadKind> = new Map(WORKLOAD_KIND_TABLE.filter((k) => !k.builtin).flatMap((k) => k.groups.map((g) => [`${g}\u0000${k.kind}`, k] as const)));
+
+/** The Kubernetes kinds whose pod templates are standard; CRDs come on top. */
+export const WORKLOAD_KINDS: ReadonlySet<string> = new Set(BUILTIN_BY_KIND.keys());
+
+/** The workload kind of `obj`, if it creates pods (a built-in kind name in another group does not). */
+export function workloadKindOf(obj: ManifestObject): WorkloadKind | undefined {
   const group = apiGroup(obj.apiVersion);
-  const core = CORE.get(obj.kind);
-  if (core) {
-    if (!core.groups.includes(group)) return undefined;
-    return core.template === 'self' ? 'self' : [{ path: core.template }];
-  }
-  const crd = CRD_SITES.get(group);
-  return crd?.(obj.kind, obj.value);
+  const b = BUILTIN_BY_KIND.get(obj.kind);
+  if (b) return b.groups.includes(group) ? b : undefined;
+  return CRD_BY_GROUP_KIND.get(`${group}\u0000${obj.kind}`);
 }
 
 /** True when the object creates pods (one of the kinds above, in the right API group). */
 export function isWorkload(obj: ManifestObject): boolean {
-  return templateSites(obj) !== undefined;
+  return workloadKindOf(obj) !== undefined;
 }
 
 function makeTemplate(obj: ManifestObject, metadataPath: FieldPath, specPath: FieldPath, role?: string): PodTemplate {
@@ -220,15 +215,24 @@ function makeTemplate(obj: ManifestObject, metadataPath: FieldPath, specPath: Fi
 
 /** The pod template(s) of a workload; `[]` for any other object. */
 export function podTemplatesOf(obj: ManifestObject): PodTemplate[] {
-  const sites = templateSites(obj);
-  if (sites === undefined) return [];
-  if (sites === 'self') return [makeTemplate(obj, ['metadata'], ['spec'])];
+  const wk = workloadKindOf(obj);
+  if (wk === undefined) return [];
+  if (wk.sites === 'self') return [makeTemplate(obj, ['metadata'], ['spec'])];
   const out: PodTemplate[] = [];
-  for (const s of sites) {
-    // A CRD template site that is absent is skipped; a core kind without a template still yields an
-    // (empty) template so that "missing" findings have somewhere to point.
-    if (CORE.has(obj.kind) || isObject(getPath(obj.value, s.path))) {
-      out.push(makeTemplate(obj, [...s.path, 'metadata'], [...s.path, 'spec'], s.role));
+  const add = (path: FieldPath, role: string | undefined): void => {
+    if (wk.builtin || isObject(getPath(obj.value, path))) out.push(makeTemplate(obj, [...path, 'metadata'], [...path, 'spec'], role));
+  };
+  for (const s of wk.sites) {
+    if (s.kind === 'one') {
+      add(s.path, s.role);
+      continue;
+    }
+    const coll = getPath(obj.value, s.collection);
+    if (s.of === 'list') {
+      const items = asArray(coll);
+      for (let i = 0; i < items.length; i++) add([...s.collection, i, ...s.item], s.role(i, items[i]));
+    } else if (isObject(coll)) {
+      for (const key of Object.keys(coll)) add([...s.collection, key, ...s.item], s.role(key, coll[key]));
     }
   }
   return out;
@@ -260,4 +264,9 @@ export function volumesOf(t: PodTemplate): { volume: JsonObject; index: number; 
     out.push({ volume: v, index: i, name: asString(v['name']) ?? '', path: [...t.specPath, 'volumes', i] });
   }
   return out;
+}
+
+/** `container "app"`, `init container "fetch"`, `ephemeral container "debug"` (for messages). */
+export function containerLabel(c: ContainerRef): string {
+  return `${c.list === 'initContainers' ? 'init container' : c.list === 'ephemeralContainers' ? 'ephemeral container' : 'container'} ${JSON.stringify(c.name)}`;
 }

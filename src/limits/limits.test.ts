@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BufferSource, DEFAULT_LIMITS, FileSource, ReadBudget, SliceSource, parseSize, readAll, resolveLimits } from './index.js';
+import { BufferSource, DEFAULT_LIMITS, FileSource, LIMIT_NAMES, LIMIT_SPECS, ReadBudget, SliceSource, formatLimit, parseSize, readAll, resolveLimits } from './index.js';
 
 describe('limits', () => {
   it('parses sizes with units', () => {
@@ -17,6 +17,25 @@ describe('limits', () => {
     expect(resolveLimits({}).maxPickleOps).toBe(DEFAULT_LIMITS.maxPickleOps);
     expect(() => resolveLimits({ maxBogus: 1 })).toThrow(/unknown limit "maxBogus"/);
     expect(() => resolveLimits({ maxPickleOps: 0 })).toThrow(/positive integer/);
+    expect(() => resolveLimits({ maxtextbytes: 1 })).toThrow(/unknown limit "maxtextbytes" \(did you mean maxTextBytes\?\)/);
+  });
+  it('layers overrides on a base (the config file first, then --limit)', () => {
+    const file = resolveLimits({ maxFiles: 10, maxTextBytes: 20 });
+    expect(resolveLimits({ maxFiles: 5 }, file)).toMatchObject({ maxFiles: 5, maxTextBytes: 20 });
+  });
+  it('has one documented row per limit, with its default, in its domain’s table (docs/limits.md)', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../docs/limits.md'), 'utf8');
+    for (const name of LIMIT_NAMES) {
+      const spec = LIMIT_SPECS[name];
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${name}\` |`));
+      expect(row, `docs/limits.md lacks ${name}`).toBeDefined();
+      expect(row).toContain(`| ${formatLimit(name, spec.default)} |`);
+      const before = doc.slice(0, doc.indexOf(row as string));
+      const heading = before.slice(before.lastIndexOf('### ')).split('\n')[0];
+      expect(heading, `${name} is documented outside its domain ${spec.domain}`).toContain(`(\`${spec.domain}\`)`);
+    }
+    const documented = [...doc.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...LIMIT_NAMES].sort());
   });
 });
 

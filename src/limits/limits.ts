@@ -83,7 +83,24 @@ export function isLimitName(s: string): s is LimitName {
 /** The closest known limit name (for "did you mean" in errors), or undefined. */
 export function suggestLimitName(s: string): string | undefined {
   const lower = s.toLowerCase();
-  return LIMIT_NAMES.find((n) => n.toLowerCase() === lower) ?? LIMIT_NAMES.find((n) => n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase()));
+  let best: { name: string; d: number } | undefined;
+  for (const n of LIMIT_NAMES) {
+    const d = distance(lower, n.toLowerCase());
+    if (d <= 3 && (best === undefined || d < best.d)) best = { name: n, d };
+  }
+  return best?.name ?? LIMIT_NAMES.find((n) => n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase()));
+}
+
+/** Levenshtein distance, stopping early past 3 (names differ a lot otherwise). */
+function distance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 3) return 4;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
 }
 
 /** Merge overrides (e.g. from `--limit name=value`) onto the defaults; values must be positive integers. */

@@ -9,14 +9,15 @@
  * `gzip`, `bzip2`, `xz`, `lzma`, `zstd`, `zlib`, and archives Bulwark cannot open (UNSUPPORTED_FORMATS).
  */
 import type { ByteSource } from '../limits/index.js';
-import { isLzmaAloneHeader, isXzMagic, looksLikeZlib } from '../limits/index.js';
+import { isLzmaAloneHeader, looksLikeZlib } from '../limits/index.js';
 import { isGguf } from './gguf/index.js';
 import { isHdf5 } from './keras/index.js';
 import { isOnnx } from './onnx/index.js';
 import { looksLikePickle } from './pickle/index.js';
 import { isSafetensors } from './safetensors/index.js';
-import { isSavedModel, isTensorflowGraphDef } from './savedmodel/index.js';
-import { hasPlausibleEocd } from './zip/parse.js';
+import { isSavedModel, isTensorflowGraphDef } from './tensorflow/index.js';
+import { TORCH_MAGIC_LONG1, TORCH_MAGIC_TEXT, detectMagic, indexOf, isTarHeader } from './magic.js';
+import { hasPlausibleEocd } from './zip/index.js';
 
 export type ContainerFormat =
   | 'zip'
@@ -54,90 +55,8 @@ export const UNSUPPORTED_FORMATS = {
 export type UnsupportedFormat = keyof typeof UNSUPPORTED_FORMATS;
 export type DetectedFormat = ContainerFormat | WeightFormat | UnsupportedFormat;
 
-/** PyTorch's legacy magic number 0x1950a86a20f9469cfc6c as pickled by protocol 2+ (LONG1, 10 bytes). */
-const TORCH_MAGIC_LONG1 = [0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
-/** ...and by protocols 0 and 1 (decimal text). */
-const TORCH_MAGIC_TEXT = '119547037146038801333356';
 const JOBLIB_MARKERS = ['NumpyArrayWrapper', 'joblib.numpy_pickle', 'NDArrayWrapper'];
 const JOBLIB_SNIFF = 64 * 1024;
-
-function startsWith(head: Uint8Array, sig: readonly number[], at = 0): boolean {
-  if (head.length < at + sig.length) return false;
-  for (let i = 0; i < sig.length; i++) if (head[at + i] !== sig[i]) return false;
-  return true;
-}
-
-/** An ASCII signature, as byte values (built once, at module load). */
-const sig = (s: string): readonly number[] => Array.from(s, (c) => c.charCodeAt(0));
-const BZH = sig('BZh');
-const ZF0X = sig('ZF0x');
-const ZF0X_UPPER = sig('ZF0X');
-const RAR = sig('Rar!\x1a\x07');
-const MSCF = sig('MSCF\0\0\0\0');
-const LZIP = sig('LZIP');
-const XAR = sig('xar!');
-const AR = sig('!<arch>\n');
-const CPIO = [sig('070701'), sig('070702'), sig('070707')];
-
-function indexOf(hay: Uint8Array, needle: readonly number[], limit: number): number {
-  const end = Math.min(hay.length, limit) - needle.length;
-  outer: for (let i = 0; i <= end; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
-/** A POSIX/GNU/v7 tar header: the checksum field matches the header bytes. */
-export function isTarHeader(h: Uint8Array): boolean {
-  if (h.length < 512) return false;
-  const field = Buffer.from(h.subarray(148, 156)).toString('latin1');
-  const m = /^\s*([0-7]{1,8})[\s\0]*$/.exec(field);
-  if (!m?.[1]) return false;
-  const stored = parseInt(m[1], 8);
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < 512; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : (h[i] ?? 0);
-    unsigned += b;
-    signed += b >= 0x80 ? b - 256 : b;
-  }
-  // An all-zero block has checksum 256 (8 spaces) and is not a header.
-  if (h.subarray(0, 148).every((b) => b === 0)) return false;
-  return stored === unsigned || stored === signed;
-}
-
-/** Magic-byte formats decidable from the first bytes alone (no trial parse). */
-export function detectMagic(head: Uint8Array): DetectedFormat | undefined {
-  const b0 = head[0] ?? -1;
-  const b1 = head[1] ?? -1;
-  if (b0 === 0x50 && b1 === 0x4b && ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6) || (head[2] === 7 && head[3] === 8))) return 'zip';
-  if (startsWith(head, [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59])) return 'numpy-npy';
-  if (b0 === 0x80 && b1 >= 0 && b1 <= 5) {
-    if (indexOf(head, TORCH_MAGIC_LONG1, 32) >= 0) return 'pytorch-legacy';
-    return 'pickle';
-  }
-  if (b0 === 0x1f && b1 === 0x8b) return 'gzip';
-  if (b0 === 0x1f && b1 === 0x9d) return 'unix-compress';
-  if (startsWith(head, BZH) && (head[3] ?? 0) >= 0x31 && (head[3] ?? 0) <= 0x39 && (startsWith(head, [0x31, 0x41, 0x59, 0x26, 0x53, 0x59], 4) || startsWith(head, [0x17, 0x72, 0x45, 0x38, 0x50, 0x90], 4))) {
-    return 'bzip2';
-  }
-  if (isXzMagic(head)) return 'xz';
-  if (startsWith(head, [0x28, 0xb5, 0x2f, 0xfd])) return 'zstd';
-  if (startsWith(head, ZF0X) || startsWith(head, ZF0X_UPPER)) return 'joblib-zlib';
-  if (startsWith(head, [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c])) return '7z';
-  if (startsWith(head, RAR)) return 'rar';
-  if (startsWith(head, MSCF)) return 'cab';
-  if (startsWith(head, [0x04, 0x22, 0x4d, 0x18]) || startsWith(head, [0x02, 0x21, 0x4c, 0x18])) return 'lz4';
-  if (startsWith(head, LZIP)) return 'lzip';
-  if (startsWith(head, [0x89, 0x4c, 0x5a, 0x4f, 0x00, 0x0d, 0x0a, 0x1a, 0x0a])) return 'lzop';
-  if (startsWith(head, XAR)) return 'xar';
-  if (startsWith(head, AR)) return 'ar';
-  if (CPIO.some((c) => startsWith(head, c)) || startsWith(head, [0xc7, 0x71]) || startsWith(head, [0x71, 0xc7])) return 'cpio';
-  if (b0 === 0x60 && b1 === 0xea) return 'arj';
-  if (startsWith(head, [0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59])) return 'snappy-framed';
-  return undefined;
-}
 
 const HEAD = 512;
 

@@ -1,46 +1,55 @@
-import type { Finding, TargetStatus } from '../findings/index.js';
+import type { TargetStatus } from '../findings/index.js';
 import type { ByteSource, Limits } from '../limits/index.js';
+import type { Reporter } from '../rules/index.js';
 import { coreRules } from '../rules/index.js';
-import { scanCompressed } from './compression/scan-compressed.js';
+import { scanCompressed } from './compression/index.js';
 import type { ModelScanOptions } from './context.js';
 import { ModelScanContext, TargetState } from './context.js';
 import type { DetectedFormat } from './detect-format.js';
 import { UNSUPPORTED_FORMATS, detectFormat, hasZipTail } from './detect-format.js';
 import { scanGguf } from './gguf/index.js';
-import { scanJoblibPickle, scanJoblibZfile } from './joblib/scan-joblib.js';
+import { scanJoblibPickle, scanJoblibZfile } from './joblib/index.js';
 import { isKerasH5, isKerasZip, scanKeras, scanKerasH5 } from './keras/index.js';
+import { scanNpy } from './numpy/index.js';
 import { scanOnnx } from './onnx/index.js';
+import { assertPicklePolicy, scanPickle } from './pickle/index.js';
+import { scanLegacyStream } from './pytorch/index.js';
 import { scanSafetensors } from './safetensors/index.js';
-import { scanSavedModel } from './savedmodel/index.js';
-import { scanNpy } from './numpy/scan-npy.js';
-import { scanPickle } from './pickle/index.js';
-import { scanLegacyStream } from './pytorch/legacy.js';
-import { scanTar } from './tar/scan-tar.js';
-import { scanZip } from './zip/scan-zip.js';
+import { scanTar } from './archive/index.js';
+import { scanSavedModel } from './tensorflow/index.js';
+import { scanZip } from './zip/index.js';
 
 export interface ModelScanResult {
   /** Detected format, refined by the scanner (e.g. `zip` → `pytorch-zip`, `tar` → `pytorch-tar`). */
   readonly format: string;
+  /**
+   * `partial` when a fail-closed finding was reported on this target (the Reporter's
+   * `partialPaths()`), else `complete`. The per-target findings cap can still make the target partial
+   * when the Reporter finishes: the engine takes the final status from `reporter.partialPaths()`.
+   */
   readonly status: TargetStatus;
-  readonly findings: Finding[];
-  /** Findings beyond maxFindingsPerTarget that were counted but not kept. */
-  readonly dropped: number;
 }
 
 /**
- * Scan one source whose format is detected from its content. Returns `undefined` when the content is
- * not a model or archive format (the caller may try other analysers, e.g. Kubernetes manifests).
+ * Scan one source whose format is detected from its content; every finding leaves through
+ * `reporter` (create it with `maxPerTarget: limits.maxFindingsPerTarget` and `maxPerRule:
+ * limits.maxFindingsPerRule`). Returns `undefined` when the content is not a model or archive format
+ * (the caller may try other analysers, e.g. Kubernetes manifests). Never throws for bad input;
+ * throws a CONFIG error when `options.pickle` holds an entry that is not `module.Name` or `module.*`
+ * (validate the configuration once with `picklePolicyProblems`).
  */
-export function scanModelSource(source: ByteSource, path: string, options: ModelScanOptions, limits: Limits): ModelScanResult | undefined {
+export function scanModelSource(source: ByteSource, path: string, options: ModelScanOptions, limits: Limits, reporter: Reporter): ModelScanResult | undefined {
+  if (options.pickle !== undefined) assertPicklePolicy(options.pickle);
   let detected: DetectedFormat | undefined;
-  const state = new TargetState(limits);
+  const state = new TargetState(limits, reporter);
   const ctx = new ModelScanContext(path, undefined, 0, options, state, dispatch);
+  const status = (): TargetStatus => (reporter.partialPaths().has(path) ? 'partial' : 'complete');
   try {
     detected = detectFormat(source);
   } catch (e) {
     // Reading the head failed (I/O): report it as this target's problem.
     ctx.failed(e, 'format detection');
-    return { format: 'unknown', status: 'partial', findings: state.findings, dropped: state.dropped };
+    return { format: 'unknown', status: 'partial' };
   }
   if (detected === undefined) return undefined;
   let format: string = detected;
@@ -49,7 +58,7 @@ export function scanModelSource(source: ByteSource, path: string, options: Model
   } catch (e) {
     ctx.failed(e, `analysis of ${detected}`);
   }
-  return { format, status: state.partial ? 'partial' : 'complete', findings: state.findings, dropped: state.dropped };
+  return { format, status: status() };
 }
 
 /** Detect and scan; used for every nested member or decompressed stream (via ctx.scanNested). */

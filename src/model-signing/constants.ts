@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS } from '../limits/index.js';
 /** Fixed strings of the OpenSSF Model Signing (OMS) v1.0 format and of the formats it composes. */
 
 /** Sigstore bundle media type written by the reference implementation for every method. */
@@ -33,4 +34,5 @@ export const DEFAULT_SIGNATURE_NAME = 'model.sig';
 export const DEFAULT_SHARD_SIZE = 1_000_000_000;
 
 /** Largest signature bundle read (a manifest of 1M files is about 150 MB; bundles are JSON). */
-export const MAX_BUNDLE_BYTES = 256 * 1024 * 1024;
+/** Default of the named limit `maxBundleBytes` (src/limits). */
+export const MAX_BUNDLE_BYTES = DEFAULT_LIMITS.maxBundleBytes;

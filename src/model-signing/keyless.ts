@@ -8,6 +8,7 @@
  * README for provenance) or a file given with `--trusted-root`. It is turned into sigstore-js's
  * `TrustMaterial` here, so neither `@sigstore/tuf` nor `@sigstore/protobuf-specs` is needed.
  */
+import { DEFAULT_LIMITS } from '../limits/index.js';
 import type { KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -39,7 +40,8 @@ function sigstore(): { bundle: typeof SigstoreBundle; core: typeof SigstoreCore;
 
 const BEGINNING = new Date(0);
 const END = new Date(8_640_000_000_000_000);
-const MAX_TRUSTED_ROOT_BYTES = 16 * 1024 * 1024;
+/** The named limit `maxTrustedRootBytes` (src/limits). */
+const MAX_TRUSTED_ROOT_BYTES = DEFAULT_LIMITS.maxTrustedRootBytes;
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

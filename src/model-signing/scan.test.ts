@@ -5,8 +5,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RuleCase } from '../rules/index.js';
 import { SIGNING_RULE_CASES } from './rule-cases.js';
 import type { ModelSignatureCheckOptions } from './scan.js';
-import { checkModelSignature } from './scan.js';
+import { checkModelSignature as checkInto } from './scan.js';
+import type { Finding } from '../findings/index.js';
+import { Reporter } from '../rules/index.js';
 import { SIGNING_RULES } from './rules.js';
+
+/** Run the check with a fresh Reporter and return what it reported. */
+async function checkModelSignature(dir: string, options: ModelSignatureCheckOptions): Promise<Finding[]> {
+  const reporter = new Reporter();
+  await checkInto(dir, options, reporter);
+  return reporter.finish();
+}
 
 const root = mkdtempSync(join(tmpdir(), 'bulwark-sigscan-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

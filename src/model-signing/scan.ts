@@ -7,8 +7,8 @@
  */
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import type { Finding } from '../findings/index.js';
 import { errorMessage } from '../findings/index.js';
+import type { Reporter } from '../rules/index.js';
 import { parseBundle } from './bundle.js';
 import { DEFAULT_SIGNATURE_NAME, MAX_BUNDLE_BYTES } from './constants.js';
 import { INTEGRITY_REASONS, isSignatureError } from './errors.js';
@@ -75,19 +75,18 @@ function isLink(p: string): boolean {
   }
 }
 
-/** Findings about the signature of the model folder `dir` (see docs/rules/signing/). */
-export async function checkModelSignature(dir: string, options: ModelSignatureCheckOptions = {}): Promise<Finding[]> {
+/** Report what is wrong with the signature of the model folder `dir` (see docs/rules/signing/). */
+export async function checkModelSignature(dir: string, options: ModelSignatureCheckOptions, reporter: Reporter): Promise<void> {
   const name = options.signatureName ?? DEFAULT_SIGNATURE_NAME;
   const found = findSignature(dir, name, options.stopAt);
   if (!found) {
     const production = options.policy === 'production';
-    return [
-      unsignedModel.report({
-        location: { kind: 'file', path: dir },
-        message: `model folder has no signature (${name})${production ? '; the production policy requires signed models' : ''}`,
-        severity: production ? 'high' : 'info',
-      }),
-    ];
+    reporter.report(unsignedModel, {
+      location: { kind: 'file', path: dir },
+      message: `model folder has no signature (${name})${production ? '; the production policy requires signed models' : ''}`,
+      severity: production ? 'high' : 'info',
+    });
+    return;
   }
   const location = { kind: 'file' as const, path: found.signature };
   const trusted = options.key !== undefined || (options.certChain ?? []).length > 0 || options.identity !== undefined || options.issuer !== undefined;
@@ -109,31 +108,28 @@ export async function checkModelSignature(dir: string, options: ModelSignatureCh
         ...(options.trustedRoot !== undefined && { trustedRoot: options.trustedRoot }),
         ...(options.now !== undefined && { now: options.now }),
       });
-      return [];
+      return;
     }
     // No trust configured: the manifest is unauthenticated, but a model that does not match the
     // signature it carries is still worth reporting.
     const bundle = parseBundle(readBounded(found.signature, options.maxBundleBytes ?? MAX_BUNDLE_BYTES));
     const statement = parseStatement(bundle.payload);
     await verifyModelFiles(found.model, statement.manifest, common);
-    return [
-      signatureUnverified.report({
-        location,
-        message: `model signature (${bundle.method} method) matches the files, but no key, certificate anchor or identity is configured to check who signed it`,
-      }),
-    ];
+    reporter.report(signatureUnverified, {
+      location,
+      message: `model signature (${bundle.method} method) matches the files, but no key, certificate anchor or identity is configured to check who signed it`,
+    });
   } catch (e) {
     if (isSignatureError(e)) {
       const integrity = INTEGRITY_REASONS.has(e.reason);
-      return [
-        verificationFailed.report({
-          location,
-          message: trusted ? `model signature does not verify: ${e.message}` : `model does not match the (unverified) signature it carries: ${e.message}`,
-          severity: integrity && trusted ? 'critical' : 'high',
-          evidence: e.reason,
-        }),
-      ];
+      reporter.report(verificationFailed, {
+        location,
+        message: trusted ? `model signature does not verify: ${e.message}` : `model does not match the (unverified) signature it carries: ${e.message}`,
+        severity: integrity && trusted ? 'critical' : 'high',
+        evidence: e.reason,
+      });
+      return;
     }
-    return [verificationFailed.report({ location, message: `model signature could not be verified: ${errorMessage(e)}`, evidence: 'error' })];
+    reporter.report(verificationFailed, { location, message: `model signature could not be verified: ${errorMessage(e)}`, evidence: 'error' });
   }
 }

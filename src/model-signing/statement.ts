@@ -4,6 +4,7 @@
  * must be canonical relative paths (no `..`, no absolute paths), shard ranges must be well formed,
  * digests must have the hash's length, and the subject's root digest must match the resources.
  */
+import { DEFAULT_LIMITS } from '../limits/index.js';
 import { SignatureError, failure, malformed } from './errors.js';
 import type { HashType } from './hash-io.js';
 import { DIGEST_BYTES } from './hash-io.js';
@@ -92,7 +93,7 @@ function canonicalName(name: string, s: Serialization, where: string): string {
 
 /** Parse a DSSE payload (bytes) into the signed manifest. */
 export function parseStatement(payload: Uint8Array, options: ParseStatementOptions = {}): SignedStatement {
-  const maxResources = options.maxResources ?? 10_000_000;
+  const maxResources = options.maxResources ?? DEFAULT_LIMITS.maxSignedResources;
   let obj: unknown;
   try {
     obj = JSON.parse(utf8.decode(payload));

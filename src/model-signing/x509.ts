@@ -17,6 +17,7 @@
  * In addition, as OMS §8.2 requires ("the leaf certificate MUST be within its validity period"), the
  * leaf must be valid now (the reference only checks at signing time): an expired leaf fails.
  */
+import { DEFAULT_LIMITS } from '../limits/index.js';
 import type { KeyObject } from 'node:crypto';
 import { X509Certificate as NodeX509 } from 'node:crypto';
 import { X509Certificate as SigstoreX509 } from '@sigstore/core';
@@ -35,7 +36,8 @@ const KNOWN_CRITICAL = new Set([
   '2.5.29.35', // authorityKeyIdentifier
   '2.5.29.32', // certificatePolicies (OpenSSL accepts them without a policy check)
 ]);
-const MAX_CHAIN = 10;
+/** The named limit `maxCertChain` (src/limits). */
+const MAX_CHAIN = DEFAULT_LIMITS.maxCertChain;
 
 export interface Cert {
   readonly der: Buffer;

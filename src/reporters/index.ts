@@ -3,6 +3,8 @@ export type { TextOptions } from './text.js';
 export { renderJson } from './json.js';
 export { renderSarif, pathToUri } from './sarif.js';
 export { sanitizeText, escapeHtml } from './sanitize.js';
+export { NdjsonSink, renderNdjson, findingLine } from './ndjson.js';
+export type { LineWritable } from './ndjson.js';
 
-export const FORMATS = ['text', 'json', 'sarif'] as const;
+export const FORMATS = ['text', 'json', 'sarif', 'ndjson'] as const;
 export type ReportFormat = (typeof FORMATS)[number];

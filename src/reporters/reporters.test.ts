@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding, RuleDescriptor, ScanReport } from '../findings/index.js';
 import { REPORT_SCHEMA_VERSION, makeFinding, summarize } from '../findings/index.js';
-import { renderJson, renderSarif, renderText, sanitizeText } from './index.js';
+import { NdjsonSink, renderJson, renderNdjson, renderSarif, renderText, sanitizeText } from './index.js';
 
 const rules: RuleDescriptor[] = [
   { id: 'pickle/dangerous-call', title: 'Dangerous call', severity: 'critical', description: 'Runs code on load. More text.', remediation: 'Do not load it.', references: ['https://docs.python.org/3/library/pickle.html'], tags: ['pickle'] },
@@ -26,6 +26,16 @@ const findings: Finding[] = [
     suppressed: { reason: 'needs GPU driver access', source: 'annotation bulwark.dev/suppress' },
   }),
   makeFinding({ ruleId: 'k8s/privileged', severity: 'high', message: 'line-only', location: { kind: 'file', path: 'k8s/x.yaml', line: 3 } }),
+  // Request and event locations (admission, audit, runtime, images).
+  makeFinding({
+    ruleId: 'k8s/privileged',
+    severity: 'high',
+    message: 'denied at admission',
+    location: { kind: 'admission-request', path: 'admission', uid: 'u-1', operation: 'CREATE', user: 'alice', resource: 'v1/pods', apiVersion: 'v1', objectKind: 'Pod', namespace: 'ml', name: 'p', fieldPath: 'spec.containers[0].securityContext.privileged', pointer: '/spec/containers/0/securityContext/privileged' },
+  }),
+  makeFinding({ ruleId: 'pickle/dangerous-call', severity: 'high', message: 'secret read', time: '2026-12-02T10:00:00Z', source: 'audit-webhook', location: { kind: 'audit-event', path: 'audit.log', line: 7, auditID: 'a-1', timestamp: '2026-12-02T10:00:00Z', user: 'system:serviceaccount:ml:default', verb: 'list', resource: 'secrets', namespace: 'ml' } }),
+  makeFinding({ ruleId: 'pickle/dangerous-call', severity: 'critical', message: 'miner', source: 'proc', location: { kind: 'process', path: 'proc', node: 'gpu-1', namespace: 'ml', pod: 'train-0', container: 'main', pid: 4242, exe: '/tmp/xmrig' } }),
+  makeFinding({ ruleId: 'pickle/dangerous-call', severity: 'critical', message: 'payload', location: { kind: 'image-layer', path: 'registry.example/ml/app:1', layer: `sha256:${'a'.repeat(64)}`, layerIndex: 3, file: 'opt/model.pt' } }),
 ];
 
 const targets = [
@@ -136,5 +146,36 @@ describe('text reporter', () => {
 describe('sanitizeText', () => {
   it('escapes controls, keeps ordinary unicode', () => {
     expect(sanitizeText('a\tb\u0000c\u009bd é ✓')).toBe('a\\tb\\x00c\\x9bd é ✓');
+  });
+});
+
+describe('NDJSON sink', () => {
+  const f = (i: number): Finding => makeFinding({ ruleId: 'a/b', severity: 'high', message: `m${i}\nwith a newline`, location: { kind: 'file', path: 'p' } });
+  it('writes one parseable finding per line, as it happens', () => {
+    const lines: string[] = [];
+    const sink = new NdjsonSink({ write: (s) => (lines.push(s), true), once: () => undefined }, 10);
+    sink.write(f(1));
+    sink.write(f(2));
+    expect(lines).toHaveLength(2);
+    expect(lines.every((l) => l.endsWith('\n') && l.indexOf('\n') === l.length - 1)).toBe(true);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ ruleId: 'a/b', message: 'm1\nwith a newline' });
+  });
+  it('queues while the stream is full, drops and counts beyond the bound, and drains in order', async () => {
+    const lines: string[] = [];
+    let drain: (() => void) | undefined;
+    let full = true;
+    const sink = new NdjsonSink({ write: (s) => (lines.push(s), !full), once: (_e, l) => (drain = l) }, 2);
+    for (let i = 0; i < 5; i++) sink.write(f(i));
+    expect(lines).toHaveLength(1);
+    expect(sink.dropped).toBe(2);
+    full = false;
+    const done = sink.flushed();
+    drain?.();
+    await done;
+    expect(lines.map((l) => (JSON.parse(l) as Finding).message.slice(0, 2))).toEqual(['m0', 'm1', 'm2']);
+    expect(sink.written).toBe(3);
+  });
+  it('renders a report as NDJSON', () => {
+    expect(renderNdjson({ findings: [f(1), f(2)] } as unknown as ScanReport).split('\n')).toHaveLength(3);
   });
 });

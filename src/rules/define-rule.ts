@@ -66,11 +66,6 @@ export interface Rule<S = never> extends RuleMeta {
   readonly check: ((subject: S, report: ReportFn) => void) | undefined;
   /** Cases kept in the rule's own file (optional; most domains keep them in rule-case files). */
   readonly cases: (() => InlineRuleCases) | undefined;
-  /**
-   * @deprecated Findings leave through a `Reporter` (`reporter.report(rule, args)`), which applies the
-   * user's rule selection, severity overrides and the caps. Kept only for the rule tester.
-   */
-  report(args: ReportArgs): Finding;
   describe(): RuleDescriptor;
 }
 
@@ -80,6 +75,13 @@ export interface RuleDefinition<S> extends RuleMeta {
 }
 
 const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*\/[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** Every rule defined in this process, in definition order (the registry meta-test compares it with the registry). */
+const DEFINED: RuleMeta[] = [];
+
+export function definedRules(): readonly RuleMeta[] {
+  return DEFINED;
+}
 
 /** Validate rule metadata when the module loads, so a malformed rule never reaches a scan. */
 export function defineRule<S = never>(def: RuleDefinition<S>): Rule<S> {
@@ -107,7 +109,7 @@ export function defineRule<S = never>(def: RuleDefinition<S>): Rule<S> {
     tags: def.tags,
     helpUri: `docs/rules/${def.id}.md`,
   };
-  return {
+  const rule: Rule<S> = {
     id: def.id,
     title: def.title,
     severity: def.severity,
@@ -120,14 +122,16 @@ export function defineRule<S = never>(def: RuleDefinition<S>): Rule<S> {
     ...(def.cel !== undefined && { cel: def.cel }),
     check: def.check,
     cases: def.cases,
-    report(args: ReportArgs): Finding {
-      return buildFinding(def, args);
-    },
     describe: () => descriptor,
   };
+  DEFINED.push(rule);
+  return rule;
 }
 
-/** Build a finding of `rule` (fingerprint computed, the rule's default severity applied). Used by the Reporter. */
+/**
+ * Build a finding of `rule` (fingerprint computed, the rule's default severity applied). Only the
+ * Reporter calls this: it is not exported from `rules/index.ts`, so every finding leaves through one.
+ */
 export function buildFinding(rule: Pick<RuleMeta, 'id' | 'severity'>, args: ReportArgs, severity?: Severity): Finding {
   const def = rule;
   return makeFinding({

@@ -1,4 +1,5 @@
-export * from './define-rule.js';
+export { MATURITIES, defineRule, definedRules } from './define-rule.js';
+export type { AdmissionMeta, InlineRuleCases, Maturity, ReportArgs, ReportFn, Rule, RuleDefinition, RuleMeta } from './define-rule.js';
 export * from './registry.js';
 export * from './reporter.js';
 export * from './selection.js';

@@ -35,6 +35,20 @@ interface TargetCount {
   readonly perRule: Map<string, { n: number; rule: RuleMeta; location: Location }>;
 }
 
+/** Every finding a Reporter kept (for the registry meta-test: nothing reaches a report another way). */
+const REPORTED = new WeakSet<Finding>();
+
+/** Whether `f` left through a Reporter (or is a suppression-marked copy of one that did). */
+export function wasReported(f: Finding): boolean {
+  return REPORTED.has(f);
+}
+
+/** Record that `copy` is `original` with a suppression mark (suppressions never create findings). */
+export function markedCopy(original: Finding, copy: Finding): Finding {
+  if (REPORTED.has(original)) REPORTED.add(copy);
+  return copy;
+}
+
 /** Tag of the rules that mean "this target was not fully analysed" (`scan/*`). */
 export const FAIL_CLOSED_TAG = 'fail-closed';
 
@@ -141,6 +155,7 @@ export class Reporter {
   }
 
   private push(f: Finding): void {
+    REPORTED.add(f);
     this.findings.push(f);
     this.options.onFinding?.(f);
   }

@@ -1,6 +1,7 @@
 import type { Finding, Location, Suppression } from '../findings/index.js';
 import { BulwarkError } from '../findings/index.js';
 import { expiredSuppression, unusedSuppression } from './core-rules.js';
+import { markedCopy } from './reporter.js';
 import type { ReportArgs, RuleMeta } from './define-rule.js';
 import type { PathGlob } from './glob.js';
 import { compileGlob, pathCandidates } from './glob.js';
@@ -23,7 +24,7 @@ export function applySuppressions(findings: readonly Finding[], matchers: readon
     for (const m of matchers) {
       if ((m.ruleIds === '*' || m.ruleIds.has(f.ruleId)) && m.applies(f)) {
         m.onMatch?.();
-        return { ...f, suppressed: m.suppression };
+        return markedCopy(f, { ...f, suppressed: m.suppression });
       }
     }
     return f;

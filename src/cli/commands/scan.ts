@@ -4,14 +4,16 @@ import type cliProgress from 'cli-progress';
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { DEFAULT_SCAN_OPTIONS, scan } from '../../engine/index.js';
+import { resolveRules } from '../../config/index.js';
+import { DEFAULT_SCAN_OPTIONS, registry, scan } from '../../engine/index.js';
 import type { ScanOptions } from '../../engine/index.js';
 import type { Severity } from '../../findings/index.js';
 import { BulwarkError, SEVERITIES, atLeast } from '../../findings/index.js';
 import { parsePssVersion } from '../../k8s-manifests/index.js';
 import { LIMIT_NAMES, parseSize, resolveLimits } from '../../limits/index.js';
 import type { ReportFormat } from '../../reporters/index.js';
-import { FORMATS, renderJson, renderSarif, renderText, sanitizeText } from '../../reporters/index.js';
+import { FORMATS, renderJson, renderNdjson, renderSarif, renderText, sanitizeText } from '../../reporters/index.js';
+import { loadCliConfig, pick } from '../config.js';
 import { readStdin, useColor, writeFileAtomic } from '../io.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -53,29 +55,45 @@ export function registerScan(program: Command): void {
     .option('--issuer <url>', 'expected OIDC issuer for keyless signatures')
     .option('--trusted-root <file>', 'sigstore trusted root for keyless verification')
     .option('--include-vcs', 'also walk .git/.hg/.svn folders', false)
-    .action(async (paths, opts) => {
-      const jobs = opts.jobs === undefined ? availableParallelism() : Number(opts.jobs);
+    .option('-c, --config <file>', 'configuration file (default: bulwark.yaml in the current directory, when present)')
+    .option('--no-config', 'ignore bulwark.yaml')
+    .action(async (paths, opts, cmd) => {
+      const config = loadCliConfig(opts.config);
+      resolveRules(config, registry.rules); // validates rule settings and suppressions (one-line CONFIG error)
+      const cfgJobs = config.scan.jobs;
+      const jobs = opts.jobs === undefined ? (cfgJobs ?? availableParallelism()) : Number(opts.jobs);
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new BulwarkError('USAGE', `--jobs must be an integer between 1 and 256, got "${opts.jobs}"`);
-      parsePssVersion(opts.pssVersion); // throws a one-line usage error
+      const pssVersion = pick(cmd, 'pssVersion', opts.pssVersion, config.kubernetes.pssVersion);
+      parsePssVersion(pssVersion); // throws a one-line usage error
+      const fileSigning = config.signing;
+      const cliSigning = opts.key !== undefined || opts.certChain.length > 0 || opts.identity !== undefined || opts.issuer !== undefined || opts.trustedRoot !== undefined;
       if ((opts.identity === undefined) !== (opts.issuer === undefined)) throw new BulwarkError('USAGE', '--identity and --issuer must be given together');
-      const limits = resolveLimits(parseLimitFlags(opts.limit));
+      // The file's limits first, then --limit on top of them.
+      const limits = resolveLimits(parseLimitFlags(opts.limit), resolveLimits(config.limits));
+      const signing = cliSigning
+        ? {
+            ...(opts.key !== undefined && { key: opts.key }),
+            ...(opts.certChain.length > 0 && { certChain: opts.certChain }),
+            ...(opts.identity !== undefined && { identity: opts.identity }),
+            ...(opts.issuer !== undefined && { issuer: opts.issuer }),
+            ...(opts.trustedRoot !== undefined && { trustedRoot: opts.trustedRoot }),
+          }
+        : fileSigning;
       const options: ScanOptions = {
         ...DEFAULT_SCAN_OPTIONS,
         limits,
-        strict: opts.strict,
-        policy: opts.policy,
+        strict: pick(cmd, 'strict', opts.strict, config.scan.strict),
+        policy: pick(cmd, 'policy', opts.policy, config.scan.policy),
         jobs,
-        pssLevel: opts.pssLevel,
-        pssVersion: opts.pssVersion,
-        skipVcs: !opts.includeVcs,
-        sandboxRuntimeClasses: opts.sandboxRuntimeClass,
-        signing: {
-          ...(opts.key !== undefined && { key: opts.key }),
-          ...(opts.certChain.length > 0 && { certChain: opts.certChain }),
-          ...(opts.identity !== undefined && { identity: opts.identity }),
-          ...(opts.issuer !== undefined && { issuer: opts.issuer }),
-          ...(opts.trustedRoot !== undefined && { trustedRoot: opts.trustedRoot }),
-        },
+        pssLevel: pick(cmd, 'pssLevel', opts.pssLevel, config.kubernetes.pssLevel),
+        pssVersion,
+        skipVcs: !pick(cmd, 'includeVcs', opts.includeVcs, config.scan.includeVcs),
+        sandboxRuntimeClasses: opts.sandboxRuntimeClass.length > 0 ? opts.sandboxRuntimeClass : (config.kubernetes.sandboxRuntimeClasses ?? []),
+        signing,
+        rules: config.rules,
+        ignore: config.ignore,
+        suppressions: config.suppressions,
+        pickle: config.pickle,
       };
       const stdinCount = paths.filter((p) => p === '-').length;
       if (stdinCount > 1) throw new BulwarkError('USAGE', '`-` (stdin) may be given only once');
@@ -114,11 +132,13 @@ export function registerScan(program: Command): void {
       });
       bar?.stop();
 
-      const failOn: Severity | 'none' = opts.failOn;
+      const failOn: Severity | 'none' = pick(cmd, 'failOn', opts.failOn, config.scan.failOn);
       const toStdout = opts.output === undefined;
       const rendered =
         opts.format === 'json'
           ? renderJson(report)
+          : opts.format === 'ndjson'
+            ? renderNdjson(report)
           : opts.format === 'sarif'
             ? renderSarif(report)
             : renderText(report, { color: toStdout && useColor(process.stdout, !opts.color), quiet: opts.quiet, failOn });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeNetworkPolicies } from './analyze.js';
+import { analyzeNetworkPolicies as reportNetworkPolicies } from './analyze.js';
 import { load, summarize } from './test-helpers.js';
+import { findingsOf } from './test-helpers.js';
+
+const analyzeNetworkPolicies = findingsOf(reportNetworkPolicies);
 
 const ray = (ns: string, extra = '') =>
   `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ray-head\n  namespace: ${ns}\n  labels: {app: ray}\nspec:\n${extra}  containers:\n    - name: head\n      image: rayproject/ray:2.9.0\n      ports:\n        - {containerPort: 8265, name: dashboard}\n        - {containerPort: 10001}\n`;

@@ -9,15 +9,16 @@
  * Workloads simply left open in a namespace without default-deny are named in the namespace finding
  * rather than reported one by one, so that one missing policy is one finding to fix.
  */
-import type { Finding, Severity } from '../../findings/index.js';
+import type { Severity } from '../../findings/index.js';
+import type { RuleReporter } from '../k8s-rule.js';
 import type { FieldPath, ManifestObject } from '../model.js';
-import { locationOf, positionOf } from '../model.js';
+import { locationOf, sourceRef } from '../model.js';
 import type { AiSignals } from './ai-signals.js';
 import { aiSignalsOf } from './ai-signals.js';
 import { clip, listSome } from './json-util.js';
 import { describeSelector } from './label-selector.js';
 import type { Direction, NetworkPolicyDef, PolicyRule, Ports } from './policy.js';
-import { aiEgressUnrestricted, aiWorkloadExposed, allowAll, invalidPolicy, noDefaultDenyEgress, noDefaultDenyIngress, rulesIgnored } from './rules.js';
+import { NETPOL_RULES, aiEgressUnrestricted, aiWorkloadExposed, allowAll, invalidPolicy, noDefaultDenyEgress, noDefaultDenyIngress, rulesIgnored } from './rules.js';
 import type { AppliedRule, CoverageAnalysis, NamespaceCoverage, WorkloadVerdict } from './verdicts.js';
 import { analyzeCoverage, portsInclude } from './verdicts.js';
 
@@ -37,8 +38,7 @@ function policyName(p: NetworkPolicyDef): string {
 }
 
 function ruleRef(a: AppliedRule): string {
-  const pos = positionOf(a.policy.object, a.rule.path);
-  return `${policyName(a.policy)} spec.${a.rule.direction}[${a.rule.index}] (${a.policy.object.path}:${pos.line})`;
+  return `${policyName(a.policy)} spec.${a.rule.direction}[${a.rule.index}] (${sourceRef(a.policy.object, a.rule.path)})`;
 }
 
 const DIRECTION_WORD: Record<Direction, string> = { ingress: 'Ingress', egress: 'Egress' };
@@ -50,7 +50,7 @@ function namespaceLocationOf(ns: NamespaceCoverage): { obj: ManifestObject; path
   return undefined;
 }
 
-function namespaceFindings(a: CoverageAnalysis, out: Finding[]): void {
+function namespaceFindings(a: CoverageAnalysis, reporter: RuleReporter): void {
   for (const ns of a.namespaces.values()) {
     if (EXEMPT_NAMESPACES.has(ns.name)) continue;
     if (!ns.object && ns.workloads.length === 0) continue; // only policies: nothing to protect in the input
@@ -76,19 +76,17 @@ function namespaceFindings(a: CoverageAnalysis, out: Finding[]): void {
         const first = dd.reopenedBy[0];
         message = `Namespace ${ns.name} has a namespace-wide ${d} policy, but ${first ? ruleRef(first) : 'a rule'} allows every peer on every port to every pod of the namespace, so there is no default deny: ${effect}.`;
       }
-      out.push(
-        rule.report({
-          location: locationOf(loc.obj, loc.path),
-          severity,
-          message,
-          evidence: `${ns.name}: ${d} default-deny ${dd.status}`,
-        }),
-      );
+      reporter.report(rule, {
+        location: locationOf(loc.obj, loc.path),
+        severity,
+        message,
+        evidence: `${ns.name}: ${d} default-deny ${dd.status}`,
+      });
     }
   }
 }
 
-function allowAllFindings(a: CoverageAnalysis, out: Finding[]): void {
+function allowAllFindings(a: CoverageAnalysis, reporter: RuleReporter): void {
   // Which workloads each allow-all rule re-opens (from the verdicts: no extra matching).
   const reopened = new Map<PolicyRule, WorkloadVerdict[]>();
   for (const w of a.workloads) {
@@ -110,14 +108,12 @@ function allowAllFindings(a: CoverageAnalysis, out: Finding[]): void {
         const peerText = r.peers === 'any' ? `no \`${d === 'ingress' ? 'from' : 'to'}\`` : 'ipBlocks covering every address';
         const selects = p.podSelector.kind === 'everything' ? `every pod of namespace ${p.namespace}` : `pods matching ${clip(describeSelector(p.podSelector), 80)}`;
         const who = ws.length > 0 ? ` Re-opened: ${listSome(ws.map(workloadName), 5)}.` : '';
-        out.push(
-          allowAll.report({
-            location: locationOf(p.object, r.anyPeerPath ?? r.path),
-            severity: d === 'ingress' ? 'medium' : 'low',
-            message: `${policyName(p)} spec.${d}[${r.index}] has ${peerText} and no \`ports\`: it allows ${d === 'ingress' ? 'any source' : 'any destination'} on every port for ${selects}; policies are additive, so no other policy can narrow it.${who}`,
-            evidence: `${d}[${r.index}] allow-all`,
-          }),
-        );
+        reporter.report(allowAll, {
+          location: locationOf(p.object, r.anyPeerPath ?? r.path),
+          severity: d === 'ingress' ? 'medium' : 'low',
+          message: `${policyName(p)} spec.${d}[${r.index}] has ${peerText} and no \`ports\`: it allows ${d === 'ingress' ? 'any source' : 'any destination'} on every port for ${selects}; policies are additive, so no other policy can narrow it.${who}`,
+          evidence: `${d}[${r.index}] allow-all`,
+        });
       }
     }
   }
@@ -137,7 +133,7 @@ function ingressReason(w: WorkloadVerdict): string {
   return `${r ? ruleRef(r) : 'a policy'} allows any source on ${portsText(v.anyPeerPorts)}`;
 }
 
-function aiFindings(a: CoverageAnalysis, out: Finding[]): void {
+function aiFindings(a: CoverageAnalysis, reporter: RuleReporter): void {
   for (const w of a.workloads) {
     let signals: AiSignals | undefined;
     const sig = (): AiSignals => (signals ??= aiSignalsOf(w.template));
@@ -148,13 +144,11 @@ function aiFindings(a: CoverageAnalysis, out: Finding[]): void {
       const exposed = s.ports.filter((p) => portsInclude(anyPorts, p.port, p.protocol, s.namedPorts));
       const first = exposed[0];
       if (first) {
-        out.push(
-          aiWorkloadExposed.report({
-            location: locationOf(w.object, first.path),
-            message: `${workloadName(w)} serves ${listSome(exposed.map((p) => `${p.service} on ${p.port}`), 4)}, reachable from any pod of the cluster and any address that can route to it: ${ingressReason(w)}.`,
-            evidence: `ports ${exposed.map((p) => p.port).join(',')} open: ${w.ingress.verdict}${w.hostNetwork ? ' (hostNetwork)' : ''}`,
-          }),
-        );
+        reporter.report(aiWorkloadExposed, {
+          location: locationOf(w.object, first.path),
+          message: `${workloadName(w)} serves ${listSome(exposed.map((p) => `${p.service} on ${p.port}`), 4)}, reachable from any pod of the cluster and any address that can route to it: ${ingressReason(w)}.`,
+          evidence: `ports ${exposed.map((p) => p.port).join(',')} open: ${w.ingress.verdict}${w.hostNetwork ? ' (hostNetwork)' : ''}`,
+        });
       }
     }
     // Egress: AI workloads that can connect anywhere.
@@ -168,58 +162,49 @@ function aiFindings(a: CoverageAnalysis, out: Finding[]): void {
             : w.egress.verdict === 'not-isolated'
               ? 'no NetworkPolicy selects its pods for egress'
               : `${w.egress.allowAll[0] ? ruleRef(w.egress.allowAll[0]) : 'a policy'} allows every destination on every port`;
-        out.push(
-          aiEgressUnrestricted.report({
-            location: locationOf(w.object, [...w.template.metadataPath, 'labels']),
-            message: `${workloadName(w)} (${why}) can connect to any destination: ${reason}. A compromised model server can exfiltrate weights and data or reach the cloud metadata endpoint.`,
-            evidence: `egress ${w.egress.verdict}${w.hostNetwork ? ' (hostNetwork)' : ''}`,
-          }),
-        );
+        reporter.report(aiEgressUnrestricted, {
+          location: locationOf(w.object, [...w.template.metadataPath, 'labels']),
+          message: `${workloadName(w)} (${why}) can connect to any destination: ${reason}. A compromised model server can exfiltrate weights and data or reach the cloud metadata endpoint.`,
+          evidence: `egress ${w.egress.verdict}${w.hostNetwork ? ' (hostNetwork)' : ''}`,
+        });
       }
     }
   }
 }
 
-function policyProblemFindings(a: CoverageAnalysis, out: Finding[]): void {
+function policyProblemFindings(a: CoverageAnalysis, reporter: RuleReporter): void {
   for (const p of a.policies) {
     const first = p.problems[0];
     if (first) {
-      out.push(
-        invalidPolicy.report({
-          location: locationOf(p.object, first.path),
-          message: `${policyName(p)} would be rejected by the API server, so it protects nothing: ${listSome(p.problems.map((x) => clip(x.message, 160)), 3)}.`,
-          evidence: p.problems.map((x) => x.message).join('; '),
-        }),
-      );
+      reporter.report(invalidPolicy, {
+        location: locationOf(p.object, first.path),
+        message: `${policyName(p)} would be rejected by the API server, so it protects nothing: ${listSome(p.problems.map((x) => clip(x.message, 160)), 3)}.`,
+        evidence: p.problems.map((x) => x.message).join('; '),
+      });
     }
     for (const d of p.ignoredRules) {
-      out.push(
-        rulesIgnored.report({
-          location: locationOf(p.object, ['spec', d]),
-          message: `${policyName(p)} has ${d} rules but \`policyTypes\` does not list ${DIRECTION_WORD[d]}, so they are ignored and this policy does not restrict ${d}.`,
-          evidence: `${d} rules ignored`,
-        }),
-      );
+      reporter.report(rulesIgnored, {
+        location: locationOf(p.object, ['spec', d]),
+        message: `${policyName(p)} has ${d} rules but \`policyTypes\` does not list ${DIRECTION_WORD[d]}, so they are ignored and this policy does not restrict ${d}.`,
+        evidence: `${d} rules ignored`,
+      });
     }
     if (p.emptyEgressIgnored) {
-      out.push(
-        rulesIgnored.report({
-          location: locationOf(p.object, ['spec', 'egress']),
-          message: `${policyName(p)} has \`egress: []\` but no \`policyTypes\`: the default is Ingress only (Egress is added only when there is at least one egress rule), so egress is NOT denied. Add \`policyTypes: [Ingress, Egress]\`.`,
-          evidence: 'egress: [] without policyTypes',
-        }),
-      );
+      reporter.report(rulesIgnored, {
+        location: locationOf(p.object, ['spec', 'egress']),
+        message: `${policyName(p)} has \`egress: []\` but no \`policyTypes\`: the default is Ingress only (Egress is added only when there is at least one egress rule), so egress is NOT denied. Add \`policyTypes: [Ingress, Egress]\`.`,
+        evidence: 'egress: [] without policyTypes',
+      });
     }
   }
 }
 
-/** All NetworkPolicy findings for a set of manifest objects (pure; total on arbitrary input). */
-export function analyzeNetworkPolicies(objects: readonly ManifestObject[]): Finding[] {
+/** Report every NetworkPolicy finding for a set of manifest objects (pure; total on arbitrary input). */
+export function analyzeNetworkPolicies(objects: readonly ManifestObject[], reporter: RuleReporter): void {
+  if (!NETPOL_RULES.some((r) => reporter.enabled(r))) return;
   const a = analyzeCoverage(objects);
-  const out: Finding[] = [];
-  namespaceFindings(a, out);
-  allowAllFindings(a, out);
-  aiFindings(a, out);
-  policyProblemFindings(a, out);
-  return out;
+  namespaceFindings(a, reporter);
+  allowAllFindings(a, reporter);
+  aiFindings(a, reporter);
+  policyProblemFindings(a, reporter);
 }

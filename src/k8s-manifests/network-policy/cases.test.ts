@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { runCases } from './case-runner.js';
-import { analyzeNetworkPolicies } from './analyze.js';
+import { analyzeNetworkPolicies as reportNetworkPolicies } from './analyze.js';
 import { NETPOL_RULE_CASES } from './cases.js';
 import { NETPOL_RULES } from './rules.js';
+import { findingsOf } from './test-helpers.js';
+
+const analyzeNetworkPolicies = findingsOf(reportNetworkPolicies);
 
 describe('NetworkPolicy rule cases', () => {
   it('every rule has a firing and a silent case', () => {

@@ -1,7 +1,7 @@
 /**
  * NetworkPolicy coverage (issue 4, item 6): isolation verdicts per workload and direction, namespace
  * default-deny, allow-all rules, AI workload exposure, and policies that protect nothing.
- * K1's analyzeManifests calls `analyzeNetworkPolicies`; the registry lists `NETPOL_RULES`; the
+ * analyzeManifests calls `analyzeNetworkPolicies(objects, reporter)`; the registry lists `NETPOL_RULES`; the
  * engine's rule-case test runs `NETPOL_RULE_CASES`. The label selector matcher is shared with RBAC
  * aggregation.
  */

@@ -4,10 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../limits/index.js';
-import { loadManifests } from '../load.js';
-import { analyzeRbac } from '../rbac/analyze.js';
-import { analyzeNetworkPolicies } from './analyze.js';
+import type { ManifestObject } from '../model.js';
+import { loadText } from '../test-helpers.js';
+import { analyzeRbac as reportRbac } from '../rbac/analyze.js';
+import { analyzeNetworkPolicies as reportNetworkPolicies } from './analyze.js';
 import { networkPolicyVerdicts } from './verdicts.js';
+import { findingsOf } from './test-helpers.js';
+
+const analyzeRbac = findingsOf(reportRbac);
+const analyzeNetworkPolicies = findingsOf(reportNetworkPolicies);
 
 function mixed(n: number): string {
   const docs: string[] = [];
@@ -73,10 +78,10 @@ function best(fn: () => void, runs = 3): number {
 describe('performance', () => {
   it('RBAC + NetworkPolicy analysis of 10,000 mixed objects costs well under the parse time', () => {
     const text = mixed(10_000);
-    let objects: ReturnType<typeof loadManifests>['objects'] = [];
+    let objects: ManifestObject[] = [];
     // One timed parse (the slower side; repeating it only makes the bound looser).
     const parse = best(() => {
-      objects = loadManifests(text, 'big.yaml', DEFAULT_LIMITS).objects;
+      objects = loadText(text, 'big.yaml', DEFAULT_LIMITS).objects;
     }, 1);
     expect(objects.length).toBe(10_000);
     let findings = 0;
@@ -94,7 +99,7 @@ describe('performance', () => {
       docs.push(`apiVersion: v1\nkind: Pod\nmetadata:\n  name: p${i}\n  namespace: big\n  labels: {app: a${i}}\nspec:\n  containers: [{name: c, image: x}]\n`);
       docs.push(`apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: n${i}\n  namespace: big\nspec:\n  podSelector:\n    matchLabels: {app: a${i}}\n  ingress:\n    - from:\n        - podSelector: {}\n`);
     }
-    const objects = loadManifests(docs.join('---\n'), 'big.yaml', { ...DEFAULT_LIMITS, maxYamlDocuments: 10_000 }).objects;
+    const objects = loadText(docs.join('---\n'), 'big.yaml', { ...DEFAULT_LIMITS, maxYamlDocuments: 10_000 }).objects;
     const t = performance.now();
     const vs = networkPolicyVerdicts(objects);
     const ms = performance.now() - t;

@@ -3,21 +3,26 @@
  * positions are the ones the CLI reports) and summarise findings.
  */
 import type { Finding } from '../../findings/index.js';
-import { DEFAULT_LIMITS } from '../../limits/index.js';
-import { loadManifests } from '../load.js';
 import type { ManifestObject } from '../model.js';
+import type { RuleReporter } from '../k8s-rule.js';
+import { collect, loadText } from '../test-helpers.js';
 
 /** Load one or more files (name → YAML text) into ManifestObjects. */
 export function load(files: Readonly<Record<string, string>> | string): ManifestObject[] {
   const tree = typeof files === 'string' ? { 'manifest.yaml': files } : files;
   const out: ManifestObject[] = [];
   for (const [path, text] of Object.entries(tree)) {
-    const r = loadManifests(text, path, DEFAULT_LIMITS);
+    const r = loadText(text, path);
     const broken = r.findings.filter((f) => f.ruleId.startsWith('scan/'));
     if (broken.length > 0) throw new Error(`test manifest ${path} did not load: ${broken.map((f) => f.message).join('; ')}`);
-    out.push(...r.objects);
+    for (const o of r.objects) out.push(o);
   }
   return out;
+}
+
+/** An analysis that reports (analyzeRbac, analyzeNetworkPolicies) as a function returning its findings. */
+export function findingsOf(analyse: (objects: readonly ManifestObject[], reporter: RuleReporter) => void): (objects: readonly ManifestObject[]) => Finding[] {
+  return (objects) => collect((r) => analyse(objects, r));
 }
 
 export interface FindingSummary {
@@ -54,13 +59,11 @@ export function objectOf(value: unknown, path = 'gen.yaml'): ManifestObject {
   const ns = typeof meta === 'object' && meta !== null && !Array.isArray(meta) && typeof meta['namespace'] === 'string' ? meta['namespace'] : undefined;
   return {
     path,
-    docIndex: 0,
     apiVersion: typeof v['apiVersion'] === 'string' ? v['apiVersion'] : '',
     kind: typeof v['kind'] === 'string' ? v['kind'] : '',
     name,
     ...(ns !== undefined && { namespace: ns }),
     value: v,
-    positions: new Map([['', { line: 1, column: 1 }]]),
-    basePath: [],
+    origin: { kind: 'file', docIndex: 0, positions: new Map([['', { line: 1, column: 1 }]]), basePath: [] },
   };
 }

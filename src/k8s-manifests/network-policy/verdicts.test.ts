@@ -1,10 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { analyzeNetworkPolicies } from './analyze.js';
+import { analyzeNetworkPolicies as reportNetworkPolicies } from './analyze.js';
 import { compileLabelSelector } from './label-selector.js';
 import { load, objectOf } from './test-helpers.js';
 import type { WorkloadVerdict } from './verdicts.js';
 import { analyzeCoverage, networkPolicyVerdicts, portsInclude } from './verdicts.js';
+import { findingsOf } from './test-helpers.js';
+
+const analyzeNetworkPolicies = findingsOf(reportNetworkPolicies);
 
 function pod(name: string, ns: string, labels: Record<string, string>, extra = ''): string {
   const l = Object.entries(labels)

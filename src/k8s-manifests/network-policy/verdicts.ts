@@ -111,7 +111,7 @@ function directionVerdict(direction: Direction, selecting: readonly NetworkPolic
   if (verdict === 'not-isolated' || verdict === 'reopened-by-allow-all') anyPeerPorts = 'all';
   else {
     const ports: PortSpec[] = [];
-    for (const r of rules) if (r.rule.anyPeer && r.rule.ports !== 'all') ports.push(...r.rule.ports);
+    for (const r of rules) if (r.rule.anyPeer && r.rule.ports !== 'all') for (const p of r.rule.ports) ports.push(p);
     anyPeerPorts = ports;
   }
   return { direction, verdict, policies, rules, allowAll, anyPeerPorts };

@@ -503,11 +503,15 @@ export function checksFor(level: PssLevel, minor: number): readonly ResolvedChec
   return out;
 }
 
-/** Run the resolved checks on one pod template: check id → violations (only failing checks). */
-export function evaluatePss(tpl: PodTemplate, level: PssLevel, minor: number): Map<string, PssViolation[]> {
+/**
+ * Run the resolved checks on one pod template: check id → violations (only failing checks). `include`
+ * skips checks nobody wants (rules turned off); upstream conformance runs every check.
+ */
+export function evaluatePss(tpl: PodTemplate, level: PssLevel, minor: number, include?: (checkId: string) => boolean): Map<string, PssViolation[]> {
   const input: PssInput = { tpl, containers: containersOf(tpl) };
   const out = new Map<string, PssViolation[]>();
   for (const c of checksFor(level, minor)) {
+    if (include !== undefined && !include(c.id)) continue;
     const v = c.fn(input);
     if (v.length > 0) out.set(c.id, v);
   }

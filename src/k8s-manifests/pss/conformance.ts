@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { DEFAULT_LIMITS } from '../../limits/index.js';
+import { Reporter } from '../../rules/index.js';
 import { loadManifests } from '../load.js';
 import { podTemplatesOf } from '../workloads.js';
 import type { PssLevel } from './checks.js';
@@ -38,8 +39,9 @@ function yamlFiles(dir: string, out: string[] = []): string[] {
 
 /** Failing PSS check ids of one fixture text at a level and version (sorted; throws if not one pod). */
 export function failingChecksOf(text: string, file: string, level: PssLevel, minor: number): string[] {
-  const { objects, findings } = loadManifests(text, file, DEFAULT_LIMITS);
-  const broken = findings.find((f) => f.ruleId.startsWith('scan/'));
+  const reporter = new Reporter();
+  const objects = loadManifests(text, file, DEFAULT_LIMITS, reporter);
+  const broken = reporter.finish().find((f) => f.ruleId.startsWith('scan/'));
   if (broken) throw new Error(`not loaded: ${broken.message}`);
   const templates = objects.flatMap((o) => podTemplatesOf(o));
   if (templates.length !== 1) throw new Error(`expected one pod, found ${templates.length}`);

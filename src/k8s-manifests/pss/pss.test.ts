@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../../limits/index.js';
-import { analyzeManifests } from '../analyze.js';
-import { loadManifests } from '../load.js';
+import { analyzeText } from '../test-helpers.js';
 import { checksFor, PSS_MAX_MINOR } from './checks.js';
 import { pssRuleId, PSS_RULES } from './rules.js';
 import { parsePssVersion } from './version.js';
@@ -66,7 +64,7 @@ describe('PSS findings on workloads', () => {
   ].join('\n');
 
   it('locates each violation on its field, with the upstream check id as a control', () => {
-    const fs = analyzeManifests(loadManifests(text, 'c.yaml', DEFAULT_LIMITS).objects, { pssLevel: 'restricted', pssVersion: 'v1.30' }).filter((f) => f.ruleId.startsWith('k8s/pss-'));
+    const fs = analyzeText(text, { pssLevel: 'restricted', pssVersion: 'v1.30' }, 'c.yaml').filter((f) => f.ruleId.startsWith('k8s/pss-'));
     const summary = fs.map((f) => [f.controls?.[0], f.location.kind === 'k8s-object' ? `${f.location.line}:${f.location.column} ${f.location.fieldPath}` : '']).sort();
     expect(summary).toEqual(
       [
@@ -82,7 +80,7 @@ describe('PSS findings on workloads', () => {
   });
 
   it('runs only baseline checks at baseline', () => {
-    const fs = analyzeManifests(loadManifests(text, 'c.yaml', DEFAULT_LIMITS).objects, { pssLevel: 'baseline' }).filter((f) => f.ruleId.startsWith('k8s/pss-'));
+    const fs = analyzeText(text, { pssLevel: 'baseline' }, 'c.yaml').filter((f) => f.ruleId.startsWith('k8s/pss-'));
     expect(fs.map((f) => f.controls?.[0])).toEqual(['pss:hostNamespaces']);
   });
 });

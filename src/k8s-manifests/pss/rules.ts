@@ -3,14 +3,14 @@
  * the upstream check id in `controls` as `pss:<checkId>`. Which checks run depends on
  * `--pss-level` / `--pss-version` (checks.ts); one finding is reported per offending field.
  */
-import type { Finding, Severity } from '../../findings/index.js';
+import type { Severity } from '../../findings/index.js';
 import type { Rule } from '../../rules/index.js';
 import { defineRule } from '../../rules/index.js';
-import type { ManifestObject } from '../model.js';
+import type { RuleReporter, TemplateSubject } from '../k8s-rule.js';
 import { locationOf } from '../model.js';
-import type { PodTemplate } from '../workloads.js';
 import type { PssLevel } from './checks.js';
 import { evaluatePss } from './checks.js';
+import { PSS_CEL } from './cel.js';
 import { formatPssVersion } from './version.js';
 
 const PSS_DOC = 'https://kubernetes.io/docs/concepts/security/pod-security-standards/';
@@ -220,8 +220,13 @@ const SPECS: readonly PssRuleSpec[] = [
   },
 ];
 
-export const PSS_RULES: readonly Rule[] = SPECS.map((s) =>
-  defineRule({
+/**
+ * One rule per check. Every PSS rule judges one pod alone, so it runs at admission at the level of its
+ * check; where the check is one version-independent field test, `cel` is its exact CEL (cel.ts).
+ */
+export const PSS_RULES: readonly Rule[] = SPECS.map((s) => {
+  const cel = PSS_CEL.get(s.check);
+  return defineRule({
     id: s.id,
     title: s.title,
     severity: s.severity,
@@ -230,8 +235,10 @@ export const PSS_RULES: readonly Rule[] = SPECS.map((s) =>
     references: [PSS_DOC, `${PSA_SRC}`],
     tags: ['k8s', 'pss', `pss-${s.level}`],
     maturity: 'stable',
-  }),
-);
+    admission: { level: s.level },
+    ...(cel !== undefined && { cel }),
+  });
+});
 
 const RULE_BY_CHECK = new Map<string, Rule>(SPECS.map((s, i) => [s.check, PSS_RULES[i] as Rule]));
 
@@ -240,25 +247,33 @@ export function pssRuleId(check: string): string | undefined {
   return RULE_BY_CHECK.get(check)?.id;
 }
 
+export interface PssRun {
+  readonly level: PssLevel;
+  readonly minor: number;
+  /** Whether a version was pinned (`v1.N`): only then the message names it. */
+  readonly pinned: boolean;
+}
+
 /**
- * PSS findings of one pod template of `obj`. The message names the level, and the version only when
- * one was pinned (`pinned`), so that fingerprints of `latest` findings survive upstream releases.
+ * Report the PSS findings of one pod template at a level and version, through the Reporter (checks of
+ * rules it says are disabled are not run). The message names the level, and the version only when one
+ * was pinned, so that fingerprints of `latest` findings survive upstream releases.
  */
-export function pssFindingsOf(obj: ManifestObject, tpl: PodTemplate, level: PssLevel, minor: number, out: Finding[], pinned = true): void {
-  const standard = pinned ? `Pod Security Standards ${level}, ${formatPssVersion(minor)}` : `Pod Security Standards ${level}`;
-  {
-    for (const [check, violations] of evaluatePss(tpl, level, minor)) {
-      const rule = RULE_BY_CHECK.get(check);
-      if (!rule) continue;
-      for (const v of violations) {
-        out.push(
-          rule.report({
-            location: locationOf(obj, v.path),
-            message: `${v.message} (${standard})`,
-            controls: [`pss:${check}`],
-          }),
-        );
-      }
+export function reportPss({ object, template }: TemplateSubject, run: PssRun, reporter: RuleReporter): void {
+  const standard = run.pinned ? `Pod Security Standards ${run.level}, ${formatPssVersion(run.minor)}` : `Pod Security Standards ${run.level}`;
+  const include = (check: string): boolean => {
+    const rule = RULE_BY_CHECK.get(check);
+    return rule !== undefined && reporter.enabled(rule);
+  };
+  for (const [check, violations] of evaluatePss(template, run.level, run.minor, include)) {
+    const rule = RULE_BY_CHECK.get(check);
+    if (!rule) continue;
+    for (const v of violations) {
+      reporter.report(rule, {
+        location: locationOf(object, v.path),
+        message: `${v.message} (${standard})`,
+        controls: [`pss:${check}`],
+      });
     }
   }
 }

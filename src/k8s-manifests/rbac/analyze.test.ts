@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { load, summarize } from '../network-policy/test-helpers.js';
-import { analyzeRbac } from './analyze.js';
+import { analyzeRbac as reportRbac } from './analyze.js';
+import { findingsOf } from '../network-policy/test-helpers.js';
+
+const analyzeRbac = findingsOf(reportRbac);
 
 const CR = (name: string, rules: string) => `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: ${name}\nrules:\n${rules}`;
 const R = (name: string, ns: string, rules: string) => `apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nrules:\n${rules}`;

@@ -8,9 +8,10 @@
  * - the workload linkage: every pod template whose ServiceAccount holds a risky grant (at
  *   `serviceAccountName`, or the pod spec when it is unset and the `default` ServiceAccount applies).
  */
-import type { Finding, Severity } from '../../findings/index.js';
+import type { Severity } from '../../findings/index.js';
+import type { RuleReporter } from '../k8s-rule.js';
 import type { FieldPath, ManifestObject } from '../model.js';
-import { locationOf, positionOf } from '../model.js';
+import { locationOf, sourceRef } from '../model.js';
 import { podTemplatesOf } from '../workloads.js';
 import type { PodTemplate } from '../workloads.js';
 import { asArray, clip, getPath, isObject, listSome } from '../network-policy/json-util.js';
@@ -30,7 +31,7 @@ import {
   grantsOfHolding,
   serviceAccountKeys,
 } from './resolve.js';
-import { CATEGORY_RULES, publicSubject, unresolvedRoleRef, wildcard as wildcardRule, workloadPrivileges } from './rules.js';
+import { CATEGORY_RULES, RBAC_RULES, publicSubject, unresolvedRoleRef, wildcard as wildcardRule, workloadPrivileges } from './rules.js';
 import type { GradedCategory } from './severity.js';
 import { grantSeverity, isClusterLevel, maxSeverity, workloadGrantSeverity } from './severity.js';
 
@@ -167,7 +168,7 @@ function wildcardText(w: WildcardInfo): string {
 }
 
 /** Findings for rules defined in the input (located at the rule). */
-function ruleFindings(model: RbacModel, out: Finding[]): void {
+function ruleFindings(model: RbacModel, reporter: RuleReporter): void {
   const cache = new Map<RoleDef, HolderGroup>();
   for (const role of model.roles) {
     const obj = role.object;
@@ -184,35 +185,31 @@ function ruleFindings(model: RbacModel, out: Finding[]): void {
         const wcNamespaced = wildcard.fields.some((f) => f.field !== 'nonResourceURLs');
         const sev = groupsSeverity(groups, cat, sr.rule.resourceNames.length > 0, wcNamespaced);
         if (sev !== undefined) {
-          out.push(
-            wildcardRule.report({
-              location: locationOf(obj, wildcardPath(sr, wildcard)),
-              severity: sev,
-              message: `${roleText(role)} rules[${sr.index}] grants ${wildcardText(wildcard)}${wildcard.full ? '' : ` (${clip(describeRuleShort(sr), 160)})`}; held by ${holdersText(groups, wcNamespaced)}.`,
-              evidence: `${wildcard.full ? 'full' : 'partial'} wildcard: ${clip(describeRuleShort(sr), 200)}`,
-            }),
-          );
+          reporter.report(wildcardRule, {
+            location: locationOf(obj, wildcardPath(sr, wildcard)),
+            severity: sev,
+            message: `${roleText(role)} rules[${sr.index}] grants ${wildcardText(wildcard)}${wildcard.full ? '' : ` (${clip(describeRuleShort(sr), 160)})`}; held by ${holdersText(groups, wcNamespaced)}.`,
+            evidence: `${wildcard.full ? 'full' : 'partial'} wildcard: ${clip(describeRuleShort(sr), 200)}`,
+          });
         }
         if (wildcard.full) continue; // every category below is implied
       }
       for (const c of categories) {
         const sev = groupsSeverity(groups, c.category, c.resourceNames !== undefined, c.namespaced);
         if (sev === undefined) continue; // e.g. a cluster-scoped grant held only through RoleBindings
-        out.push(
-          CATEGORY_RULES[c.category].report({
-            location: locationOf(obj, sr.path),
-            severity: sev,
-            message: `${roleText(role)} rules[${sr.index}] lets its holders ${CATEGORIES[c.category].label} (${clip(grantText(c), 160)}); held by ${holdersText(groups, c.namespaced)}.`,
-            evidence: `${c.category}: ${clip(grantText(c), 200)}`,
-          }),
-        );
+        reporter.report(CATEGORY_RULES[c.category], {
+          location: locationOf(obj, sr.path),
+          severity: sev,
+          message: `${roleText(role)} rules[${sr.index}] lets its holders ${CATEGORIES[c.category].label} (${clip(grantText(c), 160)}); held by ${holdersText(groups, c.namespaced)}.`,
+          evidence: `${c.category}: ${clip(grantText(c), 200)}`,
+        });
       }
     }
   }
 }
 
 /** Findings for grants that come from built-in roles (no rule line in the input): at the binding's roleRef. */
-function builtinFindings(model: RbacModel, out: Finding[]): void {
+function builtinFindings(model: RbacModel, reporter: RuleReporter): void {
   for (const b of model.bindings) {
     const role = b.roleRef ? model.resolveRef(b) : undefined;
     if (!role || b.subjects.length === 0) continue;
@@ -250,28 +247,24 @@ function builtinFindings(model: RbacModel, out: Finding[]): void {
     const whoText = listSome(holders.map((h) => h.text), 4);
     const wc = perCategory.get('wildcard');
     if (wc) {
-      out.push(
-        wildcardRule.report({
-          location: locationOf(b.object, b.roleRefPath),
-          severity: sevFor('wildcard-full', false),
-          message: `${clip(bindingDesc)} binds ${clip(roleDesc)}${via}, which grants every verb on every resource, to ${whoText} ${describeScope(scope)}.`,
-          evidence: `full wildcard via ${roleDesc}`,
-        }),
-      );
+      reporter.report(wildcardRule, {
+        location: locationOf(b.object, b.roleRefPath),
+        severity: sevFor('wildcard-full', false),
+        message: `${clip(bindingDesc)} binds ${clip(roleDesc)}${via}, which grants every verb on every resource, to ${whoText} ${describeScope(scope)}.`,
+        evidence: `full wildcard via ${roleDesc}`,
+      });
       continue;
     }
     for (const cat of GRANT_CATEGORIES) {
       const e = perCategory.get(cat);
       if (!e) continue;
       const grants = mergeGrants(e.matches);
-      out.push(
-        CATEGORY_RULES[cat].report({
-          location: locationOf(b.object, b.roleRefPath),
-          severity: sevFor(cat, e.restricted),
-          message: `${clip(bindingDesc)} binds ${clip(roleDesc)}${via}, which lets ${whoText} ${CATEGORIES[cat].label} ${describeScope(scope)} (${grants}).`,
-          evidence: `${cat} via ${roleDesc}: ${grants}`,
-        }),
-      );
+      reporter.report(CATEGORY_RULES[cat], {
+        location: locationOf(b.object, b.roleRefPath),
+        severity: sevFor(cat, e.restricted),
+        message: `${clip(bindingDesc)} binds ${clip(roleDesc)}${via}, which lets ${whoText} ${CATEGORIES[cat].label} ${describeScope(scope)} (${grants}).`,
+        evidence: `${cat} via ${roleDesc}: ${grants}`,
+      });
     }
   }
 }
@@ -302,7 +295,7 @@ function describeRuleShort(sr: SourceRule): string {
   return parts.join(' ');
 }
 
-function publicSubjectFindings(model: RbacModel, out: Finding[]): void {
+function publicSubjectFindings(model: RbacModel, reporter: RuleReporter): void {
   for (const h of model.holdings) {
     if (!isPublicSubject(h.subject)) continue;
     const role = h.role;
@@ -324,27 +317,23 @@ function publicSubjectFindings(model: RbacModel, out: Finding[]): void {
         : h.subject.name === 'system:serviceaccounts'
           ? 'every ServiceAccount of the cluster (every pod)'
           : 'anyone who can reach the API server, without credentials';
-    out.push(
-      publicSubject.report({
-        location: locationOf(h.binding.object, [...h.subject.path, 'name']),
-        severity,
-        message: `${clip(bindingText(h))} gives ${role ? clip(roleText(role)) : `role ${clip(refName)}`} to ${h.subject.kind} ${h.subject.name}: ${who}, ${describeScope(h.scope)}${what}.`,
-        evidence: `${h.subject.kind} ${h.subject.name} → ${refName}`,
-      }),
-    );
+    reporter.report(publicSubject, {
+      location: locationOf(h.binding.object, [...h.subject.path, 'name']),
+      severity,
+      message: `${clip(bindingText(h))} gives ${role ? clip(roleText(role)) : `role ${clip(refName)}`} to ${h.subject.kind} ${h.subject.name}: ${who}, ${describeScope(h.scope)}${what}.`,
+      evidence: `${h.subject.kind} ${h.subject.name} → ${refName}`,
+    });
   }
 }
 
-function unresolvedFindings(model: RbacModel, out: Finding[]): void {
+function unresolvedFindings(model: RbacModel, reporter: RuleReporter): void {
   for (const b of model.bindings) {
     if (!b.roleRef || model.resolveRef(b)) continue;
-    out.push(
-      unresolvedRoleRef.report({
-        location: locationOf(b.object, b.roleRefPath),
-        message: `${b.kind} ${b.namespace !== undefined ? `${b.namespace}/` : ''}${clip(b.name)} references ${b.roleRef.kind} ${clip(b.roleRef.name)}, which is not in the scanned input and is not a built-in role Bulwark knows; what it grants to ${listSome(b.subjects.map((s) => clip(describeSubject(s))), 3) || 'no subject'} was not analysed.`,
-        evidence: `${b.roleRef.kind} ${b.roleRef.name}`,
-      }),
-    );
+    reporter.report(unresolvedRoleRef, {
+      location: locationOf(b.object, b.roleRefPath),
+      message: `${b.kind} ${b.namespace !== undefined ? `${b.namespace}/` : ''}${clip(b.name)} references ${b.roleRef.kind} ${clip(b.roleRef.name)}, which is not in the scanned input and is not a built-in role Bulwark knows; what it grants to ${listSome(b.subjects.map((s) => clip(describeSubject(s))), 3) || 'no subject'} was not analysed.`,
+      evidence: `${b.roleRef.kind} ${b.roleRef.name}`,
+    });
   }
 }
 
@@ -376,7 +365,7 @@ function groupedGrantTexts(ranked: readonly { g: HeldGrant; s: Severity }[]): st
     const what = g.category === 'wildcard' ? 'do everything (`*` on `*`)' : CATEGORIES[g.category].short;
     const names = g.match?.resourceNames ? ` (only ${listSome(g.match.resourceNames.map((n) => clip(n, 40)), 2)})` : '';
     if (!e.cats.includes(what + names)) e.cats.push(what + names);
-    if (g.source.role.object) e.sources.add(`${g.source.role.object.path}:${positionOf(g.source.role.object, g.source.path).line}`);
+    if (g.source.role.object) e.sources.add(sourceRef(g.source.role.object, g.source.path));
     else if (g.source.role !== g.holding.role) e.sources.add(`built-in ${g.source.role.name}`);
     groups.set(g.holding, e);
   }
@@ -389,7 +378,7 @@ function groupedGrantTexts(ranked: readonly { g: HeldGrant; s: Severity }[]): st
   return out;
 }
 
-function workloadFindings(model: RbacModel, objects: readonly ManifestObject[], out: Finding[]): void {
+function workloadFindings(model: RbacModel, objects: readonly ManifestObject[], reporter: RuleReporter): void {
   if (model.holdings.length === 0) return;
   const saObjects = new Map<string, ManifestObject>();
   for (const o of objects) {
@@ -402,7 +391,7 @@ function workloadFindings(model: RbacModel, objects: readonly ManifestObject[], 
       let grants = cache.get(saKey);
       if (!grants) {
         grants = [];
-        for (const k of serviceAccountKeys(t.namespace, t.serviceAccountName)) for (const h of model.holdingsOfKey(k)) grants.push(...grantsOfHolding(model, h));
+        for (const k of serviceAccountKeys(t.namespace, t.serviceAccountName)) for (const h of model.holdingsOfKey(k)) for (const g of grantsOfHolding(model, h)) grants.push(g);
         cache.set(saKey, grants);
       }
       if (grants.length === 0) continue;
@@ -419,14 +408,12 @@ function workloadFindings(model: RbacModel, objects: readonly ManifestObject[], 
       const path: FieldPath = saField ? [...specPath, saField] : specPath;
       const workload = `${obj.kind} ${t.namespace}/${clip(obj.name)}${t.role !== undefined ? ` (${clip(t.role)})` : ''}`;
       const saText = `ServiceAccount ${t.namespace}/${clip(t.serviceAccountName)}${saField ? '' : ' (the namespace default, as serviceAccountName is unset)'}`;
-      out.push(
-        workloadPrivileges.report({
-          location: locationOf(obj, path),
-          severity: sev,
-          message: `Pods of ${workload} run as ${saText}, which can ${texts.slice(0, 3).join('; ')}${texts.length > 3 ? `; and ${texts.length - 3} more bindings` : ''}.${mounted ? ' Anyone who compromises the pod can use its token to do the same.' : ' Its token is not mounted (automountServiceAccountToken: false), so the pod cannot use these grants unless a token is projected.'}`,
-          evidence: [...new Set(ranked.map((r) => `${r.g.category} ${describeScope(r.g.scope)} via ${bindingText(r.g.holding)}`))].sort().join('; '),
-        }),
-      );
+      reporter.report(workloadPrivileges, {
+        location: locationOf(obj, path),
+        severity: sev,
+        message: `Pods of ${workload} run as ${saText}, which can ${texts.slice(0, 3).join('; ')}${texts.length > 3 ? `; and ${texts.length - 3} more bindings` : ''}.${mounted ? ' Anyone who compromises the pod can use its token to do the same.' : ' Its token is not mounted (automountServiceAccountToken: false), so the pod cannot use these grants unless a token is projected.'}`,
+        evidence: [...new Set(ranked.map((r) => `${r.g.category} ${describeScope(r.g.scope)} via ${bindingText(r.g.holding)}`))].sort().join('; '),
+      });
     }
   }
 }
@@ -439,15 +426,13 @@ function rank(s: Severity): number {
   return ['info', 'low', 'medium', 'high', 'critical'].indexOf(s);
 }
 
-/** All RBAC findings for a set of manifest objects (pure; total on arbitrary input). */
-export function analyzeRbac(objects: readonly ManifestObject[]): Finding[] {
+/** Report every RBAC finding for a set of manifest objects (pure; total on arbitrary input). */
+export function analyzeRbac(objects: readonly ManifestObject[], reporter: RuleReporter): void {
+  if (!RBAC_RULES.some((r) => reporter.enabled(r))) return;
   const model = buildRbacModel(objects);
-  const out: Finding[] = [];
-  ruleFindings(model, out);
-  builtinFindings(model, out);
-  publicSubjectFindings(model, out);
-  unresolvedFindings(model, out);
-  workloadFindings(model, objects, out);
-  return out;
+  ruleFindings(model, reporter);
+  builtinFindings(model, reporter);
+  publicSubjectFindings(model, reporter);
+  unresolvedFindings(model, reporter);
+  workloadFindings(model, objects, reporter);
 }
-

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { runCases } from '../network-policy/case-runner.js';
-import { analyzeRbac } from './analyze.js';
+import { analyzeRbac as reportRbac } from './analyze.js';
 import { RBAC_RULE_CASES } from './cases.js';
 import { RBAC_RULES } from './rules.js';
+import { findingsOf } from '../network-policy/test-helpers.js';
+
+const analyzeRbac = findingsOf(reportRbac);
 
 describe('RBAC rule cases', () => {
   it('every rule has a firing and a silent case', () => {

@@ -1,7 +1,7 @@
 /**
  * RBAC analysis (issue 4, item 5): Roles/ClusterRoles with aggregation, bindings to subjects, risky
  * grants with their holders, and the workload linkage (pods whose ServiceAccount holds them).
- * K1's analyzeManifests calls `analyzeRbac`; the registry lists `RBAC_RULES`; the engine's rule-case
+ * analyzeManifests calls `analyzeRbac(objects, reporter)`; the registry lists `RBAC_RULES`; the engine's rule-case
  * test runs `RBAC_RULE_CASES`.
  */
 export { analyzeRbac } from './analyze.js';

@@ -5,8 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../limits/index.js';
-import { loadManifests } from '../load.js';
-import { analyzeRbac } from './analyze.js';
+import { loadText } from '../test-helpers.js';
+import { analyzeRbac as reportRbac } from './analyze.js';
+import { findingsOf } from '../network-policy/test-helpers.js';
+
+const analyzeRbac = findingsOf(reportRbac);
 
 describe('RBAC performance', () => {
   it('1,000 aggregate-everything roles, 1,000 leaf roles and 1,000 bindings', () => {
@@ -16,7 +19,7 @@ describe('RBAC performance', () => {
       docs.push(`apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: leaf-${i}\n  labels: {x: "1"}\nrules:\n  - {apiGroups: [""], resources: [secrets], verbs: [get]}\n`);
       docs.push(`apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: b-${i}\nroleRef: {kind: ClusterRole, name: agg-${i}}\nsubjects: [{kind: User, name: u${i}}]\n`);
     }
-    const objects = loadManifests(docs.join('---\n'), 'agg.yaml', DEFAULT_LIMITS).objects;
+    const objects = loadText(docs.join('---\n'), 'agg.yaml', DEFAULT_LIMITS).objects;
     const t = performance.now();
     const findings = analyzeRbac(objects);
     const ms = performance.now() - t;

@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { load, objectOf } from '../network-policy/test-helpers.js';
-import { analyzeRbac } from './analyze.js';
+import { analyzeRbac as reportRbac } from './analyze.js';
 import { buildRbacModel, grantsOfSubject, subjectKey } from './resolve.js';
+import { findingsOf } from '../network-policy/test-helpers.js';
+
+const analyzeRbac = findingsOf(reportRbac);
 
 const CR = (name: string, body: string, labels = '') =>
   `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: ${name}\n${labels ? `  labels:\n${labels}` : ''}${body}`;

@@ -390,6 +390,6 @@ export function grantsOfSubject(model: RbacModel, s: Pick<SubjectDef, 'kind' | '
   const key = subjectKey(s);
   const keys = key.startsWith('sa:') ? serviceAccountKeys(key.slice(3, key.indexOf('/')), key.slice(key.indexOf('/') + 1)) : [key];
   const out: HeldGrant[] = [];
-  for (const k of keys) for (const h of model.holdingsOfKey(k)) out.push(...grantsOfHolding(model, h));
+  for (const k of keys) for (const h of model.holdingsOfKey(k)) for (const g of grantsOfHolding(model, h)) out.push(g);
   return out;
 }

@@ -8,7 +8,7 @@ import type { ByteSource, CompressionFormat } from '../../limits/index.js';
 import { parseGzipHeader } from '../../limits/index.js';
 import type { ModelScanContext } from '../context.js';
 import { badChecksum, trailingData } from './rules.js';
-import { decompressFor, decompressedSource, scanRegion } from './support.js';
+import { decompressFor, decompressedSource, scanRegion } from '../containers.js';
 
 export type StreamFormat = Exclude<CompressionFormat, 'deflate-raw'>;
 
@@ -17,8 +17,8 @@ export function scanStream(source: ByteSource, ctx: ModelScanContext, format: St
   const input = source.read(base, source.size - base);
   const r = decompressFor(ctx, format, input);
   for (const w of r.warnings) {
-    if (w.kind === 'bad-checksum') ctx.report(badChecksum.report({ location: ctx.at(base + w.offset), message: w.message }));
-    else if (w.kind === 'trailing-data') ctx.report(trailingData.report({ location: ctx.at(base + w.offset), message: w.message }));
+    if (w.kind === 'bad-checksum') ctx.report(badChecksum, { location: ctx.at(base + w.offset), message: w.message });
+    else if (w.kind === 'trailing-data') ctx.report(trailingData, { location: ctx.at(base + w.offset), message: w.message });
   }
   const out = decompressedSource(ctx, r, `${format} stream`);
   if (out.size > 0) ctx.scanNested(out, label);

@@ -4,7 +4,19 @@ import { describe, expect, it } from 'vitest';
 import { BufferSource } from '../../limits/index.js';
 import { benignGguf, ggufFile } from '../../../test-fixtures/gguf-builder.js';
 import { ruleIds, scanHarness } from '../../../test-fixtures/safetensors-builder.js';
-import { isGguf, scanGguf } from './index.js';
+import { isGguf, parseGguf, scanGguf } from './index.js';
+import { DEFAULT_LIMITS } from '../../limits/index.js';
+
+/** `depth` arrays nested in one another (raw GGUF v3 bytes after the value type), the innermost empty. */
+function nestedArrays(depth: number): Uint8Array {
+  const out = new Uint8Array(12 * depth);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < depth; i++) {
+    dv.setUint32(i * 12, i === depth - 1 ? 4 : 9, true);
+    dv.setBigUint64(i * 12 + 4, i === depth - 1 ? 0n : 1n, true);
+  }
+  return out;
+}
 
 function scan(bytes: Uint8Array, limits = {}) {
   const h = scanHarness('model.gguf', limits);
@@ -141,5 +153,71 @@ describe('GGUF scanner', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('names maxGgufEntries when a header declares more entries than the limit', () => {
+    const r = scan(ggufFile({ kvCountOverride: 100n }), { maxGgufEntries: 10 });
+    expect(r.ids).toEqual(['scan/limit-exceeded']);
+    expect(r.findings[0]?.evidence).toBe('maxGgufEntries');
+    expect(r.state.partial).toBe(true);
+  });
+
+  it('names maxGgufArrayNesting for arrays nested deeper than the limit', () => {
+    const bytes = ggufFile({ kv: [['x', { type: 'raw', typeId: 9, bytes: nestedArrays(3) }]] });
+    expect(scan(bytes).findings).toEqual([]);
+    const r = scan(bytes, { maxGgufArrayNesting: 2 });
+    expect(r.ids).toEqual(['scan/limit-exceeded']);
+    expect(r.findings[0]?.evidence).toBe('maxGgufArrayNesting');
+    expect(r.state.partial).toBe(true);
+  });
+
+  it('names maxTemplateTokens when a chat template has more tokens than the limit', () => {
+    const r = scan(benignGguf('{{ messages }}'.repeat(20)), { maxTemplateTokens: 5 });
+    expect(r.ids).toEqual(['scan/limit-exceeded']);
+    expect(r.findings[0]?.evidence).toBe('maxTemplateTokens');
+    expect(r.state.partial).toBe(true);
+  });
+
+  it('reports a template in an array of strings that exceeds maxTextBytes instead of skipping it', () => {
+    const bytes = ggufFile({ kv: [['tokenizer.chat_templates', { type: 'array', itemType: 'string', value: ['{{ a }}', '{{ x }}'.repeat(50)] }]] });
+    const r = scan(bytes, { maxTextBytes: 64 });
+    expect(r.ids).toEqual(['scan/limit-exceeded']);
+    expect(r.findings[0]?.evidence).toBe('maxTextBytes');
+  });
+});
+
+describe('GGUF parser (structure, no judgement)', () => {
+  it('returns the structure and its problems; the rules decide what is wrong with it', () => {
+    const g = parseGguf(
+      new BufferSource(
+        ggufFile({
+          kv: [
+            ['general.alignment', { type: 'u32', value: 24 }],
+            ['tokenizer.chat_template', { type: 'string', value: '{{ lipsum.__globals__ }}' }],
+            ['tokenizer.chat_template', { type: 'string', value: '{{ x }}' }],
+          ],
+          tensors: [{ name: 't', dims: [8], type: 250 }],
+          dataLength: 64,
+        }),
+      ),
+      DEFAULT_LIMITS,
+    );
+    expect(g.problems).toEqual([]);
+    expect(g.metadata.map((m) => m.key)).toEqual(['general.alignment', 'tokenizer.chat_template', 'tokenizer.chat_template']);
+    expect(g.alignmentValues.map((a) => a.value)).toEqual([24]);
+    expect(g.alignment).toBe(32);
+    expect(g.templates.map((t) => [t.key, t.analysis.issues.length > 0])).toEqual([
+      ['tokenizer.chat_template', true],
+      ['tokenizer.chat_template', false],
+    ]);
+    expect(g.tensors.map((t) => [t.name, t.type, t.bytes])).toEqual([['t', 250, undefined]]);
+    expect(g.data).toBeDefined();
+  });
+
+  it('stops at malformed structure and keeps what it read', () => {
+    const g = parseGguf(new BufferSource(benignGguf(undefined, { truncateTo: 120 })), DEFAULT_LIMITS);
+    expect(g.problems.map((p) => p.kind)).toEqual(['malformed']);
+    expect(g.metadata.length).toBeGreaterThan(0);
+    expect(g.data).toBeUndefined();
   });
 });

@@ -1,5 +1,7 @@
-/** Public surface of the GGUF scanner. */
-export { isGguf, scanGguf, isTemplateKey, GGML_TYPES, GGUF_MAGIC, MAX_GGUF_ENTRIES } from './gguf.js';
-export type { GgufSummary } from './gguf.js';
+/** Public surface of the GGUF parser, rules and scanner. */
+export { isGguf, parseGguf, isTemplateKey, GGML_TYPES, GGUF_MAGIC } from './parse.js';
+export type { GgufFile, GgufMetadataEntry, GgufTemplate, GgufTensorInfo, GgufProblem, GgufLimits } from './parse.js';
+export { scanGguf } from './scan.js';
+export type { GgufSummary } from './scan.js';
 export { GGUF_RULES } from './rules.js';
-export * as ggufRules from './rules.js';
+export type { GgufSubject } from './rules.js';

@@ -1,8 +1,21 @@
+/**
+ * GGUF rules. Each judges the parsed file (`GgufSubject`: parse.ts's `GgufFile` and where its offsets
+ * lie) in its `check`, run by the scan context's dispatcher.
+ */
 import { defineRule } from '../../rules/index.js';
+import type { Locator } from '../context.js';
+import { quote } from '../text/index.js';
+import type { GgufFile, GgufTensorInfo } from './parse.js';
+import { GGML_TYPES, validAlignment } from './parse.js';
+
+export interface GgufSubject {
+  readonly gguf: GgufFile;
+  readonly at: Locator;
+}
 
 const REFS = ['https://github.com/ggml-org/ggml/blob/master/docs/gguf.md', 'docs/formats-gguf.md'];
 
-export const chatTemplateInjection = defineRule({
+export const chatTemplateInjection = defineRule<GgufSubject>({
   id: 'gguf/chat-template-injection',
   title: 'GGUF chat template reaches Python internals (Jinja sandbox escape)',
   severity: 'critical',
@@ -13,9 +26,17 @@ export const chatTemplateInjection = defineRule({
   references: [...REFS, 'https://nvd.nist.gov/vuln/detail/CVE-2024-34359'],
   tags: ['gguf', 'jinja', 'ssti', 'code-execution'],
   maturity: 'stable',
+  check({ gguf, at }, report) {
+    for (const t of gguf.templates) {
+      for (const issue of t.analysis.issues) {
+        const byteOff = t.offset + Buffer.byteLength(t.text.slice(0, issue.offset), 'utf8');
+        report({ location: at(byteOff), message: `${t.key}: ${issue.message}`, severity: issue.severity, evidence: issue.evidence });
+      }
+    }
+  },
 });
 
-export const malformedHeader = defineRule({
+export const malformedHeader = defineRule<GgufSubject>({
   id: 'gguf/malformed-header',
   title: 'GGUF header or metadata table is malformed',
   severity: 'high',
@@ -25,9 +46,26 @@ export const malformedHeader = defineRule({
   references: REFS,
   tags: ['gguf', 'integrity', 'memory-safety'],
   maturity: 'stable',
+  check({ gguf, at }, report) {
+    for (const a of gguf.alignmentValues) {
+      if (!validAlignment(a.value)) report({ location: at(a.at), message: `general.alignment is ${a.value}, not a power of two (llama.cpp rejects it)` });
+    }
+    for (const t of gguf.tensors) {
+      const type = GGML_TYPES[t.type];
+      if (type === undefined) {
+        report({ location: at(t.at), message: `tensor ${quote(t.name)} has unknown ggml type ${t.type}; its size could not be checked`, severity: 'medium', evidence: `ggml-type-${t.type}` });
+        continue;
+      }
+      const [tname, block] = type;
+      if (t.elements % BigInt(block) !== 0n) {
+        report({ location: at(t.at), message: `tensor ${quote(t.name)}: ${t.elements} elements are not a multiple of the ${tname} block size ${block}`, evidence: t.name });
+      }
+    }
+    for (const p of gguf.problems) if (p.kind === 'malformed') report({ location: at(p.offset), message: p.message });
+  },
 });
 
-export const tensorDataLayout = defineRule({
+export const tensorDataLayout = defineRule<GgufSubject>({
   id: 'gguf/tensor-data-layout',
   title: 'GGUF tensor data lies outside the data section, overlaps or is misaligned',
   severity: 'high',
@@ -37,9 +75,38 @@ export const tensorDataLayout = defineRule({
   references: REFS,
   tags: ['gguf', 'integrity', 'memory-safety'],
   maturity: 'stable',
+  check({ gguf, at }, report) {
+    const alignment = BigInt(gguf.alignment);
+    for (const t of gguf.tensors) {
+      if (t.offset % alignment !== 0n) report({ location: at(t.at), message: `tensor ${quote(t.name)} offset ${t.offset} is not a multiple of the alignment ${gguf.alignment}`, evidence: t.name });
+    }
+    // The layout is judged only when the whole tensor-info table was read (the data section is known).
+    const data = gguf.data;
+    if (data === undefined) return;
+    const sorted = gguf.tensors.filter((x) => x.bytes !== undefined).sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+    let prevEnd = 0n;
+    let prev: GgufTensorInfo | undefined;
+    for (const t of sorted) {
+      const end = t.offset + (t.bytes ?? 0n);
+      if (end > data.length) {
+        report({
+          location: at(t.at),
+          message: `tensor ${quote(t.name)} data [${t.offset}, ${end}) runs past the end of the ${data.length < 0n ? 0n : data.length}-byte data section`,
+          evidence: t.name,
+        });
+      }
+      if (prev && t.offset < prevEnd && (t.bytes ?? 0n) > 0n) {
+        report({ location: at(t.at), message: `tensor ${quote(t.name)} overlaps tensor ${quote(prev.name)}`, evidence: t.name });
+      }
+      if (end > prevEnd) {
+        prevEnd = end;
+        prev = t;
+      }
+    }
+  },
 });
 
-export const duplicateKey = defineRule({
+export const duplicateKey = defineRule<GgufSubject>({
   id: 'gguf/duplicate-key',
   title: 'GGUF metadata key or tensor name appears twice',
   severity: 'high',
@@ -49,6 +116,20 @@ export const duplicateKey = defineRule({
   references: REFS,
   tags: ['gguf', 'integrity', 'parser-differential'],
   maturity: 'stable',
+  check({ gguf, at }, report) {
+    const keys = new Set<string>();
+    for (const m of gguf.metadata) {
+      if (keys.has(m.key)) {
+        report({ location: at(m.at), message: `metadata key ${quote(m.key)} appears more than once; llama.cpp rejects the file, other readers keep one of the values`, evidence: m.key });
+      }
+      keys.add(m.key);
+    }
+    const names = new Set<string>();
+    for (const t of gguf.tensors) {
+      if (names.has(t.name)) report({ location: at(t.at), message: `tensor name ${quote(t.name)} appears more than once`, evidence: t.name });
+      names.add(t.name);
+    }
+  },
 });
 
 export const GGUF_RULES = [chatTemplateInjection, malformedHeader, tensorDataLayout, duplicateKey] as const;

@@ -5,9 +5,11 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../limits/index.js';
 import type { FileTree } from '../../../test-fixtures/hf-builder.js';
-import { benignHfFolder, ESCAPE_CHAT_TEMPLATE, hostileHfFolder, tinyPickle, tinySafetensors, writeTree } from '../../../test-fixtures/hf-builder.js';
+import { analyzeFolderOnDisk, benignHfFolder, ESCAPE_CHAT_TEMPLATE, hostileHfFolder, tinyPickle, tinySafetensors, writeTree } from '../../../test-fixtures/hf-builder.js';
+import { modelReporter } from '../../../test-fixtures/model-scan-helpers.js';
 import { ruleIds } from '../../../test-fixtures/safetensors-builder.js';
-import { analyzeModelFolder, isPickleBasedFormat, productionPolicyFinding, scanPython } from './index.js';
+import { checkProductionPolicy, isPickleBasedFormat } from '../policy/index.js';
+import { analyzeModelFolder, folderTextWanted, scanPython } from './index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bulwark-hf-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -16,8 +18,8 @@ let n = 0;
 function analyze(tree: FileTree, limits = DEFAULT_LIMITS) {
   const dir = join(root, `f${n++}`);
   const files = writeTree(dir, tree);
-  const findings = analyzeModelFolder(dir, files, limits);
-  return { dir, findings, ids: ruleIds(findings) };
+  const { findings, analyzed, partial } = analyzeFolderOnDisk(dir, files, limits);
+  return { dir, findings, analyzed, partial, ids: ruleIds(findings) };
 }
 
 describe('Hugging Face folders', () => {
@@ -94,10 +96,97 @@ describe('Hugging Face folders', () => {
     expect(r.findings.find((f) => f.ruleId === 'huggingface/trust-remote-code')?.evidence).toBe('c.D');
   });
 
-  it('treat oversized files as unchecked, not clean', () => {
+  it('treat oversized files as unchecked, not clean (a limit finding naming maxTextBytes)', () => {
     const r = analyze({ 'tokenizer_config.json': JSON.stringify({ chat_template: '{{ x }}'.repeat(100) }) }, { ...DEFAULT_LIMITS, maxTextBytes: 100 });
-    expect(r.ids).toEqual(['huggingface/malformed-config']);
+    expect(r.ids).toEqual(['scan/limit-exceeded']);
     expect(r.findings[0]?.message).toContain('not checked');
+    expect(r.findings[0]?.evidence).toBe('maxTextBytes');
+    expect(r.partial.has(join(r.dir, 'tokenizer_config.json'))).toBe(true);
+  });
+
+  it('treat wanted files without text for another reason as unchecked (high), and the file as partial', () => {
+    const reporter = modelReporter();
+    const files = [
+      { rel: 'config.json', unavailable: 'not UTF-8 text' },
+      { rel: 'chat_template.jinja', unavailable: 'read error: EACCES' },
+      { rel: 'model.safetensors' },
+    ];
+    const { analyzed } = analyzeModelFolder('/m', files, DEFAULT_LIMITS, reporter);
+    const findings = reporter.finish();
+    expect(findings.map((f) => [f.ruleId, f.severity])).toEqual([
+      ['huggingface/malformed-config', 'high'],
+      ['huggingface/malformed-config', 'high'],
+    ]);
+    expect(findings.every((f) => f.message.includes('not checked'))).toBe(true);
+    expect([...reporter.partialPaths()].sort()).toEqual(['/m/chat_template.jinja', '/m/config.json']);
+    expect([...analyzed]).toEqual([
+      ['config.json', 'json-config'],
+      ['chat_template.jinja', 'chat-template'],
+    ]);
+  });
+
+  it('a wanted config whose text the engine did not capture is not checked, never clean', () => {
+    const reporter = modelReporter();
+    analyzeModelFolder('/m', [{ rel: 'config.json' }], DEFAULT_LIMITS, reporter);
+    expect(reporter.finish().map((f) => f.message)).toEqual(['config.json could not be read (its text was not captured); not checked']);
+  });
+
+  it('names the folder text budget when the engine ran out of it', () => {
+    const reporter = modelReporter();
+    analyzeModelFolder('/m', [{ rel: 'config.json', unavailable: 'not kept: maxFolderTextBytes (268435456 bytes) of folder text already in memory' }], DEFAULT_LIMITS, reporter);
+    expect(reporter.finish().map((f) => [f.ruleId, f.evidence])).toEqual([['scan/limit-exceeded', 'maxFolderTextBytes']]);
+  });
+
+  it('never reads the disk: only the text it is given', () => {
+    const reporter = modelReporter();
+    const files = [
+      { rel: 'config.json', text: JSON.stringify({ auto_map: { AutoModel: 'modeling_x.X' } }) },
+      { rel: 'modeling_x.py', text: 'import os\nos.system("echo hi")\n' },
+    ];
+    const { analyzed } = analyzeModelFolder('/nonexistent/folder', files, DEFAULT_LIMITS, reporter);
+    expect(ruleIds(reporter.finish())).toEqual(['huggingface/dangerous-remote-code', 'huggingface/trust-remote-code']);
+    expect([...analyzed]).toEqual([
+      ['config.json', 'json-config'],
+      ['modeling_x.py', 'python-source'],
+    ]);
+  });
+
+  it('lists the files that became analysed targets, clean ones included', () => {
+    const r = analyze(benignHfFolder());
+    expect(r.findings).toEqual([]);
+    expect(r.analyzed.get('config.json')).toBe('json-config');
+    expect([...r.analyzed.values()].every((f) => f === 'json-config' || f === 'chat-template' || f === 'python-source')).toBe(true);
+  });
+
+  it('analyses at most maxRemoteCodeFiles Python files and counts the rest in one limit finding', () => {
+    const tree: FileTree = { 'config.json': JSON.stringify({ auto_map: { AutoModel: 'm0.M' } }) };
+    // m0 imports m1 … m5 relatively; each has a dangerous call.
+    tree['m0.py'] = `${[1, 2, 3, 4, 5].map((i) => `from .m${i} import x${i}`).join('\n')}\nos.system("echo 0")\n`;
+    for (let i = 1; i <= 5; i++) tree[`m${i}.py`] = `import os\nos.system("echo ${i}")\n`;
+    const r = analyze(tree, { ...DEFAULT_LIMITS, maxRemoteCodeFiles: 3 });
+    const limit = r.findings.filter((f) => f.ruleId === 'scan/limit-exceeded');
+    expect(limit).toHaveLength(1);
+    expect(limit[0]?.evidence).toBe('maxRemoteCodeFiles');
+    expect(limit[0]?.message).toContain('3 Python file(s)');
+    const analysedCode = new Set(r.findings.filter((f) => f.ruleId === 'huggingface/dangerous-remote-code').map((f) => (f.location.kind === 'file' ? f.location.path.split('/').pop() : '')));
+    expect(analysedCode).toEqual(new Set(['m0.py', 'm1.py', 'm2.py']));
+    for (const f of ['m3.py', 'm4.py', 'm5.py']) expect(r.partial.has(join(r.dir, f))).toBe(true);
+  });
+
+  it('drops no finding silently: past maxFindingsPerRule the Reporter counts them', () => {
+    const weights: Record<string, string> = {};
+    for (let i = 0; i < 60; i++) weights[`w${i}`] = `../x${i}.bin`;
+    const r = analyze({ 'model.safetensors.index.json': JSON.stringify({ weight_map: weights }) });
+    const hits = r.findings.filter((f) => f.ruleId === 'huggingface/shard-index-path');
+    expect(hits).toHaveLength(DEFAULT_LIMITS.maxFindingsPerRule + 1);
+    expect(hits.at(-1)?.message).toContain(`${60 - DEFAULT_LIMITS.maxFindingsPerRule} more findings of this rule`);
+  });
+
+  it('wants the text of configs, templates and Python files only', () => {
+    for (const rel of ['config.json', 'tokenizer_config.json', 'model_index.json', 'adapter_config.json', 'chat_template.json', 'model.safetensors.index.json', 'chat_template.jinja', 'additional_chat_templates/tool.jinja', 'modeling_x.py', 'sub\\x.py']) {
+      expect(folderTextWanted(rel), rel).toBe(true);
+    }
+    for (const rel of ['model.safetensors', 'pytorch_model.bin', 'README.md', 'vocab.json', 'other.jinja']) expect(folderTextWanted(rel), rel).toBe(false);
   });
 });
 
@@ -120,11 +209,15 @@ describe('Python tripwire', () => {
 
 describe('production policy', () => {
   it('flags pickle-based formats only under the production policy', () => {
-    const loc = { kind: 'file', path: 'm.bin' } as const;
+    const judge = (policy: 'default' | 'production', format: string): string[] => {
+      const reporter = modelReporter();
+      checkProductionPolicy(policy, { path: 'm.bin', format }, reporter);
+      return reporter.finish().map((f) => `${f.ruleId} ${f.location.path} ${f.evidence ?? ''}`);
+    };
     expect(isPickleBasedFormat('pytorch-zip')).toBe(true);
     expect(isPickleBasedFormat('safetensors')).toBe(false);
-    expect(productionPolicyFinding('production', 'pickle', loc)?.ruleId).toBe('policy/pickle-weights');
-    expect(productionPolicyFinding('default', 'pickle', loc)).toBeUndefined();
-    expect(productionPolicyFinding('production', 'onnx', loc)).toBeUndefined();
+    expect(judge('production', 'pickle')).toEqual(['policy/pickle-weights m.bin pickle']);
+    expect(judge('default', 'pickle')).toEqual([]);
+    expect(judge('production', 'onnx')).toEqual([]);
   });
 });

@@ -9,17 +9,23 @@
  *    configs (the same Jinja analysis as GGUF);
  *  - pickle-based weights next to safetensors weights;
  *  - shard indexes whose weight_map leaves the folder.
- * Strings from the configs are data: a referenced module is only ever matched against the `files`
- * list the engine walked, never turned into a path to open.
+ *
+ * It never reads the disk: the engine walks the folder, captures the text of the files this module
+ * wants (`folderTextWanted`) in its per-file phase, and passes every walked file with its text or the
+ * reason it has none. A wanted file without text is reported as not checked (fail closed), never
+ * passed as clean. Strings from the configs are data: a referenced module is only ever matched
+ * against the walked file list, never turned into a path to open.
  */
-import { join, posix } from 'node:path';
-import type { Finding, Location, Severity } from '../../findings/index.js';
+import { posix } from 'node:path';
+import { join } from 'node:path';
+import type { Location, Severity } from '../../findings/index.js';
 import type { Limits } from '../../limits/index.js';
-import { FileSource, readAll } from '../../limits/index.js';
-import type { ReportArgs } from '../../rules/index.js';
+import { isLimitName } from '../../limits/index.js';
+import type { Reporter } from '../../rules/index.js';
+import { coreRules } from '../../rules/index.js';
 import { analyzeTemplate } from '../jinja/index.js';
-import type { JsonObject, JsonValue } from '../safetensors/index.js';
-import { isJsonObject, lineColumnAt, parseStrictJson, quote } from '../safetensors/index.js';
+import type { JsonObject, JsonValue } from '../text/index.js';
+import { isJsonObject, lineColumnAt, parseStrictJson, quote } from '../text/index.js';
 import { scanPython } from './python-scan.js';
 import * as R from './rules.js';
 
@@ -29,23 +35,59 @@ const AUTO_MAP_FILES = new Set(['config.json', 'tokenizer_config.json', 'preproc
 const KNOWN_LIBRARIES = new Set(['diffusers', 'transformers', 'peft', 'torch', 'onnxruntime', 'optimum', 'sentence_transformers', 'timm', 'open_clip', 'keras', 'keras_hub']);
 const PICKLE_WEIGHTS = /(^|\/)(pytorch_model(-\d+-of-\d+)?\.bin|[^/]+\.(pt|pth|ckpt|pkl|pickle|joblib|dill))$/i;
 const SAFETENSORS = /\.safetensors$/i;
-const MAX_PY_FILES = 64;
-const MAX_FINDINGS = 200;
+/** Skipped remote-code files named in the limit finding (the rest are counted). */
+const SKIPPED_SHOWN = 5;
+
+/** One regular file walked under a scanned folder. */
+export interface FolderFile {
+  /** Path relative to the folder, with `/` separators. */
+  readonly rel: string;
+  /** The file's text, present only where `folderTextWanted(rel)` and the engine could capture it. */
+  readonly text?: string;
+  /**
+   * Why there is no text for a wanted file: too large (naming the limit, e.g. `larger than
+   * maxTextBytes (67108864 bytes)` or `maxFolderTextBytes`), not UTF-8, a read error.
+   */
+  readonly unavailable?: string;
+}
+
+export interface FolderAnalysis {
+  /**
+   * Files that became analysed targets, by relative path, with the format they were analysed as:
+   * `json-config`, `chat-template`, `python-source`. Wanted files whose text was unavailable (and
+   * remote code skipped past `maxRemoteCodeFiles`) are listed too: their findings make them partial.
+   */
+  readonly analyzed: ReadonlyMap<string, string>;
+}
+
+type FolderFormat = 'json-config' | 'chat-template' | 'python-source';
+
+/** What the folder analysis reads a file as, by its name (undefined: not read). */
+function folderFormat(rel: string): FolderFormat | undefined {
+  const name = posix.basename(rel);
+  if (AUTO_MAP_FILES.has(name) || name === 'model_index.json' || name === 'adapter_config.json' || name === 'chat_template.json' || name.endsWith('.index.json')) return 'json-config';
+  if (name.endsWith('.jinja') && (name.startsWith('chat_template') || rel.includes('additional_chat_templates/'))) return 'chat-template';
+  if (name.endsWith('.py')) return 'python-source';
+  return undefined;
+}
+
+/**
+ * Whether the folder analysis needs the text of this file (relative posix path inside a scanned
+ * folder): the configs it reads, chat templates, and Python files (any of them may be remote code).
+ */
+export function folderTextWanted(rel: string): boolean {
+  return folderFormat(rel.split('\\').join('/')) !== undefined;
+}
 
 interface Ctx {
   readonly dir: string;
-  readonly files: ReadonlySet<string>;
+  /** Every walked file, by normalised relative path. */
+  readonly files: ReadonlyMap<string, FolderFile>;
   readonly limits: Limits;
-  readonly out: Finding[];
-  readonly perRule: Map<string, number>;
-}
-
-type RuleLike = { readonly id: string; report(args: ReportArgs): Finding };
-
-function report(c: Ctx, rule: RuleLike, args: ReportArgs): void {
-  const n = (c.perRule.get(rule.id) ?? 0) + 1;
-  c.perRule.set(rule.id, n);
-  if (n <= 50 && c.out.length < MAX_FINDINGS) c.out.push(rule.report(args));
+  readonly reporter: Reporter;
+  readonly analyzed: Map<string, string>;
+  /** Files already reported as not checked. */
+  readonly unavailable: Set<string>;
 }
 
 function fileLoc(c: Ctx, rel: string, line?: number, column?: number): Location {
@@ -54,33 +96,52 @@ function fileLoc(c: Ctx, rel: string, line?: number, column?: number): Location 
   return column === undefined ? { kind: 'file', path, line } : { kind: 'file', path, line, column };
 }
 
-function readText(c: Ctx, rel: string): string | undefined {
-  const src = new FileSource(join(c.dir, rel));
-  try {
-    return new TextDecoder('utf-8', { fatal: false }).decode(readAll(src, c.limits.maxTextBytes));
-  } finally {
-    src.close();
+/** The first limit name a reason mentions (`larger than maxTextBytes (…)`), if any. */
+function limitNamed(reason: string): string | undefined {
+  for (const m of reason.matchAll(/\bmax[A-Z][A-Za-z0-9]*\b/g)) if (isLimitName(m[0])) return m[0];
+  return undefined;
+}
+
+/**
+ * The text of a file the analysis reads, recording it as analysed. When the engine could not capture
+ * it, the file is reported as not checked (once) and its target becomes partial.
+ */
+function textOf(c: Ctx, rel: string, format: FolderFormat): string | undefined {
+  c.analyzed.set(rel, format);
+  const f = c.files.get(rel);
+  if (f?.text !== undefined) return f.text;
+  if (c.unavailable.has(rel)) return undefined;
+  c.unavailable.add(rel);
+  const reason = f?.unavailable ?? 'its text was not captured';
+  const location = fileLoc(c, rel);
+  const limit = limitNamed(reason);
+  if (limit !== undefined) {
+    c.reporter.report(coreRules.limitExceeded, { location, message: `${rel} was not checked: ${reason}`, evidence: limit });
+  } else {
+    const rule = format === 'python-source' ? R.trustRemoteCode : R.malformedConfig;
+    c.reporter.report(rule, { location, message: `${rel} could not be read (${reason}); not checked`, severity: 'high' });
   }
+  c.reporter.markPartial(location.path);
+  return undefined;
 }
 
 function readJson(c: Ctx, rel: string): { value: JsonValue; text: string } | undefined {
-  let text: string | undefined;
-  try {
-    text = readText(c, rel);
-  } catch (e) {
-    report(c, R.malformedConfig, { location: fileLoc(c, rel), message: `${rel} could not be read: ${e instanceof Error ? e.message : String(e)}; not checked` });
-    return undefined;
-  }
+  const text = textOf(c, rel, 'json-config');
   if (text === undefined) return undefined;
   const parsed = parseStrictJson(text.replace(/^\uFEFF/, ''), { maxDepth: c.limits.maxStructureDepth });
   if (!parsed.ok) {
     const lc = lineColumnAt(text, parsed.offset);
-    report(c, R.malformedConfig, { location: fileLoc(c, rel, lc.line, lc.column), message: `${rel} is not valid JSON (${parsed.error}); not checked` });
+    if (parsed.depthExceeded) {
+      const location = fileLoc(c, rel, lc.line, lc.column);
+      c.reporter.report(coreRules.limitExceeded, { location, message: `${rel}: ${parsed.error}; not checked`, evidence: 'maxStructureDepth' });
+    } else {
+      c.reporter.report(R.malformedConfig, { location: fileLoc(c, rel, lc.line, lc.column), message: `${rel} is not valid JSON (${parsed.error}); not checked` });
+    }
     return undefined;
   }
   for (const d of parsed.duplicates) {
     const lc = lineColumnAt(text, d.offset);
-    report(c, R.malformedConfig, {
+    c.reporter.report(R.malformedConfig, {
       location: fileLoc(c, rel, lc.line, lc.column),
       message: `${rel} repeats the key ${quote(d.key)} in ${quote(d.path)}; Python's json (the loader) keeps the last value`,
       evidence: `${d.path}/${d.key}`,
@@ -106,14 +167,18 @@ interface CodeRef {
 }
 
 /**
- * Analyse one model folder. `dir` is the folder on disk; `files` the relative (posix) paths of the
- * regular files the engine walked in it.
+ * Analyse one model folder. `dir` is the folder on disk; `files` every regular file the engine walked
+ * in it (relative posix paths), with the text of the wanted ones. Findings leave through `reporter`.
  */
-export function analyzeModelFolder(dir: string, files: readonly string[], limits: Limits): Finding[] {
-  const norm = files.map((f) => f.split('\\').join('/'));
-  const c: Ctx = { dir, files: new Set(norm), limits, out: [], perRule: new Map() };
+export function analyzeModelFolder(dir: string, files: readonly FolderFile[], limits: Limits, reporter: Reporter): FolderAnalysis {
+  const byRel = new Map<string, FolderFile>();
+  for (const f of files) {
+    const rel = f.rel.split('\\').join('/');
+    byRel.set(rel, rel === f.rel ? f : { ...f, rel });
+  }
+  const c: Ctx = { dir, files: byRel, limits, reporter, analyzed: new Map(), unavailable: new Set() };
   const refs: CodeRef[] = [];
-  for (const rel of norm) {
+  for (const rel of byRel.keys()) {
     const base = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
     const name = posix.basename(rel);
     if (AUTO_MAP_FILES.has(name) || name === 'model_index.json' || name === 'adapter_config.json') {
@@ -124,13 +189,8 @@ export function analyzeModelFolder(dir: string, files: readonly string[], limits
     } else if (name === 'chat_template.json') {
       const j = readJson(c, rel);
       if (j && isJsonObject(j.value)) checkChatTemplateValue(c, rel, j.value['chat_template'], j.text);
-    } else if (name.endsWith('.jinja') && (name.startsWith('chat_template') || rel.includes('additional_chat_templates/'))) {
-      let text: string | undefined;
-      try {
-        text = readText(c, rel);
-      } catch (e) {
-        report(c, R.malformedConfig, { location: fileLoc(c, rel), message: `${rel} could not be read: ${e instanceof Error ? e.message : String(e)}; not checked` });
-      }
+    } else if (folderFormat(rel) === 'chat-template') {
+      const text = textOf(c, rel, 'chat-template');
       if (text !== undefined) checkTemplate(c, rel, name, text, text, 0);
     } else if (name.endsWith('.index.json')) {
       const j = readJson(c, rel);
@@ -138,8 +198,8 @@ export function analyzeModelFolder(dir: string, files: readonly string[], limits
     }
   }
   checkCodeRefs(c, refs);
-  checkPickleNextToSafetensors(c, norm);
-  return c.out;
+  checkPickleNextToSafetensors(c, [...byRel.keys()]);
+  return { analyzed: c.analyzed };
 }
 
 function collectCodeRefs(c: Ctx, rel: string, base: string, cfg: JsonObject, text: string, refs: CodeRef[]): void {
@@ -172,7 +232,7 @@ function collectCodeRefs(c: Ctx, rel: string, base: string, cfg: JsonObject, tex
     const am = cfg['auto_mapping'];
     if (isJsonObject(am) && typeof am['parent_library'] === 'string' && !KNOWN_LIBRARIES.has(am['parent_library'].split('.')[0] ?? '')) {
       const lc = findLine(text, am['parent_library']);
-      report(c, R.trustRemoteCode, {
+      c.reporter.report(R.trustRemoteCode, {
         location: fileLoc(c, rel, lc.line, lc.column),
         message: `${rel} auto_mapping.parent_library imports the module ${quote(am['parent_library'])} when the adapter is loaded with AutoPeftModel`,
         evidence: am['parent_library'],
@@ -198,17 +258,26 @@ function parseReference(ref: string): { repo?: string; moduleFile: string; class
 }
 
 function checkCodeRefs(c: Ctx, refs: readonly CodeRef[]): void {
-  const scanned = new Map<string, boolean>();
+  const max = c.limits.maxRemoteCodeFiles;
+  const accepted = new Set<string>();
+  const skipped = new Set<string>();
   const queue: { file: string; via: string }[] = [];
-  const texts = new Map<string, string>();
+  const enqueue = (file: string, via: string): void => {
+    if (accepted.has(file) || skipped.has(file)) return;
+    if (accepted.size >= max) {
+      skipped.add(file);
+      return;
+    }
+    accepted.add(file);
+    queue.push({ file, via });
+  };
   for (const r of refs) {
-    let text = texts.get(r.source);
-    if (text === undefined) texts.set(r.source, (text = readTextSafe(c, r.source) ?? ''));
+    const text = c.files.get(r.source)?.text ?? '';
     const lc = findLine(text, r.reference);
     const loc = fileLoc(c, r.source, lc.line, lc.column);
     const parsed = parseReference(r.reference);
     if (!parsed) {
-      report(c, R.trustRemoteCode, {
+      c.reporter.report(R.trustRemoteCode, {
         location: loc,
         message: `${r.source} ${r.key} = ${quote(r.reference)} asks for custom code with a reference the scanner cannot resolve to a file of the folder`,
         evidence: r.reference,
@@ -216,7 +285,7 @@ function checkCodeRefs(c: Ctx, refs: readonly CodeRef[]): void {
       continue;
     }
     if (parsed.repo !== undefined) {
-      report(c, R.trustRemoteCode, {
+      c.reporter.report(R.trustRemoteCode, {
         location: loc,
         message: `${r.source} ${r.key} loads ${parsed.className} from ${parsed.moduleFile} of ANOTHER repository ${quote(parsed.repo)}: that code is not in this folder and was not scanned`,
         evidence: r.reference,
@@ -225,47 +294,50 @@ function checkCodeRefs(c: Ctx, refs: readonly CodeRef[]): void {
     }
     const file = r.base ? `${r.base}/${parsed.moduleFile}` : parsed.moduleFile;
     const present = c.files.has(file);
-    report(c, R.trustRemoteCode, {
+    c.reporter.report(R.trustRemoteCode, {
       location: loc,
       message: `${r.source} ${r.key} makes trust_remote_code import ${parsed.className} from ${file}${present ? '' : ' (the file is missing from the folder: it would be fetched from the model repository at load time)'}`,
       evidence: r.reference,
     });
-    if (present && !scanned.has(file)) {
-      scanned.set(file, true);
-      queue.push({ file, via: `${r.source} ${r.key}` });
-    }
+    if (present) enqueue(file, `${r.source} ${r.key}`);
   }
-  // Scan the imported files and, transitively, their relative imports.
-  while (queue.length > 0 && scanned.size <= MAX_PY_FILES) {
-    const { file, via } = queue.shift() as { file: string; via: string };
-    const text = readTextSafe(c, file);
+  // Scan the imported files and, transitively, their relative imports (at most maxRemoteCodeFiles).
+  for (let i = 0; i < queue.length; i++) {
+    const { file, via } = queue[i] as { file: string; via: string };
+    const text = textOf(c, file, 'python-source');
     if (text === undefined) continue;
-    const res = scanPython(text);
+    const res = scanPython(text, c.limits.maxFindingsPerRule);
     for (const issue of res.issues) {
-      report(c, R.dangerousRemoteCode, {
+      c.reporter.report(R.dangerousRemoteCode, {
         location: fileLoc(c, file, issue.line, issue.column),
         message: `${file} (imported through ${via}) ${issue.what}`,
         severity: issue.severity as Severity,
         evidence: issue.evidence,
       });
     }
+    // Issues past the ones kept are counted by the Reporter's per-rule summary.
+    for (let k = 0; k < res.omitted; k++) {
+      c.reporter.report(R.dangerousRemoteCode, { location: fileLoc(c, file), message: `${file} (imported through ${via}) has a further dangerous pattern (details not kept)` });
+    }
     const dir = posix.dirname(file) === '.' ? '' : posix.dirname(file);
     for (const mod of res.relativeImports) {
       const f = `${dir ? `${dir}/` : ''}${mod.split('.').join('/')}.py`;
-      if (c.files.has(f) && !scanned.has(f) && scanned.size < MAX_PY_FILES) {
-        scanned.set(f, true);
-        queue.push({ file: f, via: `${file}` });
-      }
+      if (c.files.has(f)) enqueue(f, file);
     }
   }
-}
-
-function readTextSafe(c: Ctx, rel: string): string | undefined {
-  try {
-    return readText(c, rel);
-  } catch (e) {
-    report(c, R.malformedConfig, { location: fileLoc(c, rel), message: `${rel} could not be read: ${e instanceof Error ? e.message : String(e)}; not checked` });
-    return undefined;
+  if (skipped.size > 0) {
+    const list = [...skipped];
+    const first = list[0] as string;
+    const shown = list.slice(0, SKIPPED_SHOWN).join(', ');
+    c.reporter.report(coreRules.limitExceeded, {
+      location: fileLoc(c, first),
+      message: `${list.length} Python file(s) of the folder's remote code were not analysed: more than maxRemoteCodeFiles (${max}) files are imported (${shown}${list.length > SKIPPED_SHOWN ? ', …' : ''})`,
+      evidence: 'maxRemoteCodeFiles',
+    });
+    for (const f of skipped) {
+      c.analyzed.set(f, 'python-source');
+      c.reporter.markPartial(join(c.dir, f));
+    }
   }
 }
 
@@ -287,14 +359,20 @@ function checkChatTemplateValue(c: Ctx, rel: string, v: JsonValue | undefined, t
  * exact); -1 when the template is a JSON string value (lines point at the value's start).
  */
 function checkTemplate(c: Ctx, rel: string, label: string, template: string, fileText: string, base: number): void {
-  const a = analyzeTemplate(template);
-  if (!a.complete) {
-    report(c, R.chatTemplateInjection, { location: fileLoc(c, rel), message: `${rel} ${label}: the template was only partly analysed (a bound was reached)`, severity: 'high' });
+  const a = analyzeTemplate(template, { maxTokens: c.limits.maxTemplateTokens });
+  if (a.limit !== undefined) {
+    c.reporter.report(coreRules.limitExceeded, {
+      location: fileLoc(c, rel),
+      message: `${rel} ${label}: the template was only partly analysed: it has more than ${a.limit} (${c.limits.maxTemplateTokens}) tokens`,
+      evidence: a.limit,
+    });
+  } else if (!a.complete) {
+    c.reporter.report(R.chatTemplateInjection, { location: fileLoc(c, rel), message: `${rel} ${label}: the template was only partly analysed (a bound was reached)`, severity: 'high' });
   }
   const valueAt = base >= 0 ? undefined : findLine(fileText, template.slice(0, 80));
   for (const issue of a.issues) {
     const lc = base >= 0 ? lineColumnAt(fileText, base + issue.offset) : valueAt ?? { line: 1, column: 1 };
-    report(c, R.chatTemplateInjection, {
+    c.reporter.report(R.chatTemplateInjection, {
       location: fileLoc(c, rel, lc.line, lc.column),
       message: `${rel} ${label}: ${issue.message}`,
       severity: issue.severity,
@@ -319,7 +397,7 @@ function checkWeightMap(c: Ctx, rel: string, map: JsonObject, text: string): voi
             : undefined;
     if (why) {
       const lc = findLine(text, v);
-      report(c, R.shardIndexPath, { location: fileLoc(c, rel, lc.line, lc.column), message: `${rel} maps weights to ${quote(v)}, ${why}`, evidence: v });
+      c.reporter.report(R.shardIndexPath, { location: fileLoc(c, rel, lc.line, lc.column), message: `${rel} maps weights to ${quote(v)}, ${why}`, evidence: v });
     }
   }
 }
@@ -336,7 +414,7 @@ function checkPickleNextToSafetensors(c: Ctx, files: readonly string[]): void {
   for (const [, e] of byDir) {
     if (e.safetensors.length === 0) continue;
     for (const p of e.pickles) {
-      report(c, R.pickleNextToSafetensors, {
+      c.reporter.report(R.pickleNextToSafetensors, {
         location: fileLoc(c, p),
         message: `${p} (pickle-based weights) ships next to ${e.safetensors[0] ?? ''}; depending on the loader and its options either file is loaded`,
         evidence: p,

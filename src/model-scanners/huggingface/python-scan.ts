@@ -17,7 +17,10 @@ export interface PythonIssue {
 }
 
 export interface PythonScan {
+  /** The first issues (at most `maxIssues`), by position. */
   readonly issues: readonly PythonIssue[];
+  /** Issues found beyond `maxIssues` (counted, not kept). */
+  readonly omitted: number;
   /** Modules imported relatively (`from .x import y` → `x`, `from . import z` → `z`). */
   readonly relativeImports: readonly string[];
 }
@@ -117,19 +120,26 @@ function lineCol(lineStarts: number[], offset: number): { line: number; column: 
   return { line: lo + 1, column: offset - (lineStarts[lo] ?? 0) + 1 };
 }
 
+/** Issues kept per file by default (a report shortening: further ones are counted in `omitted`). */
 const MAX_ISSUES = 50;
 
-export function scanPython(src: string): PythonScan {
+export function scanPython(src: string, maxIssues = MAX_ISSUES): PythonScan {
   const { code, strings } = blankPython(src);
   const lineStarts = [0];
   for (let i = 0; i < src.length; i++) if (src.charCodeAt(i) === 10) lineStarts.push(i + 1);
   const lines = src.split('\n');
   const issues: PythonIssue[] = [];
   const seen = new Set<string>();
+  let omitted = 0;
   const add = (offset: number, severity: Severity, what: string): void => {
     const { line, column } = lineCol(lineStarts, offset);
     const key = `${line}:${what}`;
-    if (seen.has(key) || issues.length >= MAX_ISSUES) return;
+    if (seen.has(key)) return;
+    if (issues.length >= maxIssues) {
+      // Counted, not kept; keys of further issues are not remembered (memory stays bounded).
+      omitted++;
+      return;
+    }
     seen.add(key);
     issues.push({ severity, what, line, column, evidence: (lines[line - 1] ?? '').trim().slice(0, 160) });
   };
@@ -181,5 +191,5 @@ export function scanPython(src: string): PythonScan {
     if (/\b(curl|wget)\s+[^|]*\|\s*(ba)?sh\b|\bnc\s+-e\b|\/dev\/tcp\//.test(s.value)) add(s.offset, 'critical', 'contains a shell download-and-run command');
   }
   issues.sort((a, b) => a.line - b.line || a.column - b.column);
-  return { issues, relativeImports: [...new Set(relativeImports)] };
+  return { issues, omitted, relativeImports: [...new Set(relativeImports)] };
 }

@@ -1,7 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { analyzeTemplate, lexTemplate } from './index.js';
+import { DEFAULT_LIMITS } from '../../limits/index.js';
+import type { AnalyzeOptions } from './index.js';
+import { analyzeTemplate as analyzeWith, lexTemplate as lexWith } from './index.js';
+
+/** The analyser with the default `maxTemplateTokens`, unless a test gives its own bound. */
+const analyzeTemplate = (t: string, o: AnalyzeOptions = { maxTokens: DEFAULT_LIMITS.maxTemplateTokens }) => analyzeWith(t, o);
+const lexTemplate = (t: string) => lexWith(t, DEFAULT_LIMITS.maxTemplateTokens);
 
 const DIR = new URL('../../../test-fixtures/real/', import.meta.url);
 
@@ -143,8 +149,10 @@ describe('chat template analysis', () => {
     expect(r.complete).toBe(false);
   });
 
-  it('stops at the token bound and says so', () => {
+  it('stops at the token bound and says so, naming the limit', () => {
     const r = analyzeTemplate('{{ a }}'.repeat(100), { maxTokens: 10 });
     expect(r.complete).toBe(false);
+    expect(r.limit).toBe('maxTemplateTokens');
+    expect(analyzeTemplate('{{ a }}'.repeat(100)).limit).toBeUndefined();
   });
 });

@@ -47,8 +47,10 @@ export interface TemplateIssue {
 
 export interface TemplateAnalysis {
   readonly issues: readonly TemplateIssue[];
-  /** False when a limit stopped the analysis (the caller reports the template as partially analysed). */
+  /** False when a bound stopped the analysis (the caller reports the template as partially analysed). */
   readonly complete: boolean;
+  /** The named limit that stopped the analysis, when one did (`maxTemplateTokens`). */
+  readonly limit?: 'maxTemplateTokens';
 }
 
 /** Attributes that lead to Python process, module or object-graph internals. */
@@ -934,12 +936,12 @@ function genericExprs(p: ExprParser, a: Analyzer, once = false): void {
 // ---- driver -----------------------------------------------------------------------------------------
 
 export interface AnalyzeOptions {
-  /** Token bound for the lexer. */
-  readonly maxTokens?: number;
+  /** Token bound for the lexer (the `maxTemplateTokens` limit). */
+  readonly maxTokens: number;
 }
 
 /** Analyse one template. Never throws on any input. */
-export function analyzeTemplate(template: string, options: AnalyzeOptions = {}): TemplateAnalysis {
+export function analyzeTemplate(template: string, options: AnalyzeOptions): TemplateAnalysis {
   const a = new Analyzer();
   const lex = lexTemplate(template, options.maxTokens);
   if (lex.truncated) a.markIncomplete();
@@ -965,7 +967,8 @@ export function analyzeTemplate(template: string, options: AnalyzeOptions = {}):
   tokenNet(lex.segments, a);
   rawNet(template, a);
   // The folded values of `{% set %}` variables: report dunders built out of sight.
-  return { issues: a.issues.slice().sort((x, y) => x.offset - y.offset), complete: a.isComplete };
+  const issues = a.issues.slice().sort((x, y) => x.offset - y.offset);
+  return lex.truncated ? { issues, complete: false, limit: 'maxTemplateTokens' } : { issues, complete: a.isComplete };
 }
 
 /** Token-level net: every name and every decoded string literal is looked at, parsed or not. */

@@ -3,7 +3,7 @@
  * `{# comment #}` segments (with the `-`/`+` whitespace-control markers and `{% raw %}` blocks) and
  * tokenises the inside of tags the way Jinja does: names, numbers, operators and string literals whose
  * escapes are decoded like Python's `unicode-escape` (so `'\x5f\x5fclass\x5f\x5f'` is `__class__`).
- * Bounded: the caller limits the template size; tokens are counted.
+ * Bounded: the caller limits the template size (`maxTextBytes`) and the tokens (`maxTemplateTokens`).
  */
 
 export type TokenKind = 'name' | 'string' | 'number' | 'op';
@@ -39,15 +39,13 @@ export interface LexResult {
   readonly truncated: boolean;
 }
 
-// TODO(limits): a named limit `maxTemplateTokens` would belong in src/limits/limits.ts.
-export const MAX_TEMPLATE_TOKENS = 2_000_000;
-
 const OPERATORS = ['**', '//', '==', '!=', '>=', '<=', '+', '-', '/', '*', '%', '~', '[', ']', '(', ')', '{', '}', '>', '<', '=', '.', ':', '|', ',', ';'];
 
 const NAME_START = /[\p{ID_Start}_]/u;
 const NAME_CONT = /[\p{ID_Continue}]/u;
 
-export function lexTemplate(src: string, maxTokens = MAX_TEMPLATE_TOKENS): LexResult {
+/** Tokenise `src`, at most `maxTokens` tokens (the `maxTemplateTokens` limit). */
+export function lexTemplate(src: string, maxTokens: number): LexResult {
   const segments: Segment[] = [];
   const errors: { message: string; offset: number }[] = [];
   let tokenCount = 0;

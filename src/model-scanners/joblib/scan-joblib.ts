@@ -10,7 +10,7 @@
  */
 import type { ByteSource } from '../../limits/index.js';
 import { coreRules } from '../../rules/index.js';
-import { scanStream } from '../compression/scan-compressed.js';
+import { scanStream } from '../compression/index.js';
 import type { ModelScanContext } from '../context.js';
 import { scanPickle } from '../pickle/index.js';
 

@@ -1,32 +1,19 @@
 /**
- * Analysis of a Keras model config (the `config.json` of a `.keras` v3 archive, or the
- * `model_config`/`training_config` attributes of a legacy `.h5` file). Keras 3's
- * `deserialize_keras_object` resolves every `{module, class_name, config, registered_name}` object
- * by importing `module`; Keras 2 configs name classes only. The walk visits every object at any
- * depth (nested Functional/Sequential models, wrappers such as TimeDistributed, initializers,
- * activations, losses) and reports Lambda layers, modules outside Keras, known safe_mode bypasses and
- * custom objects. `keras_version` from the archive is recorded but never lowers a severity.
+ * A Keras model config (the `config.json` of a `.keras` v3 archive, or the
+ * `model_config`/`training_config` attributes of a legacy `.h5` file), parsed into the list of its
+ * objects. Keras 3's `deserialize_keras_object` resolves every `{module, class_name, config,
+ * registered_name}` object by importing `module`; Keras 2 configs name classes only. The walk visits
+ * every object at any depth (nested Functional/Sequential models, wrappers such as TimeDistributed,
+ * initializers, activations, losses); the rules (rules.ts) judge the objects: Lambda layers, modules
+ * outside Keras, known safe_mode bypasses and custom objects. `keras_version` from the archive is
+ * recorded but never lowers a severity.
  */
 import type { Location } from '../../findings/index.js';
-import type { JsonValue } from '../safetensors/index.js';
-import type { CappedReporter } from '../safetensors/index.js';
-import { isJsonObject, parseStrictJson, quote } from '../safetensors/index.js';
-import type { ModelScanContext } from '../context.js';
 import { coreRules } from '../../rules/index.js';
-import * as R from './rules.js';
-
-/** Top-level packages whose modules Keras itself ships (and allows in safe mode). */
-const KERAS_PACKAGES = ['keras', 'keras_hub', 'keras_nlp', 'keras_cv', 'tf_keras', 'tensorflow.keras', 'keras_rs'];
-/** Module roots whose functions/classes turn a config into code execution or file/network access. */
-const DANGEROUS_MODULE_ROOTS = new Set([
-  'os', 'posix', 'nt', 'subprocess', 'builtins', '__builtin__', 'sys', 'shutil', 'importlib', 'runpy', 'pickle', 'cPickle', 'dill', 'joblib', 'marshal',
-  'socket', 'ctypes', 'code', 'codeop', 'pty', 'commands', 'webbrowser', 'requests', 'urllib', 'urllib2', 'urllib3', 'http', 'httplib', 'ftplib', 'smtplib',
-  'telnetlib', 'asyncio', 'multiprocessing', 'threading', 'signal', 'tempfile', 'pathlib', 'io', 'glob', 'platform', 'pdb', 'timeit', 'operator', 'functools',
-  'numpy.f2py', 'torch', 'tensorflow', 'types', 'inspect', 'ast',
-]);
-/** Keras functions/classes that escape safe_mode when named in a config. */
-const BYPASS_NAMES = new Set(['get_file', 'load_model', 'load_weights', 'enable_unsafe_deserialization', 'TFSMLayer', 'load_op_library']);
-const LOOKUP_LAYERS = new Set(['StringLookup', 'IntegerLookup', 'TextVectorization', 'IndexLookup']);
+import type { ModelScanContext } from '../context.js';
+import type { JsonValue } from '../text/index.js';
+import { isJsonObject, parseStrictJson, quote } from '../text/index.js';
+import { KERAS_CONFIG_RULES, malformedConfig } from './rules.js';
 
 export interface KerasConfigOrigin {
   /** Where the config came from, for messages: `config.json`, `model_config attribute`. */
@@ -40,117 +27,87 @@ export interface KerasConfigSummary {
   readonly lambdas: number;
 }
 
-function moduleRoot(m: string): string {
-  return m.split('.')[0] ?? m;
+/** One JSON object of the config, with the fields Keras deserialisation reads. */
+export interface KerasObject {
+  /** JSON path of the object (`/config/layers/2`). */
+  readonly path: string;
+  readonly className: string | undefined;
+  readonly module: string | undefined;
+  readonly registeredName: string | undefined;
+  readonly config: JsonValue | undefined;
+  /** `config.name`, when the config is an object with a string name. */
+  readonly name: string | undefined;
 }
 
-function isKerasModule(m: string): boolean {
-  return KERAS_PACKAGES.some((p) => m === p || m.startsWith(`${p}.`));
+/** What a rule check judges: the objects of one config, and where findings about it lie. */
+export interface KerasConfigSubject {
+  readonly objects: readonly KerasObject[];
+  readonly origin: KerasConfigOrigin;
 }
 
-/** Parse and analyse one config text. Malformed JSON is reported; nothing is thrown. */
-export function analyzeKerasConfig(text: string, origin: KerasConfigOrigin, ctx: ModelScanContext, rep: CappedReporter): KerasConfigSummary | undefined {
+/** Every JSON object of a parsed config, depth first in document order (explicit stack, no recursion). */
+export function kerasObjects(root: JsonValue): KerasObject[] {
+  const out: KerasObject[] = [];
+  const stack: { v: JsonValue; path: string }[] = [{ v: root, path: '' }];
+  while (stack.length > 0) {
+    const { v, path } = stack.pop() as { v: JsonValue; path: string };
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i] as JsonValue, path: `${path}/${i}` });
+      continue;
+    }
+    if (!isJsonObject(v)) continue;
+    const config = v['config'];
+    out.push({
+      path,
+      className: typeof v['class_name'] === 'string' ? v['class_name'] : undefined,
+      module: typeof v['module'] === 'string' ? v['module'] : undefined,
+      registeredName: typeof v['registered_name'] === 'string' ? v['registered_name'] : undefined,
+      config,
+      name: isJsonObject(config) && typeof config['name'] === 'string' ? config['name'] : undefined,
+    });
+    const entries = Object.entries(v);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [k, child] = entries[i] as [string, JsonValue];
+      if (typeof child === 'object' && child !== null) stack.push({ v: child, path: `${path}/${k}` });
+    }
+  }
+  return out;
+}
+
+/** Parse and analyse one config text: malformed JSON is reported, the objects are judged by the rules. */
+export function analyzeKerasConfig(text: string, origin: KerasConfigOrigin, ctx: ModelScanContext): KerasConfigSummary | undefined {
   const parsed = parseStrictJson(text, { maxDepth: ctx.limits.maxStructureDepth });
   if (!parsed.ok) {
     if (parsed.depthExceeded) {
-      ctx.state.partial = true;
-      ctx.report(coreRules.limitExceeded.report({ location: origin.location, message: `${origin.label}: ${parsed.error}`, evidence: 'maxStructureDepth' }));
+      ctx.report(coreRules.limitExceeded, { location: origin.location, message: `${origin.label}: ${parsed.error}`, evidence: 'maxStructureDepth' });
+      ctx.reporter.markPartial(ctx.path);
     } else {
-      rep.report(R.malformedConfig, { location: origin.location, message: `${origin.label} is not valid JSON: ${parsed.error}` });
+      ctx.report(malformedConfig, { location: origin.location, message: `${origin.label} is not valid JSON: ${parsed.error}` });
     }
     return undefined;
   }
   for (const d of parsed.duplicates) {
-    rep.report(R.malformedConfig, {
+    ctx.report(malformedConfig, {
       location: origin.location,
       message: `${origin.label} repeats the key ${quote(d.key)} in ${quote(d.path)}: Python's json keeps the last one`,
       evidence: `${d.path}/${d.key}`,
     });
   }
-  return analyzeKerasConfigValue(parsed.value, origin, rep);
+  return analyzeKerasConfigValue(parsed.value, origin, ctx);
 }
 
-export function analyzeKerasConfigValue(root: JsonValue, origin: KerasConfigOrigin, rep: CappedReporter): KerasConfigSummary {
-  let objects = 0;
+/** Judge the objects of a parsed config with the Keras rules; returns counts for the summary. */
+export function analyzeKerasConfigValue(root: JsonValue, origin: KerasConfigOrigin, ctx: ModelScanContext): KerasConfigSummary {
+  const objects = kerasObjects(root);
+  ctx.check(KERAS_CONFIG_RULES, { objects, origin });
+  let classes = 0;
   let layers = 0;
   let lambdas = 0;
-  const loc = origin.location;
-  const stack: { v: JsonValue; path: string; depth: number }[] = [{ v: root, path: '', depth: 0 }];
-  while (stack.length > 0) {
-    const { v, path } = stack.pop() as { v: JsonValue; path: string; depth: number };
-    if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i] as JsonValue, path: `${path}/${i}`, depth: 0 });
-      continue;
-    }
-    if (!isJsonObject(v)) continue;
-    const className = typeof v['class_name'] === 'string' ? v['class_name'] : undefined;
-    const module = typeof v['module'] === 'string' ? v['module'] : undefined;
-    const registered = typeof v['registered_name'] === 'string' ? v['registered_name'] : undefined;
-    const config = v['config'];
-    const name = isJsonObject(config) && typeof config['name'] === 'string' ? config['name'] : undefined;
-    const where = `${origin.label} ${path || '/'}${name !== undefined ? ` (${quote(name)})` : ''}`;
-    if (className !== undefined) {
-      objects++;
-      if (isJsonObject(config) && 'trainable' in config) layers++;
-    }
-    // Lambda layers, Keras 3 `__lambda__` functions and Keras 2 marshalled functions.
-    if (className === 'Lambda') {
-      lambdas++;
-      const fn = isJsonObject(config) ? config['function'] : undefined;
-      const fnType = isJsonObject(config) ? config['function_type'] : undefined;
-      const bytecode = (isJsonObject(fn) && fn['class_name'] === '__lambda__') || fnType === 'lambda' || Array.isArray(fn);
-      rep.report(R.lambdaLayer, {
-        location: loc,
-        message: `${where}: Lambda layer${bytecode ? ' with marshalled Python bytecode' : ''}; loading it runs Python code`,
-        evidence: `${path || '/'}:Lambda`,
-      });
-    } else if (className === '__lambda__') {
-      lambdas++;
-      rep.report(R.lambdaLayer, { location: loc, message: `${where}: a serialized Python lambda (marshalled bytecode) used as an argument`, evidence: `${path || '/'}:__lambda__` });
-    }
-    if (isJsonObject(config) && config['function_type'] === 'lambda' && className !== 'Lambda') {
-      rep.report(R.lambdaLayer, { location: loc, message: `${where}: a function stored as marshalled bytecode (function_type "lambda")`, evidence: `${path || '/'}:function_type` });
-    }
-    // Modules outside Keras.
-    let reportedModule = false;
-    if (module !== undefined && !isKerasModule(module)) {
-      const dangerous = DANGEROUS_MODULE_ROOTS.has(moduleRoot(module)) || DANGEROUS_MODULE_ROOTS.has(module);
-      rep.report(R.unsafeModule, {
-        location: loc,
-        message: `${where}: object ${quote(className ?? '?')} from module ${quote(module)}; Keras imports this module when loading`,
-        severity: dangerous ? 'critical' : 'high',
-        evidence: `${module}.${className ?? ''}`,
-      });
-      reportedModule = true;
-    }
-    // Known safe_mode bypasses.
-    const fnName = className === 'function' && typeof config === 'string' ? config : undefined;
-    const bypass = [className, fnName, registered].find((x) => x !== undefined && BYPASS_NAMES.has(x.split('>').pop() ?? x));
-    if (bypass !== undefined) {
-      rep.report(R.safeModeBypass, {
-        location: loc,
-        message: `${where}: references ${quote(bypass)}${module !== undefined ? ` from ${quote(module)}` : ''}, which escapes safe_mode (file download/write, external graph or unsafe deserialization)`,
-        evidence: bypass,
-      });
-    }
-    if (className !== undefined && LOOKUP_LAYERS.has(className) && isJsonObject(config)) {
-      const vocab = config['vocabulary'];
-      if (typeof vocab === 'string' && (vocab.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(vocab) || vocab.includes('..') || /^[a-z]+:\/\//i.test(vocab))) {
-        rep.report(R.safeModeBypass, {
-          location: loc,
-          message: `${where}: ${className} reads its vocabulary from the file ${quote(vocab)} when loaded (arbitrary file read)`,
-          severity: 'high',
-          evidence: `${className}:${vocab}`,
-        });
-      }
-    }
-    // Custom objects (registered outside Keras).
-    if (!reportedModule && registered !== undefined && registered.includes('>') && !isKerasModule(moduleRoot(registered.split('>')[0] ?? ''))) {
-      rep.report(R.customObject, { location: loc, message: `${where}: custom object ${quote(registered)} must be provided by code outside the model`, evidence: registered });
-    }
-    for (const [k, child] of Object.entries(v).reverse()) {
-      if (typeof child === 'object' && child !== null) stack.push({ v: child, path: `${path}/${k}`, depth: 0 });
-    }
+  for (const o of objects) {
+    if (o.className === undefined) continue;
+    classes++;
+    if (isJsonObject(o.config) && 'trainable' in o.config) layers++;
+    if (o.className === 'Lambda' || o.className === '__lambda__') lambdas++;
   }
-  return { objects, layers, lambdas };
+  return { objects: classes, layers, lambdas };
 }

@@ -14,13 +14,17 @@
  * variable-length strings (class 9) stored in a global heap collection (GCOL), scalar or 1-element
  * dataspaces.
  */
-import { BulwarkError } from '../../findings/index.js';
-import type { ByteSource } from '../../limits/index.js';
+import { BulwarkError, LimitExceededError } from '../../findings/index.js';
+import type { ByteSource, Limits } from '../../limits/index.js';
 
 export const HDF5_SIGNATURE = Uint8Array.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-const MAX_MESSAGES = 4096;
-const MAX_CONTINUATIONS = 64;
+/** The limits the reader honours: attribute bytes (`maxTextBytes`), header messages and continuations. */
+export type Hdf5Limits = Pick<Limits, 'maxTextBytes' | 'maxHdf5Messages' | 'maxHdf5Continuations'>;
+
+function tooManyMessages(max: number): LimitExceededError {
+  return new LimitExceededError('maxHdf5Messages', max, `HDF5: more than maxHdf5Messages (${max}) object header messages`);
+}
 
 export interface Hdf5Attribute {
   readonly name: string;
@@ -87,8 +91,12 @@ class Reader {
   }
 }
 
-/** Read the root group's attributes. Throws BulwarkError('MALFORMED') on structural errors. */
-export function readRootAttributes(source: ByteSource, maxAttrBytes: number): Hdf5RootAttributes {
+/**
+ * Read the root group's attributes. Throws BulwarkError('MALFORMED') on structural errors and
+ * LimitExceededError past `maxHdf5Messages` / `maxHdf5Continuations`.
+ */
+export function readRootAttributes(source: ByteSource, limits: Hdf5Limits): Hdf5RootAttributes {
+  const maxAttrBytes = limits.maxTextBytes;
   const sbOff = findHdf5Superblock(source);
   if (sbOff < 0) throw malformed('no superblock signature');
   const sb = source.read(sbOff, 128);
@@ -118,7 +126,7 @@ export function readRootAttributes(source: ByteSource, maxAttrBytes: number): Hd
   // Addresses are relative to the base address, which the library pins to the superblock's offset.
   const r = new Reader(source, base !== 0 ? base : sbOff, so, sl, maxAttrBytes);
   const attrs: Hdf5Attribute[] = [];
-  const incomplete = readObjectHeader(r, r.abs(rootHeader), attrs);
+  const incomplete = readObjectHeader(r, r.abs(rootHeader), attrs, limits);
   return { superblockOffset: sbOff, superblockVersion: version, attributes: attrs, ...(incomplete !== undefined && { incomplete }) };
 }
 
@@ -133,7 +141,8 @@ interface Msg {
 }
 
 /** Collect the messages of an object header (v1 or v2) with its continuation blocks. */
-function readObjectHeader(r: Reader, addr: number, attrs: Hdf5Attribute[]): string | undefined {
+function readObjectHeader(r: Reader, addr: number, attrs: Hdf5Attribute[], limits: Hdf5Limits): string | undefined {
+  const maxMessages = limits.maxHdf5Messages;
   const msgs: Msg[] = [];
   const head = r.bytes(addr, 16);
   let v2 = false;
@@ -148,24 +157,26 @@ function readObjectHeader(r: Reader, addr: number, attrs: Hdf5Attribute[]): stri
     const hb = r.bytes(addr, p + sizeBytes);
     const chunkSize = r.uint(hb, p, sizeBytes);
     p += sizeBytes;
-    parseV2Messages(r, addr + p, chunkSize, flags, msgs);
+    parseV2Messages(r, addr + p, chunkSize, flags, msgs, maxMessages);
   } else if (head[0] === 1) {
     const count = r.uint(head, 2, 2);
     const size = r.uint(head, 8, 4);
-    parseV1Messages(r, addr + 16, size, msgs, count);
+    parseV1Messages(r, addr + 16, size, msgs, count, maxMessages);
   } else throw malformed(`unsupported object header at ${addr}`);
   let followed = 0;
   for (let i = 0; i < msgs.length; i++) {
     const m = msgs[i] as Msg;
     if (m.type === 0x10) {
-      if (++followed > MAX_CONTINUATIONS) throw malformed('too many object header continuations');
+      if (++followed > limits.maxHdf5Continuations) {
+        throw new LimitExceededError('maxHdf5Continuations', limits.maxHdf5Continuations, `HDF5: more than maxHdf5Continuations (${limits.maxHdf5Continuations}) object header continuation blocks`);
+      }
       const caddr = r.abs(r.uint(m.data, 0, r.so));
       const clen = r.uint(m.data, r.so, r.sl);
       if (v2) {
         const sig = r.bytes(caddr, 4);
         if (!(sig[0] === 0x4f && sig[1] === 0x43 && sig[2] === 0x48 && sig[3] === 0x4b)) throw malformed('continuation block without OCHK signature');
-        parseV2Messages(r, caddr + 4, clen - 8, 0, msgs);
-      } else parseV1Messages(r, caddr, clen, msgs, MAX_MESSAGES);
+        parseV2Messages(r, caddr + 4, clen - 8, 0, msgs, maxMessages);
+      } else parseV1Messages(r, caddr, clen, msgs, maxMessages, maxMessages);
     }
   }
   let incomplete: string | undefined;
@@ -181,12 +192,12 @@ function readObjectHeader(r: Reader, addr: number, attrs: Hdf5Attribute[]): stri
   return incomplete;
 }
 
-function parseV1Messages(r: Reader, start: number, size: number, out: Msg[], max: number): void {
+function parseV1Messages(r: Reader, start: number, size: number, out: Msg[], max: number, maxMessages: number): void {
   const b = r.bytes(start, size);
   let p = 0;
   let n = 0;
   while (p + 8 <= b.length && n < max) {
-    if (out.length >= MAX_MESSAGES) throw malformed('too many object header messages');
+    if (out.length >= maxMessages) throw tooManyMessages(maxMessages);
     const type = r.uint(b, p, 2);
     const len = r.uint(b, p + 2, 2);
     if (p + 8 + len > b.length) throw malformed('object header message runs past its block');
@@ -196,12 +207,12 @@ function parseV1Messages(r: Reader, start: number, size: number, out: Msg[], max
   }
 }
 
-function parseV2Messages(r: Reader, start: number, size: number, headerFlags: number, out: Msg[]): void {
+function parseV2Messages(r: Reader, start: number, size: number, headerFlags: number, out: Msg[], maxMessages: number): void {
   const b = r.bytes(start, size);
   const creation = (headerFlags & 0x04) !== 0;
   let p = 0;
   while (p + 4 <= b.length) {
-    if (out.length >= MAX_MESSAGES) throw malformed('too many object header messages');
+    if (out.length >= maxMessages) throw tooManyMessages(maxMessages);
     const type = b[p] ?? 0;
     const len = r.uint(b, p + 1, 2);
     const hdr = 4 + (creation ? 2 : 0);

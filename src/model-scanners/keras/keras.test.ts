@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BufferSource } from '../../limits/index.js';
+import { BufferSource, DEFAULT_LIMITS } from '../../limits/index.js';
 import { BENIGN_LAYERS, functionalConfig, hdf5File, kerasLayer, kerasZip, lambdaLayer, zipFile } from '../../../test-fixtures/keras-builder.js';
 import { ruleIds, scanHarness } from '../../../test-fixtures/safetensors-builder.js';
 import { isKerasH5, isKerasZip, readRootAttributes, scanKeras, scanKerasArchive, scanKerasH5 } from './index.js';
@@ -117,7 +117,7 @@ describe('Keras v3 archives', () => {
 
 describe('legacy HDF5 files', () => {
   it('read the root attributes of the real .h5 written by Keras 3.15 / h5py', () => {
-    const attrs = readRootAttributes(new BufferSource(readFileSync(new URL('tiny.h5', REAL))), 1 << 20);
+    const attrs = readRootAttributes(new BufferSource(readFileSync(new URL('tiny.h5', REAL))), { ...DEFAULT_LIMITS, maxTextBytes: 1 << 20 });
     expect(attrs.attributes.map((a) => a.name).sort()).toEqual(['backend', 'keras_version', 'model_config']);
     expect(JSON.parse(attrs.attributes.find((a) => a.name === 'model_config')?.value ?? 'null').class_name).toBe('Functional');
     const r = scanH5(readFileSync(new URL('tiny.h5', REAL)));
@@ -166,5 +166,16 @@ describe('legacy HDF5 files', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('name maxHdf5Continuations and maxHdf5Messages when a header exceeds them', () => {
+    const bytes = hdf5File([{ name: 'model_config', value: JSON.stringify(functionalConfig([lambdaLayer()])), vlen: true }], { continuation: true });
+    const h = scanHarness('model.h5', { maxHdf5Continuations: 0 } as never);
+    scanKerasH5(new BufferSource(bytes), h.ctx);
+    expect(h.findings.map((f) => [f.ruleId, f.evidence])).toEqual([['scan/limit-exceeded', 'maxHdf5Continuations']]);
+    expect(h.state.partial).toBe(true);
+    const m = scanHarness('model.h5', { maxHdf5Messages: 1 });
+    scanKerasH5(new BufferSource(hdf5File([{ name: 'keras_version', value: '3' }, { name: 'model_config', value: '{}' }])), m.ctx);
+    expect(m.findings.map((f) => [f.ruleId, f.evidence])).toEqual([['scan/limit-exceeded', 'maxHdf5Messages']]);
   });
 });

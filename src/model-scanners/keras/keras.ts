@@ -12,13 +12,13 @@ import type { ByteSource } from '../../limits/index.js';
 import { decompress } from '../../limits/index.js';
 import { coreRules } from '../../rules/index.js';
 import type { ModelScanContext } from '../context.js';
-import { CappedReporter, isJsonObject, parseStrictJson, quote } from '../safetensors/index.js';
-import { parseZip } from '../zip/parse.js';
-import type { ZipEntry } from '../zip/parse.js';
+import { isJsonObject, parseStrictJson, quote } from '../text/index.js';
+import { parseZip } from '../zip/index.js';
+import type { ZipEntry } from '../zip/index.js';
 import type { KerasConfigSummary } from './config.js';
 import { analyzeKerasConfig } from './config.js';
 import { findHdf5Superblock, isHdf5, readRootAttributes } from './hdf5.js';
-import * as R from './rules.js';
+import { malformedConfig } from './rules.js';
 
 /** What the Keras analysis needs from an archive. */
 export interface KerasArchive {
@@ -98,45 +98,41 @@ export function scanKeras(source: ByteSource, ctx: ModelScanContext): KerasSumma
 
 /** The archive-level analysis, independent of the zip implementation. */
 export function scanKerasArchive(archive: KerasArchive, ctx: ModelScanContext): KerasSummary | undefined {
-  const rep = new CappedReporter(ctx);
+  let kerasVersion: string | undefined;
+  const metaCtx = ctx.child('metadata.json');
   try {
-    let kerasVersion: string | undefined;
-    const metaCtx = ctx.child('metadata.json');
-    try {
-      const meta = archive.read('metadata.json', ctx.limits.maxTextBytes);
-      if (meta) {
-        const parsed = parseStrictJson(new TextDecoder().decode(meta), { maxDepth: ctx.limits.maxStructureDepth });
-        if (parsed.ok && isJsonObject(parsed.value) && typeof parsed.value['keras_version'] === 'string') kerasVersion = parsed.value['keras_version'];
-      }
-    } catch (e) {
-      metaCtx.failed(e, 'metadata.json');
+    const meta = archive.read('metadata.json', ctx.limits.maxTextBytes);
+    if (meta) {
+      const parsed = parseStrictJson(new TextDecoder().decode(meta), { maxDepth: ctx.limits.maxStructureDepth });
+      if (parsed.ok && isJsonObject(parsed.value) && typeof parsed.value['keras_version'] === 'string') kerasVersion = parsed.value['keras_version'];
     }
-    const cfgCtx = ctx.child('config.json');
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = archive.read('config.json', ctx.limits.maxTextBytes);
-    } catch (e) {
-      cfgCtx.failed(e, 'config.json');
-      return { kind: 'keras-v3', kerasVersion, config: undefined };
-    }
-    if (!bytes) {
-      rep.report(R.malformedConfig, { location: ctx.at(), message: 'the Keras archive has no config.json; Keras cannot load it and the scanner cannot check it' });
-      return { kind: 'keras-v3', kerasVersion, config: undefined };
-    }
-    const config = analyzeKerasConfig(new TextDecoder('utf-8', { fatal: false }).decode(bytes), { label: 'config.json', location: cfgCtx.at() }, cfgCtx, rep);
-    const dupes = archive.names.filter((n, i) => archive.names.indexOf(n) !== i && KERAS_MEMBERS.includes(n));
-    for (const d of new Set(dupes)) {
-      rep.report(R.malformedConfig, { location: ctx.at(), message: `the archive holds ${quote(d)} more than once; zip readers disagree on which one Keras loads`, evidence: d });
-    }
-    return { kind: 'keras-v3', kerasVersion, config };
-  } finally {
-    rep.flush(R.KERAS_RULES);
+  } catch (e) {
+    metaCtx.failed(e, 'metadata.json');
   }
+  const cfgCtx = ctx.child('config.json');
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = archive.read('config.json', ctx.limits.maxTextBytes);
+  } catch (e) {
+    cfgCtx.failed(e, 'config.json');
+    return { kind: 'keras-v3', kerasVersion, config: undefined };
+  }
+  if (!bytes) {
+    ctx.report(malformedConfig, { location: ctx.at(), message: 'the Keras archive has no config.json; Keras cannot load it and the scanner cannot check it' });
+    return { kind: 'keras-v3', kerasVersion, config: undefined };
+  }
+  const config = analyzeKerasConfig(new TextDecoder('utf-8', { fatal: false }).decode(bytes), { label: 'config.json', location: cfgCtx.at() }, cfgCtx);
+  const seen = new Map<string, number>();
+  for (const n of archive.names) if (KERAS_MEMBERS.includes(n)) seen.set(n, (seen.get(n) ?? 0) + 1);
+  for (const [d, n] of seen) {
+    if (n < 2) continue;
+    ctx.report(malformedConfig, { location: ctx.at(), message: `the archive holds ${quote(d)} more than once; zip readers disagree on which one Keras loads`, evidence: d });
+  }
+  return { kind: 'keras-v3', kerasVersion, config };
 }
 
 /** Scan a legacy HDF5 Keras file: decode the root attributes and analyse the configs. */
 export function scanKerasH5(source: ByteSource, ctx: ModelScanContext): KerasSummary | undefined {
-  const rep = new CappedReporter(ctx);
   try {
     if (findHdf5Superblock(source) < 0) {
       ctx.incomplete(coreRules.malformedInput, 'no HDF5 superblock');
@@ -144,7 +140,7 @@ export function scanKerasH5(source: ByteSource, ctx: ModelScanContext): KerasSum
     }
     let root;
     try {
-      root = readRootAttributes(source, ctx.limits.maxTextBytes);
+      root = readRootAttributes(source, ctx.limits);
     } catch (e) {
       ctx.failed(e, 'HDF5 root attributes');
       return undefined;
@@ -159,14 +155,12 @@ export function scanKerasH5(source: ByteSource, ctx: ModelScanContext): KerasSum
         ctx.incomplete(coreRules.unsupportedContainer, `HDF5 attribute ${a.name}: ${a.note ?? 'not decoded'}; not analysed`, a.offset);
         continue;
       }
-      const s = analyzeKerasConfig(a.value, { label: `${a.name} attribute`, location: ctx.at(a.offset) }, ctx, rep);
+      const s = analyzeKerasConfig(a.value, { label: `${a.name} attribute`, location: ctx.at(a.offset) }, ctx);
       if (a.name === 'model_config') config = s;
     }
     return { kind: 'keras-h5', kerasVersion, config };
   } catch (e) {
     ctx.failed(e, `Keras HDF5 analysis (${errorMessage(e)})`);
     return undefined;
-  } finally {
-    rep.flush(R.KERAS_RULES);
   }
 }

@@ -1,8 +1,46 @@
+/**
+ * Keras rules. The config rules judge the objects of one parsed config (`KerasConfigSubject`,
+ * config.ts) in their `check`, run by the scan context's dispatcher; `keras/malformed-config` is
+ * reported by the parser and the archive reader (invalid JSON, duplicate keys or members).
+ */
 import { defineRule } from '../../rules/index.js';
+import { isJsonObject, quote } from '../text/index.js';
+import type { KerasConfigSubject, KerasObject } from './config.js';
+
+/** Top-level packages whose modules Keras itself ships (and allows in safe mode). */
+const KERAS_PACKAGES = ['keras', 'keras_hub', 'keras_nlp', 'keras_cv', 'tf_keras', 'tensorflow.keras', 'keras_rs'];
+/** Module roots whose functions/classes turn a config into code execution or file/network access. */
+const DANGEROUS_MODULE_ROOTS = new Set([
+  'os', 'posix', 'nt', 'subprocess', 'builtins', '__builtin__', 'sys', 'shutil', 'importlib', 'runpy', 'pickle', 'cPickle', 'dill', 'joblib', 'marshal',
+  'socket', 'ctypes', 'code', 'codeop', 'pty', 'commands', 'webbrowser', 'requests', 'urllib', 'urllib2', 'urllib3', 'http', 'httplib', 'ftplib', 'smtplib',
+  'telnetlib', 'asyncio', 'multiprocessing', 'threading', 'signal', 'tempfile', 'pathlib', 'io', 'glob', 'platform', 'pdb', 'timeit', 'operator', 'functools',
+  'numpy.f2py', 'torch', 'tensorflow', 'types', 'inspect', 'ast',
+]);
+/** Keras functions/classes that escape safe_mode when named in a config. */
+const BYPASS_NAMES = new Set(['get_file', 'load_model', 'load_weights', 'enable_unsafe_deserialization', 'TFSMLayer', 'load_op_library']);
+const LOOKUP_LAYERS = new Set(['StringLookup', 'IntegerLookup', 'TextVectorization', 'IndexLookup']);
+
+function moduleRoot(m: string): string {
+  return m.split('.')[0] ?? m;
+}
+
+function isKerasModule(m: string): boolean {
+  return KERAS_PACKAGES.some((p) => m === p || m.startsWith(`${p}.`));
+}
+
+/** Where in the config an object is, for messages: `config.json /config/layers/1 ("dense")`. */
+function where(o: KerasObject, label: string): string {
+  return `${label} ${o.path || '/'}${o.name !== undefined ? ` (${quote(o.name)})` : ''}`;
+}
+
+/** Does the object name a module outside Keras (reported by keras/unsafe-module)? */
+function foreignModule(o: KerasObject): boolean {
+  return o.module !== undefined && !isKerasModule(o.module);
+}
 
 const REFS = ['https://keras.io/guides/serialization_and_saving/', 'docs/formats-keras.md'];
 
-export const lambdaLayer = defineRule({
+export const lambdaLayer = defineRule<KerasConfigSubject>({
   id: 'keras/lambda-layer',
   title: 'Keras model contains a Lambda layer or serialized Python function',
   severity: 'critical',
@@ -12,9 +50,27 @@ export const lambdaLayer = defineRule({
   references: [...REFS, 'https://nvd.nist.gov/vuln/detail/CVE-2024-3660'],
   tags: ['keras', 'code-execution'],
   maturity: 'stable',
+  check({ objects, origin }, report) {
+    for (const o of objects) {
+      const path = o.path || '/';
+      const cfg = isJsonObject(o.config) ? o.config : undefined;
+      // Lambda layers, Keras 3 `__lambda__` functions and Keras 2 marshalled functions.
+      if (o.className === 'Lambda') {
+        const fn = cfg?.['function'];
+        const fnType = cfg?.['function_type'];
+        const bytecode = (isJsonObject(fn) && fn['class_name'] === '__lambda__') || fnType === 'lambda' || Array.isArray(fn);
+        report({ location: origin.location, message: `${where(o, origin.label)}: Lambda layer${bytecode ? ' with marshalled Python bytecode' : ''}; loading it runs Python code`, evidence: `${path}:Lambda` });
+      } else if (o.className === '__lambda__') {
+        report({ location: origin.location, message: `${where(o, origin.label)}: a serialized Python lambda (marshalled bytecode) used as an argument`, evidence: `${path}:__lambda__` });
+      }
+      if (cfg !== undefined && cfg['function_type'] === 'lambda' && o.className !== 'Lambda') {
+        report({ location: origin.location, message: `${where(o, origin.label)}: a function stored as marshalled bytecode (function_type "lambda")`, evidence: `${path}:function_type` });
+      }
+    }
+  },
 });
 
-export const unsafeModule = defineRule({
+export const unsafeModule = defineRule<KerasConfigSubject>({
   id: 'keras/unsafe-module',
   title: 'Keras config imports a module outside Keras',
   severity: 'high',
@@ -24,9 +80,21 @@ export const unsafeModule = defineRule({
   references: [...REFS, 'https://nvd.nist.gov/vuln/detail/CVE-2025-1550'],
   tags: ['keras', 'code-execution', 'deserialization'],
   maturity: 'stable',
+  check({ objects, origin }, report) {
+    for (const o of objects) {
+      if (o.module === undefined || !foreignModule(o)) continue;
+      const dangerous = DANGEROUS_MODULE_ROOTS.has(moduleRoot(o.module)) || DANGEROUS_MODULE_ROOTS.has(o.module);
+      report({
+        location: origin.location,
+        message: `${where(o, origin.label)}: object ${quote(o.className ?? '?')} from module ${quote(o.module)}; Keras imports this module when loading`,
+        severity: dangerous ? 'critical' : 'high',
+        evidence: `${o.module}.${o.className ?? ''}`,
+      });
+    }
+  },
 });
 
-export const safeModeBypass = defineRule({
+export const safeModeBypass = defineRule<KerasConfigSubject>({
   id: 'keras/safe-mode-bypass',
   title: 'Keras config uses a known safe_mode bypass',
   severity: 'critical',
@@ -36,9 +104,33 @@ export const safeModeBypass = defineRule({
   references: [...REFS, 'https://nvd.nist.gov/vuln/detail/CVE-2025-8747'],
   tags: ['keras', 'code-execution', 'file-access'],
   maturity: 'incubating',
+  check({ objects, origin }, report) {
+    for (const o of objects) {
+      const fnName = o.className === 'function' && typeof o.config === 'string' ? o.config : undefined;
+      const bypass = [o.className, fnName, o.registeredName].find((x) => x !== undefined && BYPASS_NAMES.has(x.split('>').pop() ?? x));
+      if (bypass !== undefined) {
+        report({
+          location: origin.location,
+          message: `${where(o, origin.label)}: references ${quote(bypass)}${o.module !== undefined ? ` from ${quote(o.module)}` : ''}, which escapes safe_mode (file download/write, external graph or unsafe deserialization)`,
+          evidence: bypass,
+        });
+      }
+      if (o.className !== undefined && LOOKUP_LAYERS.has(o.className) && isJsonObject(o.config)) {
+        const vocab = o.config['vocabulary'];
+        if (typeof vocab === 'string' && (vocab.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(vocab) || vocab.includes('..') || /^[a-z]+:\/\//i.test(vocab))) {
+          report({
+            location: origin.location,
+            message: `${where(o, origin.label)}: ${o.className} reads its vocabulary from the file ${quote(vocab)} when loaded (arbitrary file read)`,
+            severity: 'high',
+            evidence: `${o.className}:${vocab}`,
+          });
+        }
+      }
+    }
+  },
 });
 
-export const customObject = defineRule({
+export const customObject = defineRule<KerasConfigSubject>({
   id: 'keras/custom-object',
   title: 'Keras model needs custom objects',
   severity: 'medium',
@@ -48,6 +140,14 @@ export const customObject = defineRule({
   references: REFS,
   tags: ['keras', 'supply-chain'],
   maturity: 'stable',
+  check({ objects, origin }, report) {
+    for (const o of objects) {
+      // An object from a foreign module is reported as such (keras/unsafe-module), not again here.
+      const registered = o.registeredName;
+      if (foreignModule(o) || registered === undefined || !registered.includes('>') || isKerasModule(moduleRoot(registered.split('>')[0] ?? ''))) continue;
+      report({ location: origin.location, message: `${where(o, origin.label)}: custom object ${quote(registered)} must be provided by code outside the model`, evidence: registered });
+    }
+  },
 });
 
 export const malformedConfig = defineRule({
@@ -61,5 +161,8 @@ export const malformedConfig = defineRule({
   tags: ['keras', 'integrity'],
   maturity: 'stable',
 });
+
+/** The rules that judge a parsed config (their checks run on every config the scanner reads). */
+export const KERAS_CONFIG_RULES = [lambdaLayer, unsafeModule, safeModeBypass, customObject] as const;
 
 export const KERAS_RULES = [lambdaLayer, unsafeModule, safeModeBypass, customObject, malformedConfig] as const;

@@ -1,5 +1,6 @@
-/** Public surface of the ONNX scanner. */
-export { isOnnx, scanOnnx, locationProblem, ONNX_STANDARD_DOMAINS, ONNXRUNTIME_BUILTIN_DOMAINS } from './onnx.js';
-export type { OnnxSummary, OnnxExternalRef } from './onnx.js';
-export { ONNX_RULES } from './rules.js';
-export * as onnxRules from './rules.js';
+/** Public surface of the ONNX parser, rules and scanner. */
+export { isOnnx, parseOnnx } from './parse.js';
+export type { OnnxModel, OnnxNodeRef, OnnxOpUse, OnnxExternalRef, OnnxLimits } from './parse.js';
+export { scanOnnx } from './scan.js';
+export { ONNX_RULES, ONNX_STANDARD_DOMAINS, ONNXRUNTIME_BUILTIN_DOMAINS, locationProblem } from './rules.js';
+export type { OnnxSubject, OnnxExternalData, OnnxExternalFile } from './rules.js';

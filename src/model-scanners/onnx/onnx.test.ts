@@ -8,7 +8,8 @@ import { BufferSource, FileSource } from '../../limits/index.js';
 import { onnxModel } from '../../../test-fixtures/onnx-builder.js';
 import { Pb } from '../../../test-fixtures/protobuf-builder.js';
 import { ruleIds, scanHarness } from '../../../test-fixtures/safetensors-builder.js';
-import { isOnnx, scanOnnx } from './index.js';
+import { DEFAULT_LIMITS } from '../../limits/index.js';
+import { isOnnx, parseOnnx, scanOnnx } from './index.js';
 
 const REAL = new URL('../../../test-fixtures/real/', import.meta.url);
 const tmp = mkdtempSync(join(tmpdir(), 'bulwark-onnx-'));
@@ -176,5 +177,41 @@ describe('ONNX scanner', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('names maxProtobufFields when the model has more fields than the limit', () => {
+    const h = scanHarness(join(tmp, 'fields.onnx'), { maxProtobufFields: 10 });
+    scanOnnx(new BufferSource(onnxModel({ graph: { nodes: Array.from({ length: 20 }, () => ({ op: 'Relu' })) } })), h.ctx);
+    expect(ruleIds(h.findings)).toEqual(['scan/limit-exceeded']);
+    expect(h.findings[0]?.evidence).toBe('maxProtobufFields');
+    expect(h.state.partial).toBe(true);
+  });
+
+  it('reports every Python callback node: the first ones in detail, the rest counted by the Reporter', () => {
+    const n = DEFAULT_LIMITS.maxFindingsPerRule + 5;
+    const r = scanBytes(onnxModel({ graph: { nodes: Array.from({ length: n }, (_, i) => ({ op: 'PyOp', domain: 'ai.onnx.contrib', name: `py${i}` })) } }));
+    const py = r.findings.filter((f) => f.ruleId === 'onnx/custom-operator-domain' && f.evidence === 'ai.onnx.contrib::PyOp');
+    expect(py).toHaveLength(DEFAULT_LIMITS.maxFindingsPerRule - 1);
+    const summary = r.findings.find((f) => f.message.includes('more findings of this rule'));
+    // One domain finding plus n node findings: maxFindingsPerRule listed, the rest counted.
+    expect(summary?.message).toMatch(new RegExp(`^${n + 1 - DEFAULT_LIMITS.maxFindingsPerRule} more findings of this rule`));
+  });
+});
+
+describe('ONNX parser (structure, no judgement)', () => {
+  it('returns ops by domain, functions and external references; the rules judge them', () => {
+    const m = parseOnnx(
+      new BufferSource(
+        onnxModel({
+          opsets: [['', 17], ['com.evil', 1]],
+          graph: { nodes: [{ op: 'If', subgraph: { nodes: [{ op: 'Backdoor', domain: 'com.evil' }] } }], initializers: [{ name: 'w', external: { location: '/etc/passwd' } }] },
+        }),
+      ),
+      DEFAULT_LIMITS,
+    );
+    expect(m.error).toBeUndefined();
+    expect(m.nodes).toBe(2);
+    expect(m.ops.get('com.evil')?.get('Backdoor')?.count).toBe(1);
+    expect(m.externalData.map((x) => x.location)).toEqual(['/etc/passwd']);
   });
 });

@@ -10,11 +10,12 @@ import { inflateSync } from 'node:zlib';
 import type { Severity } from '../../findings/index.js';
 import type { ByteSource } from '../../limits/index.js';
 import { BufferSource, SliceSource } from '../../limits/index.js';
+import type { RuleMeta } from '../../rules/index.js';
 import type { ModelScanContext } from '../context.js';
 import { mapPy2Name } from './compat.js';
-import type { StreamMachine, StreamOutcome, PendingArray } from './machine.js';
-import { StreamStop } from './machine.js';
-import type { Verdict } from './policy.js';
+import type { MachineObserver, MutationOp, PendingArray, StreamOutcome, StreamRunner } from './observer.js';
+import { StreamStop } from './observer.js';
+import type { PicklePolicyExtension, Verdict } from './policy.js';
 import { judgeGlobal } from './policy.js';
 import { renderValue, safeName } from './render.js';
 import type { Den, ResolveEnv, Target } from './resolve.js';
@@ -69,7 +70,7 @@ const RESOLVER_ROLES = new Set([
 export type NestedScan = (source: ByteSource, ctx: ModelScanContext) => void;
 
 interface QuietFinding {
-  readonly rule: { id: string; severity: Severity; report: typeof rules.dangerousCall.report };
+  readonly rule: RuleMeta;
   readonly at: number;
   readonly message: string;
   readonly evidence: string | undefined;
@@ -87,7 +88,7 @@ const SHADOW_RULES: ReadonlySet<string> = new Set([
   rules.statePoisoning.id,
 ]);
 
-export class Grader implements ResolveEnv {
+export class Grader implements ResolveEnv, MachineObserver {
   private readonly globals = new Map<string, Global>();
   private readonly scopes: Scope[] = [];
   private readonly reported = new Set<string>();
@@ -97,6 +98,7 @@ export class Grader implements ResolveEnv {
   readonly maxStringBytes: number;
   private readonly ext: Map<number, readonly [string, string]>;
   private readonly strict: boolean;
+  private readonly policyExtension: PicklePolicyExtension | undefined;
   /** Offsets where a frame divergence was already reported. */
   private readonly frameReported = new Set<number>();
   /** A ref recorded by `reference()` during the analysis of a call is attributed to this call. */
@@ -116,6 +118,7 @@ export class Grader implements ResolveEnv {
   ) {
     this.maxStringBytes = ctx.limits.maxStringBytes;
     this.strict = ctx.options.strict;
+    this.policyExtension = ctx.options.pickle;
     let reg = EXT_REGISTRIES.get(ctx.state);
     if (reg === undefined) {
       reg = new Map();
@@ -160,7 +163,7 @@ export class Grader implements ResolveEnv {
   }
 
   verdict(g: Global): Verdict {
-    if (g.verdict === undefined) g.verdict = judgeGlobal(g.module, g.name, g.dynamic);
+    if (g.verdict === undefined) g.verdict = judgeGlobal(g.module, g.name, g.dynamic, this.policyExtension);
     return g.verdict;
   }
 
@@ -325,14 +328,18 @@ export class Grader implements ResolveEnv {
         }
         if (v.kind === 'deny') {
           this.notePayload(call, t, v);
-          if (this.full()) return;
+          if (!this.ctx.listed(rules.dangerousCall)) {
+            // Details are no longer listed: count the finding without rendering its evidence.
+            this.emit(rules.dangerousCall, call.offset, `loading the pickle ${t.construct ? 'constructs' : 'calls'} ${safeName(v.matched)}, which ${v.why}`, v.entry, v.severity);
+            return;
+          }
           const evidence = this.evidenceOf(call, t);
           const reach = v.matched !== g.qualified ? ` (reached through ${safeName(g.written ?? g.qualified)})` : g.written !== undefined ? ` (written ${safeName(g.written)})` : '';
           this.emit(
             rules.dangerousCall,
             call.offset,
             `loading the pickle ${t.construct ? 'constructs' : 'calls'} ${safeName(v.matched)}${reach}, which ${v.why}: ${shorten(evidence)}`,
-            evidence,
+            v.entry ?? evidence,
             v.severity,
           );
           return;
@@ -350,7 +357,10 @@ export class Grader implements ResolveEnv {
         break;
     }
     const sev: Severity = d.t === 'dynamic' ? d.severity : 'high';
-    if (this.scope.payload !== undefined && this.full()) return;
+    if (this.scope.payload !== undefined && !this.ctx.listed(rules.unresolvedCall)) {
+      this.emit(rules.unresolvedCall, call.offset, 'loading the pickle calls something that cannot be resolved statically', undefined, sev);
+      return;
+    }
     const evidence = this.evidenceOf(call, t);
     this.scope.payload ??= evidence;
     this.emit(rules.unresolvedCall, call.offset, `loading the pickle calls ${renderDen(d)}, which cannot be resolved statically: ${shorten(evidence)}`, evidence, sev);
@@ -403,7 +413,7 @@ export class Grader implements ResolveEnv {
   }
 
   /** BUILD / SETITEM(S) / APPEND(S) / ADDITEMS on something that is not a plain container. */
-  mutation(op: 'BUILD' | 'SETITEM' | 'SETITEMS' | 'APPEND' | 'APPENDS' | 'ADDITEMS', target: Value, items: readonly Value[], at: number): void {
+  mutation(op: MutationOp, target: Value, items: readonly Value[], at: number): void {
     this.at = at;
     const d = resolve(this, target);
     if (d.t !== 'global' && d.t !== 'ns' && d.t !== 'modules') return;
@@ -495,7 +505,7 @@ export class Grader implements ResolveEnv {
    * fresh stream, quietly and briefly: array data normally fails within a few bytes; security
    * findings of high severity and above that the reading produces are reported.
    */
-  shadow(machine: StreamMachine, at: number, budget: { left: number; readonly max: number }): void {
+  shadow(machine: StreamRunner, at: number, budget: { left: number; readonly max: number }): void {
     if (this.quiet !== undefined || this.shadowOps <= 0) return;
     const buffer: QuietFinding[] = [];
     this.quiet = buffer;
@@ -518,7 +528,7 @@ export class Grader implements ResolveEnv {
   }
 
   /** A joblib object-array pickle embedded in the stream: analysed as its own stream. */
-  embedded(machine: StreamMachine, at: number): StreamOutcome {
+  embedded(machine: StreamRunner, at: number): StreamOutcome {
     this.openScope();
     try {
       return machine.run(at);
@@ -543,7 +553,7 @@ export class Grader implements ResolveEnv {
         rules.dangerousGlobal,
         r.at,
         `the pickle imports ${renderValue(g)}${written}${where}, which ${v.why}${v.matched !== g.qualified ? ` (it reaches ${safeName(v.matched)})` : ''}; it is not called in the stream, but the loaded data holds it`,
-        via !== undefined ? `${renderValue(g)} via ${via}` : renderValue(g),
+        v.entry ?? (via !== undefined ? `${renderValue(g)} via ${via}` : renderValue(g)),
         sev,
       );
       return;
@@ -567,33 +577,27 @@ export class Grader implements ResolveEnv {
     }
   }
 
-  /** The target's findings are at maxFindingsPerTarget: further ones are only counted. */
-  private full(): boolean {
-    if (this.ctx.state.findings.length < this.ctx.limits.maxFindingsPerTarget) return false;
-    this.ctx.state.dropped++;
-    return true;
-  }
-
-  private emit(rule: { id: string; severity: Severity; report: typeof rules.dangerousCall.report }, at: number, message: string, evidence: string | undefined, severity?: Severity): void {
+  /**
+   * Report one finding through the target's Reporter. Findings are deduplicated while they are
+   * listed; past `maxFindingsPerRule` they are only counted by the Reporter, so the set of seen
+   * keys stays bounded whatever the stream does.
+   */
+  private emit(rule: RuleMeta, at: number, message: string, evidence: string | undefined, severity?: Severity): void {
     if (this.quiet !== undefined) {
       if (this.quiet.length < 64) this.quiet.push({ rule, at, message, evidence, severity: severity ?? rule.severity });
       return;
     }
-    if (this.ctx.state.findings.length >= this.ctx.limits.maxFindingsPerTarget) {
-      this.ctx.state.dropped++;
-      return;
+    if (this.ctx.listed(rule)) {
+      const key = `${rule.id}\u0000${at}\u0000${evidence ?? message}`;
+      if (this.reported.has(key)) return;
+      this.reported.add(key);
     }
-    const key = `${rule.id}\u0000${at}\u0000${evidence ?? message}`;
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
-    this.ctx.report(
-      rule.report({
-        location: this.ctx.at(at),
-        message,
-        ...(severity !== undefined && { severity }),
-        ...(evidence !== undefined && { evidence }),
-      }),
-    );
+    this.ctx.report(rule, {
+      location: this.ctx.at(at),
+      message,
+      ...(severity !== undefined && { severity }),
+      ...(evidence !== undefined && { evidence }),
+    });
   }
 
   /** The stream broke after a call that is not allowlisted: report the payload-then-error trick. */

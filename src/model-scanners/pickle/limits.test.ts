@@ -102,4 +102,24 @@ describe('limits (tiny limits trigger the limit finding and a partial target)', 
     const r = scanBytes(pickle((b) => b.proto(2).call('collections', 'OrderedDict').value(tuple()).pop().stop()), { limits: { maxPickleOps: 3 } });
     expect(r.partial).toBe(true);
   });
+
+  test('maxPickleReadings: alternative readings past the limit are reported, not skipped silently', () => {
+    // Each stream STOPs inside a FRAME that runs on over a decoy: pickle.py starts the next load()
+    // at the frame end, the C unpickler after STOP. Three such streams give three alternative readings.
+    const decoy = pickle((b) => b.proto(2).none().stop());
+    let bytes = pickle((b) => b.proto(2).call('os', 'system', 'id').stop());
+    for (let i = 0; i < 3; i++) {
+      const rest = bytes;
+      bytes = pickle((b) => b.proto(4).frame(2 + decoy.length).none().stop().raw(decoy).raw(rest));
+    }
+    expect(scanBytes(bytes).partial).toBe(false);
+    const r = scanBytes(bytes, { limits: { maxPickleReadings: 1 } });
+    const f = r.of('scan/limit-exceeded')[0];
+    expect(f?.evidence).toBe('maxPickleReadings');
+    expect(f?.message).toContain('maxPickleReadings (1)');
+    expect(r.partial).toBe(true);
+    expect(r.analysis.complete).toBe(false);
+    // The C reading still reaches the payload.
+    expect(r.of('pickle/dangerous-call')).toHaveLength(1);
+  });
 });

@@ -2,7 +2,8 @@
  * The symbolic pickle machine: reads one pickle stream opcode by opcode (protocols 0–5) and replays
  * its stack and memo semantics without executing anything, recording which callable each
  * REDUCE / NEWOBJ / NEWOBJ_EX / INST / OBJ invokes with which arguments, what BUILD / SETITEM(S) /
- * APPEND(S) / ADDITEMS mutate, and which globals are imported. The policy grades them (grade.ts).
+ * APPEND(S) / ADDITEMS mutate, and which globals are imported. It reports what it sees to a
+ * `MachineObserver` (observer.ts); the scanner's observer grades it against the policy (grade.ts).
  *
  * Reading follows CPython's C unpickler (`Modules/_pickle.c`), which is what `pickle.load` runs:
  * bytes are read linearly and FRAME only announces how many bytes follow. Where pickle.py's
@@ -18,9 +19,10 @@ import { LimitExceededError } from '../../findings/index.js';
 import type { ByteSource } from '../../limits/index.js';
 import { mapPy2Name } from './compat.js';
 import { HIGHEST_PROTOCOL, OP, opcodeName } from './opcodes.js';
-import type { Grader } from './grade.js';
+import type { MachineObserver, PendingArray, StreamOutcome } from './observer.js';
+import { StreamStop } from './observer.js';
 import { quoteStr } from './render.js';
-import type { CallOp, Value , Call, Global} from './values.js';
+import type { CallOp, Global, Value } from './values.js';
 import { EMPTY_TUPLE, OUT_OF_BAND, RELEASED_TUPLE, PyBigInt, PyBytes, PyDict, PyFloat, PyList, PySet, PyStr, PyTuple, Unknown, MAX_ITEMS } from './values.js';
 
 const WINDOW = 1 << 20;
@@ -34,39 +36,6 @@ const LONG_STRING_BUDGET = 64;
  */
 const MEMO_CHUNK_BITS = 16;
 const MEMO_CHUNK_MASK = (1 << MEMO_CHUNK_BITS) - 1;
-
-/** Why the analysis of a stream stopped before STOP. */
-export class StreamStop extends Error {
-  constructor(
-    readonly kind: 'malformed' | 'limit',
-    message: string,
-    readonly offset: number,
-    readonly limit?: string,
-  ) {
-    super(message);
-  }
-}
-
-export interface StreamOutcome {
-  readonly start: number;
-  /** Offset just after STOP, or where the analysis stopped. */
-  readonly end: number;
-  readonly stopped: boolean;
-  readonly failure?: StreamStop;
-  /** Where pure-Python pickle (its _Unframer) starts the next stream, when it differs from `end`. */
-  readonly altNext?: number;
-  /** The value STOP returned (what load() would return), for tests and callers that inspect it. */
-  readonly result?: Value;
-}
-
-/** Pending joblib array read deferred to the end of the current frame (pickle.py reads after it). */
-interface PendingArray {
-  readonly wrapper: Call;
-  readonly dataBytes: number;
-  readonly aligned: boolean;
-  readonly embeddedPickle: boolean;
-  readonly at: number;
-}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -249,7 +218,7 @@ export class StreamMachine {
 
   constructor(
     private readonly source: ByteSource,
-    private readonly g: Grader,
+    private readonly g: MachineObserver,
     private readonly o: MachineOptions,
   ) {
     this.size = source.size;
@@ -1189,4 +1158,3 @@ export class StreamMachine {
   }
 }
 
-export type { PendingArray };

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { pickle, tuple } from '../../../test-fixtures/pickle-builder.js';
 import { mapPy2Name } from './compat.js';
-import { judgeGlobal } from './policy.js';
+import { judgeGlobal, picklePolicyProblems } from './policy.js';
 import { ALLOW, DENY, PICKLE_POLICY_VERSION } from './policy-data.js';
 import { scanBytes } from './test-utils.js';
 
@@ -173,5 +173,59 @@ describe('grading in scans', () => {
       b.proto(4).stackGlobal('builtins', 'getattr').stackGlobal('importlib', 'import_module').value(tuple('collections')).reduce().str('OrderedDict').tuple2().reduce().emptyTuple().reduce().stop(),
     );
     expect(scanBytes(bytes).findings).toEqual([]);
+  });
+});
+
+describe('policy extension from the configuration', () => {
+  const ext = (allow: string[], deny: string[]) => ({ allow, deny });
+
+  test('user deny entries are graded high, name the entry, and match a module and its submodules', () => {
+    const e = ext([], ['mypackage.*', 'other.tools.run']);
+    expect(judgeGlobal('mypackage.models', 'MyNet', false, e)).toMatchObject({ kind: 'deny', severity: 'high', entry: 'mypackage.*' });
+    expect(judgeGlobal('mypackage', 'x', false, e).kind).toBe('deny');
+    expect(judgeGlobal('mypackage', '', false, e).kind).toBe('deny');
+    expect(judgeGlobal('mypackagex', 'y', false, e).kind).toBe('unknown');
+    expect(judgeGlobal('other.tools', 'run', false, e)).toMatchObject({ kind: 'deny', entry: 'other.tools.run' });
+    expect(judgeGlobal('other', 'tools.run', false, e).kind).toBe('deny');
+    expect(judgeGlobal('other.tools', 'walk', false, e).kind).toBe('unknown');
+    expect(judgeGlobal('other.tools', 'run', false, e).why).toContain('denied by the configuration');
+  });
+
+  test('a user deny wins over the built-in allowlist; a built-in critical entry keeps its severity', () => {
+    expect(judgeGlobal('collections', 'OrderedDict', false, ext([], ['collections.OrderedDict']))).toMatchObject({ kind: 'deny', severity: 'high' });
+    const v = judgeGlobal('os', 'system', false, ext([], ['os.*']));
+    expect(v).toMatchObject({ kind: 'deny', severity: 'critical' });
+    expect(v.entry).toBeUndefined();
+  });
+
+  test('user allow entries count as allowlisted, but never over a deny (built-in or user)', () => {
+    expect(judgeGlobal('mypackage.models', 'MyNet', false, ext(['mypackage.models.MyNet'], []))).toMatchObject({ kind: 'allow', entry: 'mypackage.models.MyNet' });
+    expect(judgeGlobal('mypackage.models.sub', 'Net', false, ext(['mypackage.*'], [])).kind).toBe('allow');
+    expect(judgeGlobal('os', 'system', false, ext(['os.system'], [])).kind).toBe('deny');
+    expect(judgeGlobal('subprocess', 'Popen', false, ext(['subprocess.*'], [])).kind).toBe('deny');
+    expect(judgeGlobal('builtins', 'getattr', false, ext(['builtins.*'], [])).kind).toBe('deny');
+    expect(judgeGlobal('mypackage', 'X', false, ext(['mypackage.*'], ['mypackage.X'])).kind).toBe('deny');
+    // A dunder walk is never allowed.
+    expect(judgeGlobal('mypackage', 'X.__globals__', false, ext(['mypackage.*'], [])).kind).toBe('deny');
+  });
+
+  test('entries must be module.Name or module.*', () => {
+    expect(picklePolicyProblems(ext(['mypackage.*', 'a.b.C'], ['x.y']))).toEqual([]);
+    expect(picklePolicyProblems(ext(['os'], ['*', 'a.*.b', 'a b.c']))).toHaveLength(4);
+    expect(() => judgeGlobal('a', 'b', false, ext(['nodot'], []))).toThrow(/pickle\.allow/);
+  });
+
+  test('in a scan: a denied unknown global is a high finding with the entry as evidence; an allowed one is silent', () => {
+    const call = pickle((b) => b.proto(2).global('mypackage.models', 'MyNet').emptyTuple().newObj().emptyDict().buildOp().stop());
+    const denied = scanBytes(call, { pickle: ext([], ['mypackage.*']) });
+    expect(denied.of('pickle/dangerous-call').map((f) => [f.severity, f.evidence])).toEqual([['high', 'mypackage.*']]);
+    expect(denied.of('pickle/dangerous-call')[0]?.message).toContain('denied by the configuration');
+    expect(denied.of('pickle/unknown-global')).toEqual([]);
+    expect(scanBytes(call, { pickle: ext(['mypackage.models.MyNet'], []) }).findings).toEqual([]);
+    const imported = scanBytes(pickle((b) => b.proto(2).global('mypackage', 'hook').stop()), { pickle: ext([], ['mypackage.hook']) });
+    expect(imported.of('pickle/dangerous-global').map((f) => [f.severity, f.evidence])).toEqual([['high', 'mypackage.hook']]);
+    // The built-in deny list wins over a user allow in a scan too.
+    const evil = pickle((b) => b.proto(2).call('os', 'system', 'id').stop());
+    expect(scanBytes(evil, { pickle: ext(['os.*'], []) }).of('pickle/dangerous-call')[0]?.severity).toBe('critical');
   });
 });

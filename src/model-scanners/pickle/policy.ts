@@ -9,9 +9,14 @@
  *   also checked against the deny list;
  * - dunder traversal (`__globals__`, `__builtins__`, `__subclasses__`, …) is a gadget hallmark.
  * Deny wins over allow; what neither list names is unknown.
+ *
+ * Users extend the policy from the configuration file (`PicklePolicyExtension`): their `deny`
+ * entries are graded high, their `allow` entries count as allowlisted. The built-in deny list still
+ * wins over a user allow (an allow entry never whitelists `os.system`), and a user deny wins over
+ * every allow.
  */
 import type { Severity } from '../../findings/index.js';
-import { severityRank } from '../../findings/index.js';
+import { BulwarkError, severityRank } from '../../findings/index.js';
 import type { AllowEntry, DenyEntry } from './policy-data.js';
 import { ALLOW, DENY, ESCAPE_DUNDERS } from './policy-data.js';
 
@@ -55,6 +60,95 @@ export interface Verdict {
   readonly referenceOnly: boolean;
   /** Special static semantics (resolvers, nested loaders, joblib wrapper, evaluators). */
   readonly role: Role;
+  /** The configuration entry that decided the verdict (`mylib.*`), when a user entry did. */
+  readonly entry?: string;
+}
+
+/**
+ * User additions to the pickle policy from the configuration file. Entries are `module.Name` (one
+ * module-level name) or `module.*` (the module itself, every name in it and every submodule).
+ */
+export interface PicklePolicyExtension {
+  readonly allow: readonly string[];
+  readonly deny: readonly string[];
+}
+
+/** Why a policy extension entry is not `module.Name` or `module.*`, or undefined when it is. */
+export function picklePolicyEntryProblem(entry: string): string | undefined {
+  const e = entry.trim();
+  if (e.endsWith('.*')) return VALID_MODULE.test(e.slice(0, -2)) ? undefined : `"${entry}": expected module.* (a dotted module name, then .*)`;
+  if (!VALID_MODULE.test(e) || !e.includes('.')) return `"${entry}": expected module.Name or module.* (for example mypackage.models.MyNet or mypackage.*)`;
+  return undefined;
+}
+
+/** Every problem of a policy extension, prefixed by the list it is in (for configuration errors). */
+export function picklePolicyProblems(ext: PicklePolicyExtension): string[] {
+  const out: string[] = [];
+  for (const [list, entries] of [['allow', ext.allow], ['deny', ext.deny]] as const) {
+    for (const e of entries) {
+      const p = picklePolicyEntryProblem(e);
+      if (p !== undefined) out.push(`pickle.${list}: ${p}`);
+    }
+  }
+  return out;
+}
+
+/** Entries of one list: exact qualified names, and module prefixes (`mod.*` → `mod`). */
+interface EntrySet {
+  readonly exact: ReadonlyMap<string, string>;
+  readonly modules: ReadonlyMap<string, string>;
+}
+
+interface CompiledExtension {
+  readonly allow: EntrySet;
+  readonly deny: EntrySet;
+}
+
+const COMPILED = new WeakMap<PicklePolicyExtension, CompiledExtension>();
+
+function entrySet(list: readonly string[]): EntrySet {
+  const exact = new Map<string, string>();
+  const modules = new Map<string, string>();
+  for (const raw of list) {
+    const e = raw.trim();
+    if (e.endsWith('.*')) modules.set(e.slice(0, -2), e);
+    else exact.set(e, e);
+  }
+  return { exact, modules };
+}
+
+function compile(ext: PicklePolicyExtension): CompiledExtension {
+  let c = COMPILED.get(ext);
+  if (c === undefined) {
+    const problems = picklePolicyProblems(ext);
+    if (problems.length > 0) throw new BulwarkError('CONFIG', problems.join('; '));
+    c = { allow: entrySet(ext.allow), deny: entrySet(ext.deny) };
+    COMPILED.set(ext, c);
+  }
+  return c;
+}
+
+/**
+ * Check a policy extension once (the result is cached per extension object): throws a CONFIG error
+ * listing every entry that is not `module.Name` or `module.*`.
+ */
+export function assertPicklePolicy(ext: PicklePolicyExtension): void {
+  compile(ext);
+}
+
+/** The entry of `set` that names the qualified name `q` (exactly, or as a module prefix), if any. */
+function entryFor(set: EntrySet, q: string): string | undefined {
+  const e = set.exact.get(q);
+  if (e !== undefined) return e;
+  if (set.modules.size === 0) return undefined;
+  let m = q;
+  for (;;) {
+    const hit = set.modules.get(m);
+    if (hit !== undefined) return hit;
+    const dot = m.lastIndexOf('.');
+    if (dot < 0) return undefined;
+    m = m.slice(0, dot);
+  }
 }
 
 /** Qualified name → role. Roles give resolve.ts the semantics of resolver-style callables. */
@@ -237,7 +331,8 @@ const VALID_MODULE = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*(?:\.
  * Grade a global `module`.`name` (name may be dotted or empty for the module itself). Pure function
  * of its inputs and the policy data; the machine caches the result per interned global.
  */
-export function judgeGlobal(module: string, name: string, dynamic = false): Verdict {
+export function judgeGlobal(module: string, name: string, dynamic = false, extension?: PicklePolicyExtension): Verdict {
+  const ext = extension === undefined ? undefined : compile(extension);
   const qual = name === '' ? module : `${module}.${name}`;
   const role = ROLES.get(qual) ?? 'none';
   if (dynamic) {
@@ -283,6 +378,7 @@ export function judgeGlobal(module: string, name: string, dynamic = false): Verd
 
   // Deny: every (module path, name path) split of every sub-path of the full dotted path.
   let best: { e: DenyEntry; q: string } | undefined;
+  let userDeny: { entry: string; q: string } | undefined;
   for (let j = 0; j < all.length; j++) {
     for (let i = j + 1; i <= all.length; i++) {
       const m = all.slice(j, i).join('.');
@@ -297,10 +393,20 @@ export function judgeGlobal(module: string, name: string, dynamic = false): Verd
         e = denyMatch(m, n);
       }
       if (e && (best === undefined || severityRank(e.severity) > severityRank(best.e.severity))) best = { e, q: n === '' ? m : `${m}.${n}` };
+      if (ext !== undefined && userDeny === undefined) {
+        const q = n === '' ? m : `${m}.${n}`;
+        const entry = entryFor(ext.deny, q);
+        if (entry !== undefined) userDeny = { entry, q };
+      }
     }
   }
-  if (best) {
+  // A built-in entry at least as severe as a user's (high) decides; a user deny beats a built-in
+  // medium one and every allow.
+  if (best && (userDeny === undefined || severityRank(best.e.severity) >= severityRank('high'))) {
     return { kind: 'deny', severity: best.e.severity, why: best.e.why, matched: best.q, referenceOnly: false, role };
+  }
+  if (userDeny !== undefined) {
+    return { kind: 'deny', severity: 'high', why: `is denied by the configuration (pickle.deny: ${userDeny.entry})`, matched: userDeny.q, referenceOnly: false, role, entry: userDeny.entry };
   }
 
   // Allow: the written module with leading name parts taken as submodules.
@@ -309,6 +415,11 @@ export function judgeGlobal(module: string, name: string, dynamic = false): Verd
     const n = all.slice(i).join('.');
     const a = allowMatch(m, n);
     if (a) return { kind: 'allow', severity: 'info', why: a.why, matched: `${m}.${n}`, referenceOnly: a.use === 'reference', role };
+  }
+  // User allow entries: treated like built-in allowlisted names (the deny lists above still win).
+  if (ext !== undefined) {
+    const entry = entryFor(ext.allow, qual);
+    if (entry !== undefined) return { kind: 'allow', severity: 'info', why: `is allowed by the configuration (pickle.allow: ${entry})`, matched: qual, referenceOnly: false, role, entry };
   }
   if (name === '' && role === 'none') {
     return { kind: 'unknown', severity: 'medium', why: 'is a module that the allowlist does not name', matched: qual, referenceOnly: false, role };

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import type { RuleCase } from '../../rules/index.js';
 import { firingProblem } from '../../rules/index.js';
 import { PICKLE_RULES } from './index.js';
-import { PICKLE_RULE_CASES } from './rule-cases.js';
+import { PICKLE_RULE_CASES } from './cases.js';
 import { scanBytes } from './test-utils.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');

@@ -8,7 +8,8 @@
  *   inside a FRAME), that other reading is analysed too.
  * - A stream that breaks is reported as malformed (the target becomes partial); if it had already
  *   called something not allowlisted, that is reported as well (the payload runs before the error).
- * - Limits (opcodes, stack, memo, nesting) stop the analysis with scan/limit-exceeded.
+ * - Limits (opcodes, stack, memo, nesting, alternative readings) stop the analysis with
+ *   scan/limit-exceeded.
  * Never throws: unexpected errors become scan/internal-error via ctx.failed.
  */
 import type { ByteSource } from '../../limits/index.js';
@@ -16,13 +17,11 @@ import { SliceSource } from '../../limits/index.js';
 import { coreRules } from '../../rules/index.js';
 import type { ModelScanContext } from '../context.js';
 import { Grader } from './grade.js';
-import type { MachineOptions, StreamOutcome } from './machine.js';
+import type { MachineOptions } from './machine.js';
 import { StreamMachine } from './machine.js';
+import type { StreamOutcome } from './observer.js';
 import { looksLikePickle } from './sniff.js';
 import type { PersistentRef, PickleAnalysis, PickleScanOptions } from './types.js';
-
-/** Alternative readings (pickle.py vs C unpickler) followed per scan, at most. */
-const MAX_ALT_READINGS = 8;
 
 export function scanPickle(source: ByteSource, ctx: ModelScanContext, options: PickleScanOptions = {}): PickleAnalysis {
   const start = Math.max(0, Math.min(Number.isFinite(options.offset) ? (options.offset as number) : 0, source.size));
@@ -101,7 +100,16 @@ export function scanPickle(source: ByteSource, ctx: ModelScanContext, options: P
       const a = alts.shift() as number;
       if (seen.has(a) || a >= source.size) continue;
       seen.add(a);
-      if (++followed > MAX_ALT_READINGS) break;
+      if (++followed > limits.maxPickleReadings) {
+        complete = false;
+        ctx.incomplete(
+          coreRules.limitExceeded,
+          `more than maxPickleReadings (${limits.maxPickleReadings}) alternative readings of the pickle streams (pickle.py starts the next load() elsewhere than the C unpickler); the reading from offset ${a} and any further ones were not analysed`,
+          a,
+          'maxPickleReadings',
+        );
+        break;
+      }
       if (!looksLikePickle(new SliceSource(source, a, source.size - a))) {
         g.trailing(a, `pickle.py starts the next load() at offset ${a} (the end of the frame that held STOP), where the bytes are not a pickle`);
         continue;

@@ -1,7 +1,6 @@
 /** Bounded protobuf wire-format walker shared by the ONNX and TensorFlow SavedModel scanners. */
 export {
   ProtoWalker,
-  MAX_PROTOBUF_FIELDS,
   WIRE_VARINT,
   WIRE_I64,
   WIRE_LEN,

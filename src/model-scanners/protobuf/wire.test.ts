@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BufferSource } from '../../limits/index.js';
+import { BufferSource, DEFAULT_LIMITS } from '../../limits/index.js';
 import { Pb } from '../../../test-fixtures/protobuf-builder.js';
 import type { PbField } from './index.js';
 import { ProtoWalker, firstTag, zigzag } from './index.js';
 
-const opts = { maxDepth: 16, maxStringBytes: 1024 };
+const opts = { maxDepth: 16, maxStringBytes: 1024, maxFields: DEFAULT_LIMITS.maxProtobufFields };
 
 function fields(bytes: Uint8Array): PbField[] {
   const out: PbField[] = [];

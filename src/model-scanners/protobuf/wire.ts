@@ -5,8 +5,8 @@
  * only field tags, varints and the length prefixes of length-delimited fields. The caller decides per
  * field whether to descend into it (a nested message), read it (a string, bounded by a limit) or skip
  * it (tensor payloads such as ONNX `raw_data`, which can be gigabytes, are skipped by length and
- * never read). Everything is bounded: nesting depth (`maxStructureDepth`), field count (local
- * constant), string bytes (`maxStringBytes`).
+ * never read). Everything is bounded: nesting depth (`maxStructureDepth`), field count
+ * (`maxProtobufFields`), string bytes (`maxStringBytes`).
  *
  * Protobuf semantics the scanners must respect (a scanner that differs from the loader is bypassable):
  * - a singular embedded message that occurs twice is MERGED by real parsers, so callers visit every
@@ -43,10 +43,6 @@ export interface PbField {
   readonly varint: number;
 }
 
-// TODO(limits): propose a named limit `maxProtobufFields` in src/limits/limits.ts; local for now.
-/** Fields visited in one walk (all messages of one target together). */
-export const MAX_PROTOBUF_FIELDS = 50_000_000;
-
 const CHUNK = 64 * 1024;
 
 /**
@@ -75,8 +71,8 @@ export interface WalkOptions {
   readonly maxDepth: number;
   /** Bytes of one string read by `readString` (use `limits.maxStringBytes`). */
   readonly maxStringBytes: number;
-  /** Fields visited in total (default MAX_PROTOBUF_FIELDS). */
-  readonly maxFields?: number;
+  /** Fields visited in total, all messages of one walker together (use `limits.maxProtobufFields`). */
+  readonly maxFields: number;
   /** Bytes fetched per window refill (default 64 KiB; content sniffers use a few hundred bytes). */
   readonly chunkSize?: number;
 }
@@ -99,7 +95,7 @@ export class ProtoWalker {
     readonly options: WalkOptions,
   ) {
     this.win = new Window(source, options.chunkSize ?? CHUNK);
-    this.maxFields = options.maxFields ?? MAX_PROTOBUF_FIELDS;
+    this.maxFields = options.maxFields;
   }
 
   get fieldsVisited(): number {
@@ -126,7 +122,7 @@ export class ProtoWalker {
         const wire = tag % 8;
         if (field === 0) throw malformed(tagOffset, 'field number 0');
         if (++this.fields > this.maxFields) {
-          throw new LimitExceededError('maxProtobufFields', this.maxFields, `more than ${this.maxFields} protobuf fields`);
+          throw new LimitExceededError('maxProtobufFields', this.maxFields, `more than maxProtobufFields (${this.maxFields}) protobuf fields`);
         }
         switch (wire) {
           case WIRE_VARINT: {
@@ -193,7 +189,7 @@ export class ProtoWalker {
       pos += tl;
       const f = Math.floor(tag / 8);
       const w = tag % 8;
-      if (++this.fields > this.maxFields) throw new LimitExceededError('maxProtobufFields', this.maxFields, `more than ${this.maxFields} protobuf fields`);
+      if (++this.fields > this.maxFields) throw new LimitExceededError('maxProtobufFields', this.maxFields, `more than maxProtobufFields (${this.maxFields}) protobuf fields`);
       if (w === WIRE_VARINT) pos += this.varint(pos, end)[1];
       else if (w === WIRE_I64) pos += 8;
       else if (w === WIRE_I32) pos += 4;

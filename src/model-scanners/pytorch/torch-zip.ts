@@ -12,8 +12,8 @@
  */
 import type { PersistentRef } from '../pickle/index.js';
 import type { ModelScanContext } from '../context.js';
-import type { ZipEntry, ZipNameIndex } from '../zip/parse.js';
-import { asciiLower } from '../zip/parse.js';
+import type { ZipEntry, ZipNameIndex } from '../zip/index.js';
+import { asciiLower } from '../zip/index.js';
 import { missingRecord, missingStorage, multipleRoots } from './rules.js';
 
 export interface TorchZipLayout {
@@ -75,24 +75,22 @@ export function torchLayout(entries: readonly ZipEntry[], names: ZipNameIndex): 
 /** Report layout problems torch.load would trip over, and storage keys data.pkl needs but lacks. */
 export function checkTorchZip(layout: TorchZipLayout, ctx: ModelScanContext, refs: readonly PersistentRef[]): void {
   if (layout.root === undefined) {
-    ctx.report(missingRecord.report({ location: ctx.at(), message: 'the first entry is not inside a folder: torch.load refuses the archive ("file in archive is not in a subdirectory")' }));
+    ctx.report(missingRecord, { location: ctx.at(), message: 'the first entry is not inside a folder: torch.load refuses the archive ("file in archive is not in a subdirectory")' });
     return;
   }
   const root = layout.root;
   if (layout.dataPkl.length === 0) {
-    ctx.report(missingRecord.report({ location: ctx.at(), message: `no ${root}/data.pkl (the archive root comes from the first entry): torch.load fails, other loaders may read another data.pkl` }));
+    ctx.report(missingRecord, { location: ctx.at(), message: `no ${root}/data.pkl (the archive root comes from the first entry): torch.load fails, other loaders may read another data.pkl` });
   }
   if (layout.lookup('.data/version').length === 0 && layout.lookup('version').length === 0) {
-    ctx.report(missingRecord.report({ location: ctx.at(), message: `no ${root}/.data/version or ${root}/version record: torch.load fails`, severity: 'low' }));
+    ctx.report(missingRecord, { location: ctx.at(), message: `no ${root}/.data/version or ${root}/version record: torch.load fails`, severity: 'low' });
   }
   if (layout.roots.length > 1) {
     const shown = layout.roots.slice(0, 5).map((r) => (r === '' ? '(no folder)' : r));
-    ctx.report(
-      multipleRoots.report({
-        location: ctx.at(),
-        message: `entries under ${layout.roots.length} root folders (${shown.join(', ')}${layout.roots.length > 5 ? ', ...' : ''}); torch.load reads ${root}/`,
-      }),
-    );
+    ctx.report(multipleRoots, {
+      location: ctx.at(),
+      message: `entries under ${layout.roots.length} root folders (${shown.join(', ')}${layout.roots.length > 5 ? ', ...' : ''}); torch.load reads ${root}/`,
+    });
   }
   const missing = new Set<string>();
   for (const r of refs) {
@@ -102,15 +100,13 @@ export function checkTorchZip(layout: TorchZipLayout, ctx: ModelScanContext, ref
   if (missing.size > 0) {
     const keys = [...missing];
     const c = layout.dataPkl[0] ? ctx.child(layout.dataPkl[0].name) : ctx;
-    c.report(
-      missingStorage.report({
-        location: c.at(),
-        message: `data.pkl references ${keys.length} storage${keys.length === 1 ? '' : 's'} missing from the archive: ${keys
-          .slice(0, 10)
-          .map((k) => `${root}/data/${k}`)
-          .join(', ')}${keys.length > 10 ? ', ...' : ''}`,
-        evidence: keys.slice(0, 10).join(','),
-      }),
-    );
+    c.report(missingStorage, {
+      location: c.at(),
+      message: `data.pkl references ${keys.length} storage${keys.length === 1 ? '' : 's'} missing from the archive: ${keys
+        .slice(0, 10)
+        .map((k) => `${root}/data/${k}`)
+        .join(', ')}${keys.length > 10 ? ', ...' : ''}`,
+      evidence: keys.slice(0, 10).join(','),
+    });
   }
 }

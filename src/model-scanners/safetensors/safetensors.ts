@@ -11,10 +11,10 @@
 import { coreRules } from '../../rules/index.js';
 import type { ByteSource } from '../../limits/index.js';
 import type { ModelScanContext } from '../context.js';
+import { sniffMagic } from '../magic.js';
+import type { JsonObject, JsonValue } from '../text/index.js';
+import { decodeUtf8Strict, isJsonObject, parseStrictJson, quote } from '../text/index.js';
 import * as R from './rules.js';
-import { CappedReporter, quote, sniffMagic } from './shared.js';
-import type { JsonObject, JsonValue } from './strict-json.js';
-import { decodeUtf8Strict, isJsonObject, parseStrictJson } from './strict-json.js';
 
 /** The reference implementation's cap on the header length (`MAX_HEADER_SIZE`). */
 export const SAFETENSORS_MAX_HEADER = 100_000_000;
@@ -95,25 +95,16 @@ function toBig(v: JsonValue | undefined): bigint | undefined {
  * header itself could be read (even if tensors are invalid), for callers such as the bench.
  */
 export function scanSafetensors(source: ByteSource, ctx: ModelScanContext): SafetensorsHeader | undefined {
-  const rep = new CappedReporter(ctx);
-  try {
-    return scanInner(source, ctx, rep);
-  } finally {
-    rep.flush(R.SAFETENSORS_RULES);
-  }
-}
-
-function scanInner(source: ByteSource, ctx: ModelScanContext, rep: CappedReporter): SafetensorsHeader | undefined {
   const size = source.size;
   if (size < 8) {
-    rep.report(R.malformedHeader, { location: ctx.at(0, size), message: `file of ${size} bytes is shorter than the 8-byte header length` });
+    ctx.report(R.malformedHeader, { location: ctx.at(0, size), message: `file of ${size} bytes is shorter than the 8-byte header length` });
     return undefined;
   }
   const first = source.read(0, 8);
   const n = u64le(first);
-  checkPicklePrefix(first, ctx, rep);
+  checkPicklePrefix(first, ctx);
   if (n > BigInt(SAFETENSORS_MAX_HEADER)) {
-    rep.report(R.malformedHeader, {
+    ctx.report(R.malformedHeader, {
       location: ctx.at(0, 8),
       message: `header length ${n} exceeds the reference loader's 100,000,000-byte cap; the reference loader rejects the file, lenient loaders may not`,
     });
@@ -121,7 +112,7 @@ function scanInner(source: ByteSource, ctx: ModelScanContext, rep: CappedReporte
   }
   const headerLen = Number(n);
   if (8 + headerLen > size) {
-    rep.report(R.malformedHeader, { location: ctx.at(0, 8), message: `header length ${headerLen} runs past the end of the ${size}-byte file` });
+    ctx.report(R.malformedHeader, { location: ctx.at(0, 8), message: `header length ${headerLen} runs past the end of the ${size}-byte file` });
     return undefined;
   }
   if (headerLen > ctx.limits.maxTextBytes) {
@@ -131,7 +122,7 @@ function scanInner(source: ByteSource, ctx: ModelScanContext, rep: CappedReporte
   const headerBytes = source.read(8, headerLen);
   const text = decodeUtf8Strict(headerBytes);
   if (text === undefined) {
-    rep.report(R.malformedHeader, { location: ctx.at(8, headerLen), message: 'header is not valid UTF-8' });
+    ctx.report(R.malformedHeader, { location: ctx.at(8, headerLen), message: 'header is not valid UTF-8' });
     return undefined;
   }
   const byteOffset = (charOffset: number): number => 8 + Buffer.byteLength(text.slice(0, charOffset), 'utf8');
@@ -140,19 +131,19 @@ function scanInner(source: ByteSource, ctx: ModelScanContext, rep: CappedReporte
     if (parsed.depthExceeded) {
       ctx.incomplete(coreRules.limitExceeded, `safetensors header: ${parsed.error}`, byteOffset(parsed.offset), 'maxStructureDepth');
     } else {
-      rep.report(R.malformedHeader, { location: ctx.at(byteOffset(parsed.offset)), message: `header is not valid JSON: ${parsed.error}` });
+      ctx.report(R.malformedHeader, { location: ctx.at(byteOffset(parsed.offset)), message: `header is not valid JSON: ${parsed.error}` });
     }
     return undefined;
   }
   for (const d of parsed.duplicates) {
-    rep.report(R.duplicateKey, {
+    ctx.report(R.duplicateKey, {
       location: ctx.at(byteOffset(d.offset)),
       message: `key ${quote(d.key)} appears more than once in ${d.path === '/' ? 'the header object' : `the header object ${quote(d.path)}`}; loaders disagree on which occurrence wins`,
       evidence: d.key,
     });
   }
   if (parsed.loneSurrogates > 0) {
-    rep.report(R.malformedHeader, {
+    ctx.report(R.malformedHeader, {
       location: ctx.at(8, headerLen),
       message: `header contains ${parsed.loneSurrogates} unpaired UTF-16 surrogate escape(s): the reference loader rejects it, Python's json accepts it`,
       severity: 'medium',
@@ -160,11 +151,11 @@ function scanInner(source: ByteSource, ctx: ModelScanContext, rep: CappedReporte
   }
   const root = parsed.value;
   if (!isJsonObject(root)) {
-    rep.report(R.malformedHeader, { location: ctx.at(8, headerLen), message: 'header is not a JSON object' });
+    ctx.report(R.malformedHeader, { location: ctx.at(8, headerLen), message: 'header is not a JSON object' });
     return undefined;
   }
   if (text.trimStart().length !== text.length) {
-    rep.report(R.malformedHeader, {
+    ctx.report(R.malformedHeader, {
       location: ctx.at(8),
       message: 'header starts with whitespace before "{" (accepted today, rejected by the format\u2019s planned check)',
       severity: 'low',
@@ -175,29 +166,29 @@ function scanInner(source: ByteSource, ctx: ModelScanContext, rep: CappedReporte
   const tensors: SafetensorsTensor[] = [];
   for (const [name, entry] of Object.entries(root)) {
     if (name === '__metadata__') {
-      metadata = checkMetadata(entry, ctx, rep);
+      metadata = checkMetadata(entry, ctx);
       continue;
     }
-    const t = checkTensorEntry(name, entry, ctx, rep);
+    const t = checkTensorEntry(name, entry, ctx);
     if (t) tensors.push(t);
   }
 
   const dataStart = 8 + headerLen;
   const bufferLen = BigInt(size - dataStart);
-  checkLayout(tensors, bufferLen, dataStart, ctx, rep);
-  checkPolyglot(source, tensors, dataStart, ctx, rep);
+  checkLayout(tensors, bufferLen, dataStart, ctx);
+  checkPolyglot(source, tensors, dataStart, ctx);
   return { headerLength: headerLen, tensors, metadata };
 }
 
-function checkMetadata(entry: JsonValue, ctx: ModelScanContext, rep: CappedReporter): Record<string, string> | undefined {
+function checkMetadata(entry: JsonValue, ctx: ModelScanContext): Record<string, string> | undefined {
   if (!isJsonObject(entry)) {
-    rep.report(R.invalidMetadata, { location: ctx.at(8), message: `__metadata__ is ${entry === null ? 'null' : Array.isArray(entry) ? 'an array' : `a ${typeof entry}`}, not a string-to-string map` });
+    ctx.report(R.invalidMetadata, { location: ctx.at(8), message: `__metadata__ is ${entry === null ? 'null' : Array.isArray(entry) ? 'an array' : `a ${typeof entry}`}, not a string-to-string map` });
     return undefined;
   }
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(entry)) {
     if (typeof v !== 'string') {
-      rep.report(R.invalidMetadata, {
+      ctx.report(R.invalidMetadata, {
         location: ctx.at(8),
         message: `__metadata__ value of ${quote(k)} is ${v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`}, not a string`,
         evidence: k,
@@ -209,15 +200,15 @@ function checkMetadata(entry: JsonValue, ctx: ModelScanContext, rep: CappedRepor
 
 const TENSOR_FIELDS = new Set(['dtype', 'shape', 'data_offsets']);
 
-function checkTensorEntry(name: string, entry: JsonValue, ctx: ModelScanContext, rep: CappedReporter): SafetensorsTensor | undefined {
+function checkTensorEntry(name: string, entry: JsonValue, ctx: ModelScanContext): SafetensorsTensor | undefined {
   const where = ctx.at(8);
   if (!isJsonObject(entry)) {
-    rep.report(R.malformedHeader, { location: where, message: `tensor ${quote(name)} is not an object`, evidence: name });
+    ctx.report(R.malformedHeader, { location: where, message: `tensor ${quote(name)} is not an object`, evidence: name });
     return undefined;
   }
   for (const k of Object.keys(entry)) {
     if (!TENSOR_FIELDS.has(k)) {
-      rep.report(R.malformedHeader, {
+      ctx.report(R.malformedHeader, {
         location: where,
         message: `tensor ${quote(name)} has an unknown field ${quote(k)} (ignored by the reference loader; extra header content)`,
         severity: 'low',
@@ -230,21 +221,21 @@ function checkTensorEntry(name: string, entry: JsonValue, ctx: ModelScanContext,
   const offsets = entry['data_offsets'];
   let ok = true;
   if (typeof dtype !== 'string') {
-    rep.report(R.malformedHeader, { location: where, message: `tensor ${quote(name)} has no string dtype`, evidence: name });
+    ctx.report(R.malformedHeader, { location: where, message: `tensor ${quote(name)} has no string dtype`, evidence: name });
     ok = false;
   } else if (SAFETENSORS_DTYPE_BITS[dtype] === undefined) {
-    rep.report(R.unknownDtype, { location: where, message: `tensor ${quote(name)} has unknown dtype ${quote(dtype)}`, evidence: dtype });
+    ctx.report(R.unknownDtype, { location: where, message: `tensor ${quote(name)} has unknown dtype ${quote(dtype)}`, evidence: dtype });
     ok = false;
   }
   const dims: bigint[] = [];
   if (!Array.isArray(shape)) {
-    rep.report(R.malformedHeader, { location: where, message: `tensor ${quote(name)} has no shape list`, evidence: name });
+    ctx.report(R.malformedHeader, { location: where, message: `tensor ${quote(name)} has no shape list`, evidence: name });
     ok = false;
   } else {
     for (const d of shape) {
       const b = toBig(d);
       if (b === undefined) {
-        rep.report(R.malformedHeader, { location: where, message: `tensor ${quote(name)} has a shape entry that is not a non-negative integer`, evidence: name });
+        ctx.report(R.malformedHeader, { location: where, message: `tensor ${quote(name)} has a shape entry that is not a non-negative integer`, evidence: name });
         ok = false;
         break;
       }
@@ -254,12 +245,12 @@ function checkTensorEntry(name: string, entry: JsonValue, ctx: ModelScanContext,
   let begin: bigint | undefined;
   let end: bigint | undefined;
   if (!Array.isArray(offsets) || offsets.length !== 2 || (begin = toBig(offsets[0])) === undefined || (end = toBig(offsets[1])) === undefined) {
-    rep.report(R.malformedHeader, { location: where, message: `tensor ${quote(name)} has no data_offsets pair of non-negative integers`, evidence: name });
+    ctx.report(R.malformedHeader, { location: where, message: `tensor ${quote(name)} has no data_offsets pair of non-negative integers`, evidence: name });
     return undefined;
   }
   if (!ok || typeof dtype !== 'string') return { name, dtype: typeof dtype === 'string' ? dtype : '?', shape: dims, begin, end };
   if (end < begin) {
-    rep.report(R.dataLayout, { location: where, message: `tensor ${quote(name)} ends (${end}) before it begins (${begin})`, evidence: name });
+    ctx.report(R.dataLayout, { location: where, message: `tensor ${quote(name)} ends (${end}) before it begins (${begin})`, evidence: name });
     return { name, dtype, shape: dims, begin, end };
   }
   // Size check in bits; the reference loader computes in usize with checked arithmetic.
@@ -269,15 +260,15 @@ function checkTensorEntry(name: string, entry: JsonValue, ctx: ModelScanContext,
   const totalBits = elements * bits;
   const U64 = (1n << 64n) - 1n;
   if (totalBits > U64) {
-    rep.report(R.tensorSizeMismatch, { location: where, message: `tensor ${quote(name)}: prod(shape) * dtype size overflows 64 bits`, evidence: name });
+    ctx.report(R.tensorSizeMismatch, { location: where, message: `tensor ${quote(name)}: prod(shape) * dtype size overflows 64 bits`, evidence: name });
   } else if (totalBits % 8n !== 0n) {
-    rep.report(R.tensorSizeMismatch, {
+    ctx.report(R.tensorSizeMismatch, {
       location: where,
       message: `tensor ${quote(name)}: ${elements} elements of ${dtype} (${bits} bits) do not end on a byte boundary`,
       evidence: name,
     });
   } else if (totalBits / 8n !== end - begin) {
-    rep.report(R.tensorSizeMismatch, {
+    ctx.report(R.tensorSizeMismatch, {
       location: where,
       message: `tensor ${quote(name)}: data_offsets span ${end - begin} bytes, shape [${dims.join(', ')}] of ${dtype} needs ${totalBits / 8n}`,
       evidence: name,
@@ -286,27 +277,27 @@ function checkTensorEntry(name: string, entry: JsonValue, ctx: ModelScanContext,
   return { name, dtype, shape: dims, begin, end };
 }
 
-function checkLayout(tensors: SafetensorsTensor[], bufferLen: bigint, dataStart: number, ctx: ModelScanContext, rep: CappedReporter): void {
+function checkLayout(tensors: SafetensorsTensor[], bufferLen: bigint, dataStart: number, ctx: ModelScanContext): void {
   const sorted = tensors.filter((t) => t.end >= t.begin).sort((a, b) => (a.begin < b.begin ? -1 : a.begin > b.begin ? 1 : a.end < b.end ? -1 : a.end > b.end ? 1 : 0));
   let cursor = 0n;
   let prev: SafetensorsTensor | undefined;
   const loc = (off: bigint): ReturnType<ModelScanContext['at']> => ctx.at(dataStart + Number(off < bufferLen ? off : bufferLen));
   for (const t of sorted) {
     if (t.end > bufferLen) {
-      rep.report(R.dataLayout, {
+      ctx.report(R.dataLayout, {
         location: loc(t.begin),
         message: `tensor ${quote(t.name)} data [${t.begin}, ${t.end}) runs past the end of the ${bufferLen}-byte data buffer`,
         evidence: t.name,
       });
     }
     if (t.begin < cursor) {
-      rep.report(R.dataLayout, {
+      ctx.report(R.dataLayout, {
         location: loc(t.begin),
         message: `tensor ${quote(t.name)} data [${t.begin}, ${t.end}) overlaps tensor ${quote(prev?.name ?? '')}`,
         evidence: t.name,
       });
     } else if (t.begin > cursor) {
-      rep.report(R.dataLayout, {
+      ctx.report(R.dataLayout, {
         location: loc(cursor),
         message: `${t.begin - cursor} bytes of the data buffer at [${cursor}, ${t.begin}) belong to no tensor (before ${quote(t.name)})`,
         evidence: `gap@${cursor}`,
@@ -316,7 +307,7 @@ function checkLayout(tensors: SafetensorsTensor[], bufferLen: bigint, dataStart:
     prev = t;
   }
   if (cursor < bufferLen) {
-    rep.report(R.dataLayout, {
+    ctx.report(R.dataLayout, {
       location: ctx.at(dataStart + Number(cursor), Number(bufferLen - cursor)),
       message: `${bufferLen - cursor} bytes after the last tensor belong to no tensor; the reference loader rejects the file ("not fully covered")`,
       evidence: `trailing@${cursor}`,
@@ -327,12 +318,12 @@ function checkLayout(tensors: SafetensorsTensor[], bufferLen: bigint, dataStart:
 /** Opcodes whose argument swallows the zero high bytes of the length, so a pickle parse can continue into the header. */
 const PICKLE_CONSUMING_OPS = new Set([0x58, 0x42, 0x54, 0x47, 0x8d, 0x8e, 0x96, 0x55, 0x43, 0x8c, 0x49, 0x4c, 0x46, 0x53, 0x56, 0x63, 0x50]);
 
-function checkPicklePrefix(first: Uint8Array, ctx: ModelScanContext, rep: CappedReporter): void {
+function checkPicklePrefix(first: Uint8Array, ctx: ModelScanContext): void {
   // The header length's low bytes are 0x80 (PROTO) and a protocol number: pickle sniffers claim the
   // file. Only a third byte whose opcode swallows the zero bytes lets a pickle parse go on into the
   // JSON header, where text can continue the opcode stream.
   if (first[0] === 0x80 && (first[1] ?? 9) <= 5 && PICKLE_CONSUMING_OPS.has(first[2] ?? 0)) {
-    rep.report(R.polyglot, {
+    ctx.report(R.polyglot, {
       location: ctx.at(0, 8),
       message: `the header length bytes start a pickle stream (PROTO ${first[1]}, then opcode 0x${(first[2] ?? 0).toString(16)} that reads on into the JSON header): pickle.load/torch.load would parse this file as a pickle`,
       evidence: 'pickle-prefix',
@@ -340,7 +331,7 @@ function checkPicklePrefix(first: Uint8Array, ctx: ModelScanContext, rep: Capped
   }
 }
 
-function checkPolyglot(source: ByteSource, tensors: SafetensorsTensor[], dataStart: number, ctx: ModelScanContext, rep: CappedReporter): void {
+function checkPolyglot(source: ByteSource, tensors: SafetensorsTensor[], dataStart: number, ctx: ModelScanContext): void {
   const size = source.size;
   // Bytes after the data buffer that start another format.
   let end = 0n;
@@ -349,7 +340,7 @@ function checkPolyglot(source: ByteSource, tensors: SafetensorsTensor[], dataSta
   if (trailingAt < size) {
     const kind = sniffMagic(source.read(trailingAt, 16));
     if (kind !== undefined) {
-      rep.report(R.polyglot, {
+      ctx.report(R.polyglot, {
         location: ctx.at(trailingAt, size - trailingAt),
         message: `${size - trailingAt} bytes after the last tensor start a ${kind} stream`,
         evidence: `trailing-${kind}`,
@@ -373,7 +364,7 @@ function checkPolyglot(source: ByteSource, tensors: SafetensorsTensor[], dataSta
         // (or the zip64 marker 0xffffffff is used).
         const plausible = eocdAt + 22 + commentLen === size && (cdOffset === 0xffffffff || cdOffset + cdSize <= eocdAt);
         if (plausible) {
-          rep.report(R.polyglot, {
+          ctx.report(R.polyglot, {
             location: ctx.at(eocdAt, 22),
             message: `a zip end-of-central-directory record at offset ${eocdAt}: zip readers (torch.load, zipfile) open this file as an archive`,
             evidence: 'zip-eocd',
@@ -387,7 +378,7 @@ function checkPolyglot(source: ByteSource, tensors: SafetensorsTensor[], dataSta
   for (let off = 512; off + 8 <= size; off *= 2) {
     const sig = source.read(off, 8);
     if (sig[0] === 0x89 && sig[1] === 0x48 && sig[2] === 0x44 && sig[3] === 0x46 && sig[4] === 0x0d && sig[5] === 0x0a && sig[6] === 0x1a && sig[7] === 0x0a) {
-      rep.report(R.polyglot, {
+      ctx.report(R.polyglot, {
         location: ctx.at(off, 8),
         message: `an HDF5 superblock signature at offset ${off}: h5py/Keras open this file as HDF5`,
         evidence: 'hdf5-superblock',

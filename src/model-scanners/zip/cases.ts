@@ -1,7 +1,7 @@
 /**
  * Rule cases of the zip rules: small file trees built by the zip builder (lazily), each naming the
  * trick it plays. Run end to end by the engine's rule-case meta-test and in-process by
- * src/model-scanners/cases.test.ts.
+ * src/model-scanners/rule-cases.test.ts.
  */
 import type { RuleCase, RuleCases } from '../../rules/index.js';
 import { ruleCases } from '../../rules/index.js';

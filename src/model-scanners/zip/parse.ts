@@ -35,8 +35,6 @@ const LOCAL_READ = 1024;
 const MAX_COMMENT = 0xffff;
 const ZIP64_EOCD_SIZE = 56;
 const ZIP64_LOCATOR_SIZE = 20;
-/** Detailed issues kept per kind; further ones are counted in one summary issue. */
-const ISSUES_PER_KIND = 20;
 
 export type ZipIssueKind =
   | 'local-name-mismatch'
@@ -134,10 +132,17 @@ export interface ZipArchive {
   readonly zip64: boolean;
   /** Set when the entry list is incomplete (limit or malformed central directory). */
   readonly error?: BulwarkError;
+  /** Issues counted but not kept, per kind (past `maxIssuesPerKind`). */
+  readonly omittedIssues: ReadonlyMap<ZipIssueKind, number>;
 }
 
 export interface ZipParseOptions {
   readonly maxEntries: number;
+  /**
+   * Issues kept in detail per kind (the scanner passes `maxFindingsPerRule`: what the report lists);
+   * further ones are only counted (`omittedIssues`), so memory stays bounded. Default 20.
+   */
+  readonly maxIssuesPerKind?: number;
   /** Parse from this EOCD instead of the one readers pick (to scan an alternate view). */
   readonly eocdOffset?: number;
   /** Called once the central directory is read, before local headers are (primary view only). */
@@ -215,16 +220,15 @@ export function unsafeName(name: string): string | undefined {
 class Issues {
   readonly list: ZipIssue[] = [];
   private counts = new Map<ZipIssueKind, number>();
+  readonly omitted = new Map<ZipIssueKind, number>();
+  constructor(private readonly perKind: number) {}
   add(issue: ZipIssue): void {
     const n = (this.counts.get(issue.kind) ?? 0) + 1;
     this.counts.set(issue.kind, n);
-    if (n <= ISSUES_PER_KIND) this.list.push(issue);
+    if (n <= this.perKind) this.list.push(issue);
+    else this.omitted.set(issue.kind, n - this.perKind);
   }
-  /** Append one summary issue per kind that overflowed. */
   finish(): ZipIssue[] {
-    for (const [kind, n] of this.counts) {
-      if (n > ISSUES_PER_KIND) this.list.push({ kind, message: `${n - ISSUES_PER_KIND} more ${kind} problems in this archive (first ${ISSUES_PER_KIND} reported)` });
-    }
     return this.list;
   }
 }
@@ -361,7 +365,7 @@ function readZip64Record(source: ByteSource, offset: number): Zip64Record | unde
  * list is incomplete.
  */
 export function parseZip(source: ByteSource, opts: ZipParseOptions): ZipArchive {
-  const issues = new Issues();
+  const issues = new Issues(opts.maxIssuesPerKind ?? 20);
   const size = source.size;
   const candidates = findEocdCandidates(source);
   const chosen = opts.eocdOffset ?? candidates[0];
@@ -489,7 +493,7 @@ export function parseZip(source: ByteSource, opts: ZipParseOptions): ZipArchive 
   checkEntries(source, entries, issues, opts.onEntry);
   const alternateEntries: ZipEntry[] = [];
   for (const alt of views.slice(1)) {
-    const scratch = new Issues();
+    const scratch = new Issues(0);
     const more = readCentralDirectory(source, alt, opts.maxEntries, scratch, eocd).entries;
     checkEntries(source, more, scratch);
     for (const e of more) alternateEntries.push(e); // no spread: there can be a million entries
@@ -499,6 +503,7 @@ export function parseZip(source: ByteSource, opts: ZipParseOptions): ZipArchive 
     entries,
     names,
     issues: issues.finish(),
+    omittedIssues: issues.omitted,
     eocdOffset: eocd.offset,
     view,
     alternateViews: views.slice(1),

@@ -206,6 +206,14 @@ describe('nesting', () => {
 });
 
 describe('limits', () => {
+  it('lists maxFindingsPerRule parser issues of a kind and counts the rest in the Reporter summary', () => {
+    const entries = Array.from({ length: 60 }, (_, i) => ({ name: `../x${i}`, data: 'x' }));
+    const r = mustScan(buildZip({ entries }));
+    const hits = findingsOf(r, 'zip/path-traversal');
+    expect(hits).toHaveLength(21);
+    expect(hits.at(-1)?.message).toMatch(/^40 more findings of this rule/);
+  });
+
   it('maxArchiveEntries', () => {
     const zip = buildZip({ entries: Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, data: 'x' })) });
     const r = mustScan(zip, { maxArchiveEntries: 5 });

@@ -15,15 +15,16 @@ import { crc32 } from 'node:zlib';
 import { LimitExceededError } from '../../findings/index.js';
 import type { ByteSource, DecompressResult } from '../../limits/index.js';
 import { BufferSource, SliceSource, decodeLzmaRaw, decompress, inflateRawHead } from '../../limits/index.js';
-import { coreRules } from '../../rules/index.js';
-import { decodeFor, decompressedSource, inChild, scanRegion } from '../compression/support.js';
+import type { RuleSelection } from '../../rules/index.js';
+import { Reporter, coreRules } from '../../rules/index.js';
+import { decodeFor, decompressedSource, inChild, scanRegion } from '../containers.js';
 import { ModelScanContext, TargetState } from '../context.js';
 import type { DetectedFormat } from '../detect-format.js';
 import { detectFormat } from '../detect-format.js';
 import type { PersistentRef } from '../pickle/index.js';
 import { scanPickle } from '../pickle/index.js';
-import type { TorchZipLayout } from '../pytorch/torch-zip.js';
-import { checkTorchZip, torchLayout } from '../pytorch/torch-zip.js';
+import type { TorchZipLayout } from '../pytorch/index.js';
+import { checkTorchZip, torchLayout } from '../pytorch/index.js';
 import type { ZipArchive, ZipEntry } from './parse.js';
 import { hiddenLocalEntry, parseZip } from './parse.js';
 import { ZIP_ISSUE_RULES, badCrc, encryptedMember, headerMismatch, unsupportedMethod } from './rules.js';
@@ -40,6 +41,8 @@ const PICKLE_FORMATS: ReadonlySet<string> = new Set(['pickle', 'joblib', 'pytorc
 const CRC_CHUNK = 1024 * 1024;
 /** Bytes of a pickle-looking storage record analysed speculatively. */
 const SPECULATE = 64 * 1024;
+/** The speculative analysis sees every rule (the user's selection must not decide what is a pickle). */
+const EVERY_RULE: RuleSelection = { state: () => ({ enabled: true, reason: 'speculative analysis' }) };
 
 export interface ZipScanOptions {
   /** The caller already scanned the bytes before the archive (a pickle/zip polyglot). */
@@ -55,6 +58,7 @@ export function scanZip(source: ByteSource, ctx: ModelScanContext, options: ZipS
     // header is checked, while the bytes around it are still in the file's block cache.
     archive = parseZip(source, {
       maxEntries: ctx.limits.maxArchiveEntries,
+      maxIssuesPerKind: ctx.limits.maxFindingsPerRule,
       onDirectory: (entries, names) => {
         torch = torchLayout(entries, names);
         scanner = new MemberScanner(source, ctx, torch);
@@ -70,7 +74,7 @@ export function scanZip(source: ByteSource, ctx: ModelScanContext, options: ZipS
   for (const e of archive.alternateEntries) scanner.scanSafely(e);
   if (archive.alternateEocd !== undefined) {
     try {
-      const alt = parseZip(source, { maxEntries: ctx.limits.maxArchiveEntries, eocdOffset: archive.alternateEocd });
+      const alt = parseZip(source, { maxEntries: ctx.limits.maxArchiveEntries, maxIssuesPerKind: ctx.limits.maxFindingsPerRule, eocdOffset: archive.alternateEocd });
       for (const e of [...alt.entries, ...alt.alternateEntries]) scanner.scanSafely(e);
       if (alt.error) ctx.failed(alt.error, 'alternate zip central directory');
     } catch (e) {
@@ -115,13 +119,20 @@ function reportIssues(archive: ZipArchive, ctx: ModelScanContext): void {
       continue;
     }
     const rule = ZIP_ISSUE_RULES[issue.kind];
-    at.report(
-      rule.report({
-        location: issue.entry === undefined ? ctx.at(issue.offset, issue.length) : at.at(),
-        message: issue.message,
-        ...(issue.severity !== undefined && { severity: issue.severity }),
-      }),
-    );
+    at.report(rule, {
+      location: issue.entry === undefined ? ctx.at(issue.offset, issue.length) : at.at(),
+      message: issue.message,
+      ...(issue.severity !== undefined && { severity: issue.severity }),
+    });
+  }
+  // Issues past the parser's per-kind bound were counted, not kept: the Reporter counts them in its
+  // "N more findings of this rule" summary.
+  for (const [kind, n] of archive.omittedIssues) {
+    if (kind === 'missing-local-header') {
+      ctx.incomplete(coreRules.malformedInput, `${n} more zip entries have no local header; they were not analysed`);
+      continue;
+    }
+    ctx.reportCounted(ZIP_ISSUE_RULES[kind], n, { location: ctx.at(), message: `a further ${kind} problem in this archive (details not kept)` });
   }
 }
 
@@ -214,14 +225,15 @@ class MemberScanner {
   private isRealPickle(e: ZipEntry): boolean {
     if (e.method !== 0) return true; // compressed storages are unusual enough to analyse for real
     const window = Math.min(e.compressedSize, SPECULATE);
-    const scratch = new ModelScanContext(this.ctx.path, e.name, this.ctx.depth + 1, this.ctx.options, new TargetState(this.ctx.limits), () => 'unknown');
+    const reporter = new Reporter({ selection: EVERY_RULE });
+    const scratch = new ModelScanContext(this.ctx.path, e.name, this.ctx.depth + 1, this.ctx.options, new TargetState(this.ctx.limits, reporter), () => 'unknown');
     try {
       const r = scanPickle(new BufferSource(this.source.read(e.dataOffset, window)), scratch, { loader: 'torch', single: true });
       if (r.stops >= 1 || (window < e.compressedSize && r.endOffset >= window - 16)) return true;
     } catch {
       return false;
     }
-    return scratch.state.findings.some((f) => !f.ruleId.startsWith('scan/'));
+    return reporter.findings.some((f) => !f.ruleId.startsWith('scan/'));
   }
 
   /** The member's first bytes (decompressed), never an error. */
@@ -270,12 +282,10 @@ class MemberScanner {
     if (!r.error && e.uncompressedSize >= 0) {
       this.checkCrc(e, c, r.data);
       if (r.data.length !== e.uncompressedSize && e.index >= 0) {
-        c.report(
-          headerMismatch.report({
-            location: c.at(),
-            message: `the entry decompresses to ${r.data.length} bytes but declares ${e.uncompressedSize}: readers that stop at the declared size see ${r.data.length > e.uncompressedSize ? 'less' : 'a truncated entry'}`,
-          }),
-        );
+        c.report(headerMismatch, {
+          location: c.at(),
+          message: `the entry decompresses to ${r.data.length} bytes but declares ${e.uncompressedSize}: readers that stop at the declared size see ${r.data.length > e.uncompressedSize ? 'less' : 'a truncated entry'}`,
+        });
       }
     }
     return out;
@@ -289,12 +299,10 @@ class MemberScanner {
       for (let p = 0; p < data.size; p += CRC_CHUNK) actual = crc32(data.read(p, CRC_CHUNK), actual) >>> 0;
     }
     if (actual !== e.crc) {
-      c.report(
-        badCrc.report({
-          location: c.at(),
-          message: `content CRC-32 is 0x${actual.toString(16).padStart(8, '0')}, the central directory says 0x${e.crc.toString(16).padStart(8, '0')}`,
-        }),
-      );
+      c.report(badCrc, {
+        location: c.at(),
+        message: `content CRC-32 is 0x${actual.toString(16).padStart(8, '0')}, the central directory says 0x${e.crc.toString(16).padStart(8, '0')}`,
+      });
     }
   }
 }

@@ -1,0 +1,434 @@
+/**
+ * The user configuration file, `bulwark.yaml` (docs/configuration.md). Parsed with positions so that
+ * every error names the file, line and column of the offending key or value, in one line:
+ *
+ *   bulwark: bulwark.yaml:4:3: rules: unknown rule id "k8s/imge-latest" (did you mean k8s/image-latest?)
+ *
+ * Loading is two steps: `parseConfig` checks the file's shape (every key known, every value of the
+ * right type, dates, globs, sizes); `resolveRules` checks the rule selectors against the registry of the
+ * command that runs (a server registry knows fewer rules than `scan`'s). Plain data comes out, so the
+ * result crosses worker threads.
+ */
+import { readFileSync } from 'node:fs';
+import type { Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Severity } from '../findings/index.js';
+import { BulwarkError, SEVERITIES } from '../findings/index.js';
+import type { LimitName } from '../limits/index.js';
+import { isLimitName, parseSize, suggestLimitName } from '../limits/index.js';
+import type { ConfigSuppression, RuleMeta, RuleSelection, RuleSettingEntry } from '../rules/index.js';
+import { compileGlob, createSelection, expiryTime, parseSelector, suggestRuleId } from '../rules/index.js';
+
+/** Names looked for in the current directory when `--config` is not given, in this order. */
+export const DEFAULT_CONFIG_NAMES = ['bulwark.yaml', '.bulwark.yaml'] as const;
+
+/** Largest configuration file read (it is user input, but bounded like everything else). */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+export interface ScanSettings {
+  readonly failOn?: Severity | 'none';
+  readonly policy?: 'default' | 'production';
+  readonly strict?: boolean;
+  readonly jobs?: number;
+  readonly includeVcs?: boolean;
+}
+
+export interface KubernetesSettings {
+  readonly pssLevel?: 'baseline' | 'restricted';
+  readonly pssVersion?: string;
+  readonly sandboxRuntimeClasses?: readonly string[];
+}
+
+export interface SigningSettings {
+  readonly key?: string;
+  readonly certChain?: readonly string[];
+  readonly identity?: string;
+  readonly issuer?: string;
+  readonly trustedRoot?: string;
+}
+
+export interface BulwarkConfig {
+  /** The file it was read from (`undefined` for the empty default). */
+  readonly file?: string;
+  readonly rules: readonly RuleSettingEntry[];
+  /** Path globs of files and folders not to scan. */
+  readonly ignore: readonly string[];
+  readonly suppressions: readonly ConfigSuppression[];
+  readonly pickle: { readonly allow: readonly string[]; readonly deny: readonly string[] };
+  readonly limits: Readonly<Partial<Record<LimitName, number>>>;
+  readonly scan: ScanSettings;
+  readonly kubernetes: KubernetesSettings;
+  readonly signing: SigningSettings;
+}
+
+export const EMPTY_CONFIG: BulwarkConfig = Object.freeze({
+  rules: [],
+  ignore: [],
+  suppressions: [],
+  pickle: { allow: [], deny: [] },
+  limits: {},
+  scan: {},
+  kubernetes: {},
+  signing: {},
+});
+
+const TOP_KEYS = ['version', 'rules', 'ignore', 'suppressions', 'pickle', 'limits', 'scan', 'kubernetes', 'signing'] as const;
+const SUPPRESSION_KEYS = ['rule', 'path', 'object', 'fingerprint', 'reason', 'expires'] as const;
+const OBJECT_KEYS = ['kind', 'namespace', 'name'] as const;
+const SCAN_KEYS = ['failOn', 'policy', 'strict', 'jobs', 'includeVcs'] as const;
+const K8S_KEYS = ['pssLevel', 'pssVersion', 'sandboxRuntimeClasses'] as const;
+const SIGNING_KEYS = ['key', 'certChain', 'identity', 'issuer', 'trustedRoot'] as const;
+const RULE_SETTING_KEYS = ['enabled', 'severity'] as const;
+/** Python identifiers joined by dots, optionally ending in `.*` (a module and its submodules). */
+const PICKLE_NAME = /^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*(\.\*)?$/;
+
+class Ctx {
+  constructor(
+    readonly file: string,
+    private readonly lc: LineCounter,
+  ) {}
+
+  pos(node: Node | null | undefined): { line: number; column: number } {
+    const off = node?.range?.[0] ?? 0;
+    const p = this.lc.linePos(off);
+    return { line: p.line, column: p.col };
+  }
+
+  at(node: Node | null | undefined): string {
+    const p = this.pos(node);
+    return `${this.file}:${p.line}:${p.column}`;
+  }
+
+  fail(node: Node | null | undefined, what: string): never {
+    throw new BulwarkError('CONFIG', `${this.at(node)}: ${what}`);
+  }
+}
+
+function keyOf(ctx: Ctx, pair: Pair): { key: string; node: Node } {
+  const k = pair.key as Node | null;
+  if (!isScalar(k) || (typeof k.value !== 'string' && typeof k.value !== 'number')) ctx.fail(k, 'keys must be plain strings');
+  return { key: String(k.value), node: k };
+}
+
+function mapOf(ctx: Ctx, node: Node | null | undefined, where: string): YAMLMap {
+  if (!isMap(node)) ctx.fail(node, `${where} must be a mapping`);
+  return node;
+}
+
+function seqOf(ctx: Ctx, node: Node | null | undefined, where: string): YAMLSeq {
+  if (!isSeq(node)) ctx.fail(node, `${where} must be a list`);
+  return node;
+}
+
+function entries(ctx: Ctx, map: YAMLMap, where: string, known: readonly string[]): { key: string; keyNode: Node; value: Node | null }[] {
+  const out: { key: string; keyNode: Node; value: Node | null }[] = [];
+  const seen = new Set<string>();
+  for (const pair of map.items) {
+    const { key, node } = keyOf(ctx, pair);
+    if (known.length > 0 && !known.includes(key)) {
+      const close = known.find((k) => k.toLowerCase() === key.toLowerCase());
+      ctx.fail(node, `${where}: unknown key "${key}"${close === undefined ? '' : ` (did you mean ${close}?)`}; known keys: ${known.join(', ')}`);
+    }
+    if (seen.has(key)) ctx.fail(node, `${where}: "${key}" is set twice`);
+    seen.add(key);
+    out.push({ key, keyNode: node, value: pair.value as Node | null });
+  }
+  return out;
+}
+
+function scalar(ctx: Ctx, node: Node | null | undefined, where: string): Scalar {
+  if (!isScalar(node)) ctx.fail(node, `${where} must be a single value`);
+  return node;
+}
+
+function str(ctx: Ctx, node: Node | null | undefined, where: string): string {
+  const s = scalar(ctx, node, where);
+  if (typeof s.value !== 'string' && typeof s.value !== 'number') ctx.fail(node, `${where} must be a string`);
+  const v = String(s.value).trim();
+  if (v === '') ctx.fail(node, `${where} must not be empty`);
+  return v;
+}
+
+function bool(ctx: Ctx, node: Node | null | undefined, where: string): boolean {
+  const s = scalar(ctx, node, where);
+  if (typeof s.value === 'boolean') return s.value;
+  if (typeof s.value === 'string') {
+    const v = s.value.trim().toLowerCase();
+    if (v === 'on' || v === 'true' || v === 'yes' || v === 'enabled') return true;
+    if (v === 'off' || v === 'false' || v === 'no' || v === 'disabled') return false;
+  }
+  return ctx.fail(node, `${where} must be on/off (or true/false)`);
+}
+
+function severity(ctx: Ctx, node: Node | null | undefined, where: string, allowNone = false): Severity | 'none' {
+  const v = str(ctx, node, where).toLowerCase();
+  if ((SEVERITIES as readonly string[]).includes(v)) return v as Severity;
+  if (allowNone && v === 'none') return 'none';
+  return ctx.fail(node, `${where} must be one of ${[...SEVERITIES, ...(allowNone ? ['none'] : [])].join(', ')}, got "${v}"`);
+}
+
+function strList(ctx: Ctx, node: Node | null | undefined, where: string): string[] {
+  if (isScalar(node)) return [str(ctx, node, where)];
+  return seqOf(ctx, node, where).items.map((item, i) => str(ctx, item as Node, `${where}[${i}]`));
+}
+
+function oneOf<T extends string>(ctx: Ctx, node: Node | null | undefined, where: string, values: readonly T[]): T {
+  const v = str(ctx, node, where);
+  if (!(values as readonly string[]).includes(v)) ctx.fail(node, `${where} must be one of ${values.join(', ')}, got "${v}"`);
+  return v as T;
+}
+
+function parseRules(ctx: Ctx, node: Node | null): RuleSettingEntry[] {
+  const out: RuleSettingEntry[] = [];
+  for (const e of entries(ctx, mapOf(ctx, node, 'rules'), 'rules', [])) {
+    try {
+      parseSelector(e.key);
+    } catch (err) {
+      ctx.fail(e.keyNode, `rules: ${(err as Error).message}`);
+    }
+    const origin = ctx.at(e.keyNode);
+    if (isMap(e.value)) {
+      let enabled: boolean | undefined;
+      let sev: Severity | undefined;
+      for (const s of entries(ctx, e.value, `rules."${e.key}"`, RULE_SETTING_KEYS)) {
+        if (s.key === 'enabled') enabled = bool(ctx, s.value, `rules."${e.key}".enabled`);
+        else sev = severity(ctx, s.value, `rules."${e.key}".severity`) as Severity;
+      }
+      if (enabled === undefined && sev === undefined) ctx.fail(e.value, `rules."${e.key}": give enabled and/or severity`);
+      out.push({ selector: e.key, setting: { ...(enabled !== undefined && { enabled }), ...(sev !== undefined && { severity: sev }) }, origin });
+    } else {
+      const s = scalar(ctx, e.value, `rules."${e.key}"`);
+      // `k8s/foo: low` is a shorthand for `{ severity: low }`.
+      if (typeof s.value === 'string' && (SEVERITIES as readonly string[]).includes(s.value.trim().toLowerCase())) {
+        out.push({ selector: e.key, setting: { severity: s.value.trim().toLowerCase() as Severity }, origin });
+      } else {
+        out.push({ selector: e.key, setting: { enabled: bool(ctx, e.value, `rules."${e.key}"`) }, origin });
+      }
+    }
+  }
+  return out;
+}
+
+function parseSuppressions(ctx: Ctx, node: Node | null): ConfigSuppression[] {
+  const out: ConfigSuppression[] = [];
+  seqOf(ctx, node, 'suppressions').items.forEach((item, i) => {
+    const where = `suppressions[${i}]`;
+    const map = mapOf(ctx, item as Node, where);
+    const values = new Map(entries(ctx, map, where, SUPPRESSION_KEYS).map((e) => [e.key, e]));
+    const rule = values.get('rule');
+    if (rule === undefined) ctx.fail(map, `${where}: "rule" is required (a rule id such as pickle/unknown-global, or a family such as k8s/pss-*)`);
+    const ruleText = str(ctx, rule.value, `${where}.rule`);
+    if (ruleText === '*' || ruleText.indexOf('*') !== ruleText.length - 1 && ruleText.includes('*')) ctx.fail(rule.value, `${where}.rule: name a rule id or a family (k8s/pss-*); a bare * is not accepted`);
+    const reason = values.get('reason');
+    if (reason === undefined) ctx.fail(map, `${where}: "reason" is required: say why the finding is accepted`);
+    const reasonText = str(ctx, reason.value, `${where}.reason`);
+    const path = values.get('path');
+    const pathText = path === undefined ? undefined : str(ctx, path.value, `${where}.path`);
+    if (pathText !== undefined) {
+      try {
+        compileGlob(pathText);
+      } catch (err) {
+        ctx.fail(path?.value, `${where}.path: ${(err as Error).message}`);
+      }
+    }
+    const expires = values.get('expires');
+    const expiresText = expires === undefined ? undefined : str(ctx, expires.value, `${where}.expires`);
+    if (expiresText !== undefined) {
+      try {
+        expiryTime(expiresText);
+      } catch (err) {
+        ctx.fail(expires?.value, `${where}.${(err as Error).message}`);
+      }
+    }
+    const obj = values.get('object');
+    let object: ConfigSuppression['object'];
+    if (obj !== undefined) {
+      const o: Record<string, string> = {};
+      for (const e of entries(ctx, mapOf(ctx, obj.value, `${where}.object`), `${where}.object`, OBJECT_KEYS)) o[e.key] = str(ctx, e.value, `${where}.object.${e.key}`);
+      if (Object.keys(o).length === 0) ctx.fail(obj.value, `${where}.object: give kind, namespace and/or name`);
+      object = o;
+    }
+    const fp = values.get('fingerprint');
+    const fingerprint = fp === undefined ? undefined : str(ctx, fp.value, `${where}.fingerprint`);
+    if (pathText === undefined && object === undefined && fingerprint === undefined) {
+      ctx.fail(map, `${where}: give a path, an object or a fingerprint (a suppression of a rule everywhere is a rule setting: rules: { ${ruleText}: off })`);
+    }
+    const p = ctx.pos(map);
+    out.push({
+      rule: ruleText,
+      reason: reasonText,
+      ...(pathText !== undefined && { path: pathText }),
+      ...(object !== undefined && { object }),
+      ...(fingerprint !== undefined && { fingerprint }),
+      ...(expiresText !== undefined && { expires: expiresText }),
+      file: ctx.file,
+      line: p.line,
+      column: p.column,
+    });
+  });
+  return out;
+}
+
+function parseLimits(ctx: Ctx, node: Node | null): Partial<Record<LimitName, number>> {
+  const out: Partial<Record<LimitName, number>> = {};
+  for (const e of entries(ctx, mapOf(ctx, node, 'limits'), 'limits', [])) {
+    if (!isLimitName(e.key)) {
+      const hint = suggestLimitName(e.key);
+      ctx.fail(e.keyNode, `limits: unknown limit "${e.key}"${hint === undefined ? '' : ` (did you mean ${hint}?)`}; see docs/limits.md`);
+    }
+    const s = scalar(ctx, e.value, `limits.${e.key}`);
+    const v = typeof s.value === 'number' ? s.value : typeof s.value === 'string' ? parseSize(s.value) : undefined;
+    if (v === undefined || !Number.isSafeInteger(v) || v <= 0) ctx.fail(e.value, `limits.${e.key} must be a positive integer or a size such as 512MiB`);
+    out[e.key] = v;
+  }
+  return out;
+}
+
+function parsePickle(ctx: Ctx, node: Node | null): { allow: string[]; deny: string[] } {
+  const out = { allow: [] as string[], deny: [] as string[] };
+  for (const e of entries(ctx, mapOf(ctx, node, 'pickle'), 'pickle', ['allow', 'deny'])) {
+    const list = strList(ctx, e.value, `pickle.${e.key}`);
+    const items = isSeq(e.value) ? e.value.items : [e.value];
+    list.forEach((name, i) => {
+      if (!PICKLE_NAME.test(name)) ctx.fail(items[i] as Node, `pickle.${e.key}: "${name}" is not a qualified Python name (module.Name, or module.* for a module and its submodules)`);
+    });
+    out[e.key as 'allow' | 'deny'] = list;
+  }
+  return out;
+}
+
+function parseScan(ctx: Ctx, node: Node | null): ScanSettings {
+  const out: Record<string, unknown> = {};
+  for (const e of entries(ctx, mapOf(ctx, node, 'scan'), 'scan', SCAN_KEYS)) {
+    if (e.key === 'failOn') out['failOn'] = severity(ctx, e.value, 'scan.failOn', true);
+    else if (e.key === 'policy') out['policy'] = oneOf(ctx, e.value, 'scan.policy', ['default', 'production'] as const);
+    else if (e.key === 'strict' || e.key === 'includeVcs') out[e.key] = bool(ctx, e.value, `scan.${e.key}`);
+    else {
+      const s = scalar(ctx, e.value, 'scan.jobs');
+      if (typeof s.value !== 'number' || !Number.isInteger(s.value) || s.value < 1 || s.value > 256) ctx.fail(e.value, 'scan.jobs must be an integer between 1 and 256');
+      out['jobs'] = s.value;
+    }
+  }
+  return out as ScanSettings;
+}
+
+function parseKubernetes(ctx: Ctx, node: Node | null): KubernetesSettings {
+  const out: Record<string, unknown> = {};
+  for (const e of entries(ctx, mapOf(ctx, node, 'kubernetes'), 'kubernetes', K8S_KEYS)) {
+    if (e.key === 'pssLevel') out['pssLevel'] = oneOf(ctx, e.value, 'kubernetes.pssLevel', ['baseline', 'restricted'] as const);
+    else if (e.key === 'pssVersion') {
+      const v = str(ctx, e.value, 'kubernetes.pssVersion');
+      if (v !== 'latest' && !/^v1\.\d+$/.test(v)) ctx.fail(e.value, `kubernetes.pssVersion must be v1.N or latest, got "${v}"`);
+      out['pssVersion'] = v;
+    } else out['sandboxRuntimeClasses'] = strList(ctx, e.value, 'kubernetes.sandboxRuntimeClasses');
+  }
+  return out as KubernetesSettings;
+}
+
+function parseSigning(ctx: Ctx, node: Node | null): SigningSettings {
+  const out: Record<string, unknown> = {};
+  for (const e of entries(ctx, mapOf(ctx, node, 'signing'), 'signing', SIGNING_KEYS)) {
+    out[e.key] = e.key === 'certChain' ? strList(ctx, e.value, 'signing.certChain') : str(ctx, e.value, `signing.${e.key}`);
+  }
+  if ((out['identity'] === undefined) !== (out['issuer'] === undefined)) ctx.fail(node, 'signing: identity and issuer must be given together');
+  return out as SigningSettings;
+}
+
+/** Parse configuration text (`file` names it in errors). Throws one CONFIG error, the first problem found. */
+export function parseConfig(text: string, file: string): BulwarkConfig {
+  const lc = new LineCounter();
+  const ctx = new Ctx(file, lc);
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter: lc, uniqueKeys: false, version: '1.2', prettyErrors: false });
+  const err = doc.errors[0];
+  if (err) {
+    const p = lc.linePos(err.pos[0]);
+    throw new BulwarkError('CONFIG', `${file}:${p.line}:${p.col}: not valid YAML (${err.message.split('\n')[0] ?? err.code})`);
+  }
+  const root = doc.contents as Node | null;
+  if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) return { ...EMPTY_CONFIG, file };
+  const top = mapOf(ctx, root, 'the configuration');
+  let cfg: {
+    -readonly [K in keyof BulwarkConfig]: BulwarkConfig[K];
+  } = { ...EMPTY_CONFIG, file };
+  for (const e of entries(ctx, top, 'the configuration', TOP_KEYS)) {
+    switch (e.key) {
+      case 'version': {
+        const s = scalar(ctx, e.value, 'version');
+        if (s.value !== 1 && s.value !== '1') ctx.fail(e.value, 'version must be 1 (the only configuration format so far)');
+        break;
+      }
+      case 'rules':
+        cfg = { ...cfg, rules: parseRules(ctx, e.value) };
+        break;
+      case 'ignore': {
+        const globs = strList(ctx, e.value, 'ignore');
+        const items = isSeq(e.value) ? e.value.items : [e.value];
+        globs.forEach((g, i) => {
+          try {
+            compileGlob(g);
+          } catch (err2) {
+            ctx.fail(items[i] as Node, `ignore: ${(err2 as Error).message}`);
+          }
+        });
+        cfg = { ...cfg, ignore: globs };
+        break;
+      }
+      case 'suppressions':
+        cfg = { ...cfg, suppressions: parseSuppressions(ctx, e.value) };
+        break;
+      case 'pickle':
+        cfg = { ...cfg, pickle: parsePickle(ctx, e.value) };
+        break;
+      case 'limits':
+        cfg = { ...cfg, limits: parseLimits(ctx, e.value) };
+        break;
+      case 'scan':
+        cfg = { ...cfg, scan: parseScan(ctx, e.value) };
+        break;
+      case 'kubernetes':
+        cfg = { ...cfg, kubernetes: parseKubernetes(ctx, e.value) };
+        break;
+      case 'signing':
+        cfg = { ...cfg, signing: parseSigning(ctx, e.value) };
+        break;
+    }
+  }
+  return cfg;
+}
+
+/** Read and parse a configuration file; a missing or unreadable file is a CONFIG error. */
+export function loadConfigFile(file: string): BulwarkConfig {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new BulwarkError('CONFIG', code === 'ENOENT' ? `${file}: configuration file not found` : `${file}: cannot read the configuration (${code ?? String(e)})`);
+  }
+  if (buf.length > MAX_CONFIG_BYTES) throw new BulwarkError('CONFIG', `${file}: configuration larger than ${MAX_CONFIG_BYTES} bytes`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    throw new BulwarkError('CONFIG', `${file}: the configuration is not UTF-8 text`);
+  }
+  return parseConfig(text, file);
+}
+
+/**
+ * Check the configuration's rule settings and suppressions against the rules a command runs, and build
+ * the selection. Unknown ids name the closest known one.
+ */
+export function resolveRules(config: BulwarkConfig, rules: readonly RuleMeta[]): RuleSelection {
+  for (const s of config.suppressions) {
+    const where = `${s.file ?? 'config'}${s.line === undefined ? '' : `:${s.line}:${s.column ?? 1}`}`;
+    if (s.rule.endsWith('*')) {
+      const prefix = s.rule.slice(0, -1);
+      if (!rules.some((r) => r.id.startsWith(prefix))) throw new BulwarkError('CONFIG', `${where}: suppressions: no rule id starts with "${prefix}"`);
+    } else if (!rules.some((r) => r.id === s.rule)) {
+      const hint = suggestRuleId(s.rule, rules);
+      throw new BulwarkError('CONFIG', `${where}: suppressions: unknown rule id "${s.rule}"${hint === undefined ? '' : ` (did you mean ${hint}?)`}`);
+    }
+  }
+  return createSelection(rules, config.rules);
+}

@@ -1,0 +1,37 @@
+/**
+ * Rule cases of the Hugging Face folder rules (firing and non-firing file trees).
+ * Test-time only (imports the test-fixture builders and reads test-fixtures/real); run end to end by
+ * the engine's rule-case test and in process by src/model-scanners/rule-cases.test.ts.
+ */
+import type { RuleCase, RuleCases } from '../../rules/index.js';
+import { ruleCases } from '../../rules/index.js';
+import { benignHfFolder, hostileHfFolder, tinyPickle, tinySafetensors } from '../../../test-fixtures/hf-builder.js';
+
+const HF_BENIGN: RuleCase = { name: 'ordinary Hugging Face folder', files: benignHfFolder() };
+
+export const HUGGINGFACE_RULE_CASES: readonly RuleCases[] = [
+  ruleCases('huggingface/trust-remote-code', {
+    valid: [HF_BENIGN],
+    invalid: [{ name: 'auto_map to modeling_demo.py', files: hostileHfFolder(), expect: { messageIncludes: 'modeling_demo.py' } }],
+  }),
+  ruleCases('huggingface/dangerous-remote-code', {
+    valid: [HF_BENIGN, { name: 'harmless custom code', files: { 'config.json': JSON.stringify({ auto_map: { AutoModel: 'm.M' } }), 'm.py': 'import torch\n\nclass M(torch.nn.Module):\n    pass\n' } }],
+    invalid: [{ name: 'os.system in modeling code', files: hostileHfFolder(), expect: { severity: 'critical', line: 13 } }],
+  }),
+  ruleCases('huggingface/chat-template-injection', {
+    valid: [HF_BENIGN],
+    invalid: [{ name: 'chat_template escape in tokenizer_config.json', files: hostileHfFolder(), expect: { severity: 'critical' } }],
+  }),
+  ruleCases('huggingface/pickle-weights-alongside-safetensors', {
+    valid: [HF_BENIGN],
+    invalid: [{ name: 'pytorch_model.bin next to model.safetensors', files: { 'config.json': '{}', 'model.safetensors': tinySafetensors(), 'pytorch_model.bin': tinyPickle() } }],
+  }),
+  ruleCases('huggingface/shard-index-path', {
+    valid: [HF_BENIGN],
+    invalid: [{ name: 'weight_map with ..', files: { 'model.safetensors.index.json': JSON.stringify({ weight_map: { w: '../../../etc/shadow' } }) } }],
+  }),
+  ruleCases('huggingface/malformed-config', {
+    valid: [HF_BENIGN],
+    invalid: [{ name: 'duplicate auto_map', files: { 'config.json': '{"auto_map": {"AutoModel": "a.A"}, "auto_map": {"AutoModel": "b.B"}}' } }],
+  }),
+];
