@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'model-signing', 'engine', 'cli'];
+const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'model-signing', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
 
 /** No deep imports into another domain: only its index.ts is public. */
 const deepImport = {
@@ -56,6 +56,21 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  {
+    // Input-sized arrays never go through argument spreading (issue 19: `push(...items)` over 125,000
+    // files or a million ignore_paths overflowed the stack and lost the whole report). Use pushAll /
+    // maxOf / minOf from src/findings (arrays.ts), which loop.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name=/^(push|unshift|splice)$/] > SpreadElement", message: 'No argument spread over arrays in src/: use pushAll(target, items) from src/findings (a large input overflows the stack).' },
+        { selector: "CallExpression[callee.object.name='Math'][callee.property.name=/^(max|min)$/] > SpreadElement", message: 'No argument spread in Math.max/min in src/: use maxOf/minOf from src/findings.' },
+        { selector: "CallExpression[callee.property.name=/^(fromCharCode|fromCodePoint|apply)$/] > SpreadElement", message: 'No argument spread in src/: decode in bounded chunks.' },
+      ],
+    },
+  },
   layer(['src/findings/**/*.ts'], [], [{ regex: '^\\.\\./', message: 'findings depends on nothing.' }]),
   layer(['src/rules/**/*.ts', 'src/limits/**/*.ts', 'src/reporters/**/*.ts'], [], [
     { regex: '^\\.\\./(?!findings/index\\.js$)', message: 'This layer may import only ../findings/index.js.' },
@@ -64,6 +79,18 @@ export default tseslint.config(
   layer(['src/model-scanners/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'k8s-manifests', 'model-signing']),
   layer(['src/k8s-manifests/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'model-signing']),
   layer(['src/model-signing/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'k8s-manifests']),
+  // admission: pure review() and policy over the k8s domain; it never imports the server (the CLI wires them).
+  layer(['src/admission/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'model-signing', 'server']),
+  // runtime: sensors, event parsers and the runtime rules; pure logic and /proc reading. It never imports the server (the CLI wires them).
+  layer(['src/runtime/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'model-signing', 'admission', 'server']),
+  // server: what every server shares (transport, TLS, health, metrics, logs); it knows no judging domain.
+  layer(['src/server/**/*.ts'], ['engine', 'cli', 'config', 'model-scanners', 'k8s-manifests', 'model-signing', 'admission']),
+  // audit: parsing, rules as data, stateful detections and the pure stream engine over the k8s domain's
+  // single-object rules; it never imports sinks or the server (the CLI wires them).
+  layer(['src/audit/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'model-signing', 'admission', 'server', 'sinks', 'runtime']),
+  // sinks: shared alert outputs (stdout, rotating file, webhook, Falco JSON); they see findings, the
+  // limits table and the NDJSON line of reporters, nothing else.
+  layer(['src/sinks/**/*.ts'], [], [{ regex: '^\\.\\./(?!(findings|limits|reporters)/index\\.js$)', message: 'sinks may import only ../findings, ../limits and ../reporters (their index.js).' }]),
   layer(['src/engine/**/*.ts'], ['cli']),
   layer(['src/cli/**/*.ts'], []),
   {

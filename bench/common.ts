@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '../..');
-export const CLI = join(ROOT, 'dist/src/cli/main.js');
+export const CLI = join(ROOT, 'dist/bulwark.mjs');
 
 export function benchDir(name: string): string {
   const dir = join(process.env.BULWARK_BENCH_DIR ?? join(ROOT, '.bench-tmp'), name);

@@ -8,7 +8,7 @@
  * - the same scan of the 4 GiB file vs a 4 MiB file with the same header (goal: ratio ≤ 2);
  * - in-process `scanOnnx` of the 2 GiB-external-data model vs `cat` of the model file;
  * - the same scan vs the model with 2 MiB of external data (goal: ratio ≤ 2);
- * - when the CLI is built and wired (dist/src/cli/main.js), `bulwark scan` of the 4 GiB file vs
+ * - when the CLI is built and wired (dist/bulwark.mjs), `bulwark scan` of the 4 GiB file vs
  *   `cat` of the header (both are processes; goal: within 3× of cat + Node start-up).
  * Coordination with bench/run.ts: `export async function run(): Promise<BenchRow[]>`.
  */

@@ -3,11 +3,13 @@
  * (loadManifests: YAML 1.1 parse + positions + defaulting; analyzeManifests: PSS, AI/GPU rules, RBAC,
  * NetworkPolicy coverage, suppressions), against the time to only parse the same YAML with the same
  * parser in the same run. Goal: analysis adds at most 1x the parse time, i.e. (total - parse) / parse
- * <= 1. Memory: retained heap for 10,000 objects vs 5,000 (linear: ratio about 2, not 4).
+ * <= 1. Memory: retained heap for 10,000 objects vs 5,000 (linear: ratio about 2, not 4). Hostile YAML
+ * (issue 19): a flow-sequence bomb past maxYamlNodes, an alias flood, 125,000 duplicate keys, each
+ * against the 10,000-object load of the same run.
  */
 import { performance } from 'node:perf_hooks';
 import { parseAllDocuments } from 'yaml';
-import { analyzeManifests, loadManifests } from '../src/k8s-manifests/index.js';
+import { analyzeManifests, loadManifestText, loadManifests } from '../src/k8s-manifests/index.js';
 import { DEFAULT_LIMITS } from '../src/limits/index.js';
 import { Reporter } from '../src/rules/index.js';
 import type { BenchRow } from './common.js';
@@ -189,6 +191,62 @@ export function run(): BenchRow[] {
     goal: 'memory linear in input (ratio about 2)',
     pass: m10 / Math.max(m5, 0.001) < 2.6,
   });
+  for (const row of hostileRows(tTotal)) rows.push(row);
   printRows(rows);
+  return rows;
+}
+
+/**
+ * Hostile YAML (issue 19): nodes and aliases are bounded while the file is lexed, before a syntax tree
+ * exists, so a bomb costs what the limits allow, not what the file holds. Measured against the load of
+ * the 10,000-object manifest of the same run.
+ */
+function hostileRows(tNormal: number): BenchRow[] {
+  const head = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n';
+  const flow = `${head}data: {a: [${Array.from({ length: DEFAULT_LIMITS.maxYamlNodes + 1_000_000 }, (_, i) => String(i % 10)).join(',')}]}\n`;
+  const aliases = `${head}anchor: &a x\ndata: [${Array.from({ length: 1_000_000 }, () => '*a').join(',')}]\n`;
+  const dupLines = [head, 'data:'];
+  for (let i = 0; i < 125_000; i++) dupLines.push('  k: v');
+  const dups = dupLines.join('\n');
+  const load = (t: string) => (): unknown => {
+    const reporter = new Reporter({ maxPerTarget: DEFAULT_LIMITS.maxFindingsPerTarget });
+    const r = loadManifestText(t, 'bomb.yaml', DEFAULT_LIMITS, reporter);
+    return [r.objects.length, reporter.finish().map((f) => f.evidence)];
+  };
+  const rows: BenchRow[] = [];
+  const tFlow = best(load(flow), 1);
+  const mFlow = heapGrowth(load(flow));
+  rows.push({
+    bench: `flow sequence of ${((DEFAULT_LIMITS.maxYamlNodes + 1_000_000) / 1e6).toFixed(0)}M scalars (${(flow.length / 1e6).toFixed(0)} MB): stopped at maxYamlNodes`,
+    subject: 'bulwark',
+    seconds: tFlow,
+    baseline: '10,000-object load',
+    baselineSeconds: tNormal,
+    ratio: tFlow / tNormal,
+    goal: `heap after <= 64 MiB (${mFlow.toFixed(0)} MiB): nothing of the bomb is kept`,
+    pass: mFlow <= 64,
+  });
+  const tAliases = best(load(aliases), 1);
+  rows.push({
+    bench: '1,000,000 aliases: stopped at maxYamlAliases while lexing',
+    subject: 'bulwark',
+    seconds: tAliases,
+    baseline: '10,000-object load',
+    baselineSeconds: tNormal,
+    ratio: tAliases / tNormal,
+    goal: '<= 0.5x the 10,000-object load',
+    pass: tAliases / tNormal <= 0.5,
+  });
+  const tDups = best(load(dups), 1);
+  rows.push({
+    bench: '125,000 duplicate keys: no crash, findings capped',
+    subject: 'bulwark',
+    seconds: tDups,
+    baseline: '10,000-object load',
+    baselineSeconds: tNormal,
+    ratio: tDups / tNormal,
+    goal: '<= 2x the 10,000-object load',
+    pass: tDups / tNormal <= 2,
+  });
   return rows;
 }

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDir } from './common.js';
+import { run as bombs } from './bombs.js';
 import { run as formats } from './formats.js';
 import { run as k8s } from './k8s.js';
 import { run as scanner } from './scanner.js';
@@ -17,6 +18,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   formats,
   k8s,
   signing: () => signing(),
+  bombs,
 };
 
 const wanted = process.argv.slice(2);

@@ -32,6 +32,8 @@ export interface ZipEntrySpec {
   readonly localHeaderOffset?: number;
   /** Point the central entry at the local header of entry number `aliasOf` (overlapping entries). */
   readonly aliasOf?: number;
+  /** With `aliasOf`: write no local header or data of its own (a central record only; shared-member bombs). */
+  readonly centralOnly?: boolean;
   readonly extra?: Uint8Array;
   readonly localExtra?: Uint8Array;
   readonly externalAttributes?: number;
@@ -163,6 +165,11 @@ export function buildZip(spec: ZipSpec): Uint8Array {
   const base = spec.adjustOffsets === false ? prepend.length : 0;
   const placed: Placed[] = [];
   spec.entries.forEach((e, i) => {
+    const shared = e.centralOnly === true && e.aliasOf !== undefined ? placed[e.aliasOf] : undefined;
+    if (shared !== undefined) {
+      placed.push({ ...shared, spec: e });
+      return;
+    }
     const gap = spec.gaps?.[i];
     if (gap) w.put(gap);
     const data = bytes(e.data);

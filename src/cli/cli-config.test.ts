@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pickle } from '../../test-fixtures/pickle-builder.js';
 
 const root = join(import.meta.dirname, '../..');
-const cli = join(root, 'dist/src/cli/main.js');
+const cli = join(root, 'dist/bulwark.mjs');
 const work = mkdtempSync(join(tmpdir(), 'bulwark-cli-config-'));
 
 function run(args: string[], cwd: string): { code: number; stdout: string; stderr: string } {

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const cli = join(import.meta.dirname, '../../dist/src/cli/main.js');
+const cli = join(import.meta.dirname, '../../dist/bulwark.mjs');
 
 function run(args: string[], input?: string): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '' }, timeout: 60_000 });
@@ -33,9 +33,15 @@ describe('bulwark scan on manifests', () => {
     expect(f?.location).toMatchObject({ kind: 'k8s-object', path: '-', line: 10, column: 7, objectKind: 'Pod', name: 'p', fieldPath: 'spec.containers[0].securityContext.privileged' });
     expect(f?.controls).toEqual(['pss:privileged']);
   });
-  it('text output says where (file:line:column), why and how to fix', () => {
+  it('compact text: one line per finding with where (line:column and object)', () => {
     const r = run(['scan', '-'], PRIVILEGED);
-    expect(r.stdout).toMatch(/CRITICAL +k8s\/pss-privileged +10:7 Pod\/p spec\.containers\[0\]\.securityContext\.privileged/);
+    expect(r.stdout).toMatch(/^ {2}CRITICAL k8s\/pss-privileged +10:7 Pod\/p {2}container "c" is privileged/m);
+    expect(r.stdout).not.toContain('why:');
+  });
+  it('--explain says where (file:line:column and field), why and how to fix', () => {
+    const r = run(['scan', '--explain', '-'], PRIVILEGED);
+    expect(r.stdout).toMatch(/CRITICAL +k8s\/pss-privileged +10:7 Pod\/p/);
+    expect(r.stdout).toContain('field: spec.containers[0].securityContext.privileged');
     expect(r.stdout).toContain('why:');
     expect(r.stdout).toContain('fix:');
   });

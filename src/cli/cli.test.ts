@@ -2,7 +2,8 @@
  * End-to-end tests of the built CLI (`npm test` builds first): exit codes, one-line usage errors,
  * atomic output, stdin, workers, and a filesystem walk that never hangs on special files.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pickle, torchStateDict } from '../../test-fixtures/pickle-builder.js';
 
 const root = join(import.meta.dirname, '../..');
-const cli = join(root, 'dist/src/cli/main.js');
+const cli = join(root, 'dist/bulwark.mjs');
 const work = mkdtempSync(join(tmpdir(), 'bulwark-cli-'));
 
 function run(args: string[], input?: string | Uint8Array, env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
@@ -119,5 +120,116 @@ describe('filesystem walk', () => {
     expect(ids).toContain('scan/symlink-outside-tree link-out.pkl');
     expect(ids).toContain('scan/read-error pipe');
     expect(ids.some((x) => x.startsWith('pickle/'))).toBe(false);
+  });
+});
+
+describe('a CLI people keep in their pipeline', () => {
+  it('bare `bulwark` prints help on stderr and exits 2', () => {
+    const r = run([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Usage: bulwark');
+    expect(r.stdout).toBe('');
+  });
+  it('severities are case-insensitive', () => {
+    expect(run(['scan', '--fail-on', 'HIGH', join(work, 'bad')]).code).toBe(1);
+    expect(run(['scan', '--fail-on', 'Critical', join(work, 'clean')]).code).toBe(0);
+  });
+  it('--severity filters what is shown, not what fails', () => {
+    const r = run(['scan', '--format', 'json', '--severity', 'LOW,info', join(work, 'bad')]);
+    const sev = (JSON.parse(r.stdout) as { findings: { severity: string }[] }).findings.map((f) => f.severity);
+    expect(sev.every((s) => s === 'low' || s === 'info')).toBe(true);
+    expect(r.code).toBe(1); // the critical findings still gate
+  });
+  it('--summary is one screen of counts; --explain and --summary do not mix', () => {
+    const r = run(['scan', '--summary', join(work, 'bad')]);
+    expect(r.stdout).toMatch(/^Rules$/m);
+    expect(r.stdout).toMatch(/CRITICAL +\d+ {2}pickle\/dangerous-call/);
+    expect(r.stdout).not.toContain('echo bulwark-test');
+    expect(run(['scan', '--summary', '--explain', join(work, 'bad')]).code).toBe(2);
+  });
+  it('-o writes the report and says so in one line on stderr', () => {
+    const out = join(work, 'report.sarif');
+    const r = run(['scan', '--format', 'sarif', '-o', out, join(work, 'bad')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^bulwark: wrote .*report\.sarif \(sarif\): \d+ targets, \d+ findings \(.*critical.*\); FAIL: \d+ at or above high\n$/);
+    const log = JSON.parse(readFileSync(out, 'utf8')) as { runs: { tool: { driver: { rules: { helpUri?: string }[] } } }[] };
+    expect(log.runs[0]?.tool.driver.rules[0]?.helpUri).toMatch(/^file:\/\/.*\/docs\/rules\/.+\.md$/);
+  });
+  it('--skip-dirs and --skip-files leave paths out of the walk', () => {
+    const r = run(['scan', '--format', 'json', '--skip-files', 'model[0-4].pkl', join(work, 'bad')]);
+    const paths = (JSON.parse(r.stdout) as { targets: { path: string }[] }).targets.map((t) => t.path.split('/').pop());
+    expect(paths.sort()).toEqual(['model.pkl', 'model5.pkl']);
+    const d = run(['scan', '--format', 'json', '--skip-dirs', 'bad', work]);
+    expect((JSON.parse(d.stdout) as { targets: { path: string }[] }).targets.some((t) => t.path.includes('/bad/'))).toBe(false);
+  });
+  it('`| head` ends quietly (EPIPE), `> /dev/full` is one line and exit 2', () => {
+    const pipe = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${cli}" scan --explain "${join(work, 'bad')}" | head -1`], { encoding: 'utf8' });
+    expect(pipe.stderr).toBe('');
+    if (existsSync('/dev/full')) {
+      const full = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${cli}" scan "${join(work, 'bad')}" > /dev/full`], { encoding: 'utf8' });
+      expect(full.status).toBe(2);
+      expect(full.stderr).toBe('bulwark: cannot write to standard output: no space left on the device (ENOSPC)\n');
+    }
+  });
+  it('an unknown --pss-version is an error, not "latest"', () => {
+    const r = run(['scan', '--pss-version', 'v1.99', join(work, 'clean')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^bulwark: --pss-version v1\.99: Bulwark knows Pod Security Standards up to v1\.\d+/);
+  });
+  it('empty stdin is an error', () => {
+    const r = run(['scan', '-'], '');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('bulwark: stdin (-) is empty: nothing to scan\n');
+  });
+  it('bulwark explain RULE prints the rule\u2019s page; an unknown id names the closest', () => {
+    const r = run(['explain', 'pickle/dangerous-call']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('# pickle/dangerous-call: Pickle calls a dangerous function when it is loaded');
+    const bad = run(['explain', 'pickle/dangerous-cal']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/did you mean pickle\/dangerous-call\?/);
+  });
+});
+
+describe('writes are all or nothing', () => {
+  const sh = (cmd: string) => spawnSync('/bin/sh', ['-c', cmd], { encoding: 'utf8', timeout: 60_000 });
+  it('scan -o on a full disk (file size limit) writes nothing, says so in one line, exit 2', () => {
+    const out = join(work, 'limited', 'report.json');
+    mkdirSync(join(work, 'limited'), { recursive: true });
+    const r = sh(`ulimit -f 1; "${process.execPath}" "${cli}" scan --format json -o "${out}" "${join(work, 'bad')}"`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^bulwark: cannot write .*report\.json: file too large .*\(EFBIG\); nothing was written\n$/);
+    expect(readdirSync(join(work, 'limited'))).toEqual([]);
+  });
+  it('sign on a full disk leaves no half-written model.sig', () => {
+    const model = join(work, 'signme');
+    mkdirSync(model, { recursive: true });
+    writeFileSync(join(model, 'w.bin'), 'weights');
+    const key = join(work, 'sign-key.pem');
+    writeFileSync(key, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const r = sh(`ulimit -f 1; "${process.execPath}" "${cli}" sign "${model}" --key "${key}" -q`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/EFBIG/);
+    expect(readdirSync(model)).toEqual(['w.bin']);
+  });
+  it('SIGINT at any moment leaves either the complete report or nothing, and no temporary file', async () => {
+    const dir = join(work, 'interrupt');
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 6; i++) {
+      const out = join(dir, `r${i}.json`);
+      const child = spawn(process.execPath, [cli, 'scan', '--format', 'json', '-o', out, join(work, 'bad')], { stdio: 'ignore' });
+      const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (c, s) => r([c, s])));
+      await new Promise((r) => setTimeout(r, 100 + i * 120));
+      child.kill('SIGINT');
+      const [code, signal] = await exited;
+      // 130 when the handlers caught it; killed by the signal itself when it came during start-up,
+      // before anything could be written; 0/1 when the scan had already finished.
+      expect(code === null ? signal : code).toSatisfy((x: unknown) => x === 'SIGINT' || x === 0 || x === 1 || x === 130);
+    }
+    for (const name of readdirSync(dir)) {
+      expect(name.endsWith('.tmp'), `temporary file left: ${name}`).toBe(false);
+      expect(() => JSON.parse(readFileSync(join(dir, name), 'utf8')) as unknown).not.toThrow();
+    }
   });
 });

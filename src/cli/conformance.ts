@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run conformance -- <dir>`: runs the conformance suites found under <dir> (default
- * ../shared/conformance): `psa/` (Pod Security Admission fixtures, every level and version) and `oms/`
+ * ../shared/conformance): `psa/` (Pod Security Admission fixtures, every level and version, through the
+ * manifest analysis and through the admission webhook's review()) and `oms/`
  * (OpenSSF Model Signing vectors). Exit 0 when all agree, 1 when any disagrees, 2 on usage errors.
  */
 import { existsSync, statSync } from 'node:fs';

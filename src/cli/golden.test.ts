@@ -55,7 +55,7 @@ describe('golden reports of examples/', () => {
     compare('examples.json', normalize(renderJson(await get())));
   });
   it('SARIF', async () => {
-    compare('examples.sarif', normalize(renderSarif(await get())));
+    compare('examples.sarif', normalize(renderSarif(await get(), { docsBaseUrl: 'https://bulwark.invalid/docs/' })));
   });
   it('the demo still fails the default gate on the malicious model and manifests', async () => {
     const r = await get();

@@ -2,6 +2,8 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { toolVersion } from '../engine/index.js';
 import { errorMessage, isBulwarkError } from '../findings/index.js';
+import { guardStdout, installSignalCleanup, removePendingFiles } from './io.js';
+import { registerExplain } from './commands/explain.js';
 import { registerRules } from './commands/rules.js';
 import { registerScan } from './commands/scan.js';
 import { registerSign } from './commands/sign.js';
@@ -26,12 +28,18 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerSign(program);
   registerVerify(program);
   registerRules(program);
+  registerExplain(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') {
         process.exitCode = 0;
+        return;
+      }
+      // `bulwark` with no command: the help went to stderr; it is a usage error.
+      if (e.code === 'commander.help') {
+        process.exitCode = EXIT_USAGE;
         return;
       }
       process.stderr.write(`bulwark: ${oneLine(e.message)} (see bulwark --help)\n`);
@@ -48,4 +56,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
 }
 
-await main(process.argv.slice(2));
+guardStdout();
+installSignalCleanup();
+try {
+  await main(process.argv.slice(2));
+} finally {
+  removePendingFiles();
+}

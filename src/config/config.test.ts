@@ -90,6 +90,13 @@ kubernetes:
 signing:
   identity: ci@example.com
   issuer: https://token.actions.githubusercontent.com
+admission:
+  defaults: { enforce: baseline, warn: restricted, version: v1.31 }
+  exemptions: { namespaces: [gpu-operator], runtimeClasses: [kata] }
+  controllers: warn
+  suppressions: honor
+  onInternalError: allow
+  mutation: { tokenlessServiceAccounts: [default] }
 `,
       'x.yaml',
     );
@@ -103,6 +110,14 @@ signing:
     expect(c.scan).toEqual({ failOn: 'medium', policy: 'production', strict: true, jobs: 3, includeVcs: false });
     expect(c.kubernetes).toEqual({ pssLevel: 'baseline', pssVersion: 'v1.30', sandboxRuntimeClasses: ['my-kata'] });
     expect(c.signing).toEqual({ identity: 'ci@example.com', issuer: 'https://token.actions.githubusercontent.com' });
+    expect(c.admission).toEqual({
+      defaults: { enforce: 'baseline', warn: 'restricted', version: 'v1.31' },
+      exemptions: { namespaces: ['gpu-operator'], runtimeClasses: ['kata'] },
+      controllers: 'warn',
+      suppressions: 'honor',
+      onInternalError: 'allow',
+      mutation: { tokenlessServiceAccounts: ['default'] },
+    });
     const sel = resolveRules(c, RULES);
     // The experimental rule: on by maturity (and tag), graded medium by the maturity setting.
     expect(sel.state(rule('k8s/gpu-new'))).toMatchObject({ enabled: true, severity: 'medium' });
@@ -154,6 +169,10 @@ signing:
     ['scan strict', 'scan:\n  strict: perhaps\n', /scan\.strict must be on\/off/],
     ['kubernetes level', 'kubernetes:\n  pssLevel: privileged\n', /kubernetes\.pssLevel must be one of baseline, restricted/],
     ['kubernetes version', 'kubernetes:\n  pssVersion: "1.30"\n', /kubernetes\.pssVersion must be v1\.N or latest, got "1\.30"/],
+    ['admission level', 'admission:\n  defaults: { enforce: strict }\n', /admission\.defaults\.enforce must be one of privileged, baseline, restricted, got "strict"/],
+    ['admission version', 'admission:\n  defaults:\n    version: "1.30"\n', /admission\.defaults\.version must be v1\.N or latest/],
+    ['admission key', 'admission:\n  exemption: {}\n', /admission: unknown key "exemption"; known keys: defaults, exemptions/],
+    ['admission failure mode', 'admission:\n  onInternalError: ignore\n', /admission\.onInternalError must be one of deny, allow/],
     ['signing identity alone', 'signing:\n  identity: a@b\n', /signing: identity and issuer must be given together/],
     ['signing key', 'signing:\n  pubkey: k.pem\n', /signing: unknown key "pubkey"/],
     ['empty string', 'signing:\n  key: ""\n', /signing\.key must not be empty/],

@@ -34,9 +34,23 @@ export interface ScanSettings {
 }
 
 export interface KubernetesSettings {
+  readonly oneCluster?: boolean;
   readonly pssLevel?: 'baseline' | 'restricted';
   readonly pssVersion?: string;
   readonly sandboxRuntimeClasses?: readonly string[];
+}
+
+/** One namespace mode's default level and version (`admission.defaults.enforce`). */
+export type AdmissionLevel = 'privileged' | 'baseline' | 'restricted';
+
+/** The admission webhook's cluster settings (`bulwark admission serve|review|export`); flags win. */
+export interface AdmissionConfig {
+  readonly defaults?: { readonly enforce?: AdmissionLevel; readonly warn?: AdmissionLevel; readonly audit?: AdmissionLevel; readonly version?: string };
+  readonly exemptions?: { readonly namespaces?: readonly string[]; readonly usernames?: readonly string[]; readonly runtimeClasses?: readonly string[] };
+  readonly controllers?: 'enforce' | 'warn';
+  readonly suppressions?: 'honor' | 'ignore';
+  readonly onInternalError?: 'deny' | 'allow';
+  readonly mutation?: { readonly nonRootImages?: readonly string[]; readonly tokenlessServiceAccounts?: readonly string[] };
 }
 
 export interface SigningSettings {
@@ -59,6 +73,7 @@ export interface BulwarkConfig {
   readonly scan: ScanSettings;
   readonly kubernetes: KubernetesSettings;
   readonly signing: SigningSettings;
+  readonly admission: AdmissionConfig;
 }
 
 export const EMPTY_CONFIG: BulwarkConfig = Object.freeze({
@@ -70,13 +85,19 @@ export const EMPTY_CONFIG: BulwarkConfig = Object.freeze({
   scan: {},
   kubernetes: {},
   signing: {},
+  admission: {},
 });
 
-const TOP_KEYS = ['version', 'rules', 'ignore', 'suppressions', 'pickle', 'limits', 'scan', 'kubernetes', 'signing'] as const;
+const TOP_KEYS = ['version', 'rules', 'ignore', 'suppressions', 'pickle', 'limits', 'scan', 'kubernetes', 'signing', 'admission'] as const;
+const ADMISSION_KEYS = ['defaults', 'exemptions', 'controllers', 'suppressions', 'onInternalError', 'mutation'] as const;
+const ADMISSION_DEFAULTS_KEYS = ['enforce', 'warn', 'audit', 'version'] as const;
+const ADMISSION_EXEMPTION_KEYS = ['namespaces', 'usernames', 'runtimeClasses'] as const;
+const ADMISSION_MUTATION_KEYS = ['nonRootImages', 'tokenlessServiceAccounts'] as const;
+const LEVELS = ['privileged', 'baseline', 'restricted'] as const;
 const SUPPRESSION_KEYS = ['rule', 'path', 'object', 'fingerprint', 'reason', 'expires'] as const;
 const OBJECT_KEYS = ['kind', 'namespace', 'name'] as const;
 const SCAN_KEYS = ['failOn', 'policy', 'strict', 'jobs', 'includeVcs'] as const;
-const K8S_KEYS = ['pssLevel', 'pssVersion', 'sandboxRuntimeClasses'] as const;
+const K8S_KEYS = ['pssLevel', 'pssVersion', 'sandboxRuntimeClasses', 'oneCluster'] as const;
 const SIGNING_KEYS = ['key', 'certChain', 'identity', 'issuer', 'trustedRoot'] as const;
 const RULE_SETTING_KEYS = ['enabled', 'severity'] as const;
 /** Python identifiers joined by dots, optionally ending in `.*` (a module and its submodules). */
@@ -316,13 +337,42 @@ function parseKubernetes(ctx: Ctx, node: Node | null): KubernetesSettings {
   const out: Record<string, unknown> = {};
   for (const e of entries(ctx, mapOf(ctx, node, 'kubernetes'), 'kubernetes', K8S_KEYS)) {
     if (e.key === 'pssLevel') out['pssLevel'] = oneOf(ctx, e.value, 'kubernetes.pssLevel', ['baseline', 'restricted'] as const);
-    else if (e.key === 'pssVersion') {
-      const v = str(ctx, e.value, 'kubernetes.pssVersion');
-      if (v !== 'latest' && !/^v1\.\d+$/.test(v)) ctx.fail(e.value, `kubernetes.pssVersion must be v1.N or latest, got "${v}"`);
-      out['pssVersion'] = v;
-    } else out['sandboxRuntimeClasses'] = strList(ctx, e.value, 'kubernetes.sandboxRuntimeClasses');
+    else if (e.key === 'pssVersion') out['pssVersion'] = pssVersion(ctx, e.value, 'kubernetes.pssVersion');
+    else if (e.key === 'oneCluster') out['oneCluster'] = bool(ctx, e.value, 'kubernetes.oneCluster');
+    else out['sandboxRuntimeClasses'] = strList(ctx, e.value, 'kubernetes.sandboxRuntimeClasses');
   }
   return out as KubernetesSettings;
+}
+
+function pssVersion(ctx: Ctx, node: Node | null, where: string): string {
+  const v = str(ctx, node, where);
+  if (v !== 'latest' && !/^v1\.\d+$/.test(v)) ctx.fail(node, `${where} must be v1.N or latest, got "${v}"`);
+  return v;
+}
+
+function parseAdmission(ctx: Ctx, node: Node | null): AdmissionConfig {
+  const out: Record<string, unknown> = {};
+  for (const e of entries(ctx, mapOf(ctx, node, 'admission'), 'admission', ADMISSION_KEYS)) {
+    const where = `admission.${e.key}`;
+    if (e.key === 'defaults') {
+      const d: Record<string, string> = {};
+      for (const f of entries(ctx, mapOf(ctx, e.value, where), where, ADMISSION_DEFAULTS_KEYS)) {
+        d[f.key] = f.key === 'version' ? pssVersion(ctx, f.value, `${where}.version`) : oneOf(ctx, f.value, `${where}.${f.key}`, LEVELS);
+      }
+      out['defaults'] = d;
+    } else if (e.key === 'exemptions') {
+      const x: Record<string, string[]> = {};
+      for (const f of entries(ctx, mapOf(ctx, e.value, where), where, ADMISSION_EXEMPTION_KEYS)) x[f.key] = strList(ctx, f.value, `${where}.${f.key}`);
+      out['exemptions'] = x;
+    } else if (e.key === 'mutation') {
+      const m: Record<string, string[]> = {};
+      for (const f of entries(ctx, mapOf(ctx, e.value, where), where, ADMISSION_MUTATION_KEYS)) m[f.key] = strList(ctx, f.value, `${where}.${f.key}`);
+      out['mutation'] = m;
+    } else if (e.key === 'controllers') out['controllers'] = oneOf(ctx, e.value, where, ['enforce', 'warn'] as const);
+    else if (e.key === 'suppressions') out['suppressions'] = oneOf(ctx, e.value, where, ['honor', 'ignore'] as const);
+    else out['onInternalError'] = oneOf(ctx, e.value, where, ['deny', 'allow'] as const);
+  }
+  return out as AdmissionConfig;
 }
 
 function parseSigning(ctx: Ctx, node: Node | null): SigningSettings {
@@ -390,6 +440,9 @@ export function parseConfig(text: string, file: string): BulwarkConfig {
         break;
       case 'signing':
         cfg = { ...cfg, signing: parseSigning(ctx, e.value) };
+        break;
+      case 'admission':
+        cfg = { ...cfg, admission: parseAdmission(ctx, e.value) };
         break;
     }
   }

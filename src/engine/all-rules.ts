@@ -1,8 +1,10 @@
 /**
- * The registry of everything `bulwark scan` runs: every domain's one RuleSet. It lives in the engine
- * (above the domains) because listing the rule sets means importing the domains that define them.
- * Servers build their own registry from the domains they serve (`createRegistry([CORE_RULESET,
- * K8S_RULESET])`) and never load this module.
+ * The registries. `bulwark scan` reports through the scan registry (the rule sets of what it analyses);
+ * `bulwark rules`, the configuration file and the rule selection know every rule Bulwark ships, so
+ * that one bulwark.yaml can shape the scanner, the admission webhook, the audit analyser and the
+ * runtime agent. They live in the engine (above the domains) because listing rule sets means importing
+ * the domains that define them. Servers build their own registry from the domains they serve
+ * (`createRegistry([CORE_RULESET, K8S_RULESET])`) and never load this module.
  */
 import { K8S_RULESET } from '../k8s-manifests/index.js';
 import { MODEL_SCANNER_RULESET } from '../model-scanners/index.js';
@@ -10,8 +12,16 @@ import { SIGNING_RULESET } from '../model-signing/index.js';
 import type { AnyRule, RuleSet } from '../rules/index.js';
 import { CORE_RULESET, createRegistry } from '../rules/index.js';
 
+/** What `bulwark scan` analyses. */
 export const SCAN_RULESETS: readonly RuleSet[] = [CORE_RULESET, MODEL_SCANNER_RULESET, K8S_RULESET, SIGNING_RULESET];
 
+/** Every rule set Bulwark ships: the scan's, plus the streaming domains' (audit log, runtime). */
+export const ALL_RULESETS: readonly RuleSet[] = [...SCAN_RULESETS];
+
+/** The scan's registry (its reports carry the metadata of these rules). */
 export const registry = createRegistry(SCAN_RULESETS);
 
-export const ALL_RULES: readonly AnyRule[] = registry.rules;
+/** Every rule: for `bulwark rules`, the configuration file and rule selection. */
+export const allRegistry = createRegistry(ALL_RULESETS);
+
+export const ALL_RULES: readonly AnyRule[] = allRegistry.rules;

@@ -5,7 +5,7 @@
  * matches takes the target. To add a file format: write its domain's functions, add one entry here.
  */
 import type { TargetStatus } from '../findings/index.js';
-import { loadManifests, looksLikeManifest } from '../k8s-manifests/index.js';
+import { MANIFEST_TEXT_FORMAT, loadManifestText, looksLikeManifest, manifestHeadBytes, reportManifestTooLarge } from '../k8s-manifests/index.js';
 import type { ByteSource } from '../limits/index.js';
 import { detectFormat, scanModelSource } from '../model-scanners/index.js';
 import type { Reporter } from '../rules/index.js';
@@ -59,17 +59,35 @@ const models: Analyzer<string> = {
   },
 };
 
-/** Kubernetes manifests: YAML or JSON whose content has `apiVersion` and `kind`. */
-const manifests: Analyzer<string> = {
+/** What the manifests analyzer matched: the text, or an oversized file whose head is a manifest. */
+type ManifestMatch = { readonly text: string } | { readonly oversized: true };
+
+/**
+ * Kubernetes manifests: text (UTF-8, or UTF-16/32 with a BOM) that the loader decides is YAML or JSON
+ * with Kubernetes objects (`loadManifestText`). Other text matched by the cheap pre-filter (Markdown,
+ * Helm templates, kustomizations, audit logs) gets its own format and no finding. A file over
+ * maxTextBytes whose head is a manifest is a high "not analysed" finding, never a silent skip.
+ */
+const manifests: Analyzer<ManifestMatch> = {
   name: 'Kubernetes manifests',
   match(source, probe, options) {
-    if (source.size > options.limits.maxTextBytes) return undefined;
+    if (source.size > options.limits.maxTextBytes) {
+      return manifestHeadBytes(source.read(0, Math.min(source.size, 256 * 1024))) ? { oversized: true } : undefined;
+    }
     const text = decodeText(probe.head, source);
-    return text !== undefined && looksLikeManifest(text) ? text : undefined;
+    return text !== undefined && looksLikeManifest(text) ? { text } : undefined;
   },
-  analyze(_source, text, ctx) {
-    const objects = loadManifests(text, ctx.path, ctx.options.limits, ctx.reporter);
-    return { format: 'k8s-manifest', status: 'complete', artifacts: [{ kind: 'k8s-objects', objects }] };
+  analyze(source, m, ctx) {
+    if (!('text' in m)) {
+      reportManifestTooLarge(ctx.path, source.size, ctx.options.limits, ctx.reporter);
+      return { format: MANIFEST_TEXT_FORMAT.manifest, status: 'partial', artifacts: [] };
+    }
+    const r = loadManifestText(m.text, ctx.path, ctx.options.limits, ctx.reporter);
+    return {
+      format: MANIFEST_TEXT_FORMAT[r.kind],
+      status: r.kind === 'manifest' ? 'complete' : 'unsupported',
+      artifacts: r.objects.length > 0 ? [{ kind: 'k8s-objects', objects: r.objects }] : [],
+    };
   },
 };
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Finding, ScanReport, TargetResult } from '../findings/index.js';
 import { REPORT_SCHEMA_VERSION, compareFindings, errorMessage, summarize } from '../findings/index.js';
 import type { RuleRegistry } from '../rules/index.js';
@@ -6,7 +7,7 @@ import { registry as scanRegistry } from './all-rules.js';
 import type { ScanOptions } from './options.js';
 import type { TargetUpdate } from './phases.js';
 import { PHASES } from './phases.js';
-import { scanFiles } from './pool.js';
+import { defaultJobs, scanFiles } from './pool.js';
 import type { FileScanResult } from './scan-file.js';
 import { scanBuffer } from './scan-file.js';
 import { phaseReporter } from './selection.js';
@@ -31,10 +32,13 @@ export interface ScanHooks {
  * Run a whole scan: walk, per-file analysis (parallel, by the registered analyzers), cross-file
  * phases over their artifacts, configuration suppressions, report.
  */
-export async function scan(input: ScanInput, options: ScanOptions, hooks: ScanHooks = {}): Promise<ScanReport> {
+export async function scan(input: ScanInput, requested: ScanOptions, hooks: ScanHooks = {}): Promise<ScanReport> {
+  let options = requested;
   // The scan's reporter for the walk and the cross-file phases; the per-file analyses have their own.
   const reporter = phaseReporter(options);
   const walked = walk(input.paths, options.limits, options.skipVcs, options.ignore, reporter);
+  // jobs 0: as many workers as the work can use (see defaultJobs).
+  if (options.jobs <= 0) options = { ...options, jobs: defaultJobs(availableParallelism(), walked.files) };
   const total = walked.files.length + (input.stdin ? 1 : 0);
   hooks.onStart?.(total);
   const wants = (f: WalkResult['files'][number]): boolean => PHASES.some((p) => p.wantsText?.(f) === true);

@@ -2,7 +2,7 @@ export { scan, buildReport } from './engine.js';
 export type { ScanInput, ScanHooks } from './engine.js';
 export { scanOptions, DEFAULT_SCAN_OPTIONS } from './options.js';
 export type { ScanOptions, SigningScanOptions } from './options.js';
-export { registry, ALL_RULES, SCAN_RULESETS } from './all-rules.js';
+export { registry, allRegistry, ALL_RULES, ALL_RULESETS, SCAN_RULESETS } from './all-rules.js';
 export { toolVersion, packageRoot } from './version.js';
 export { scanFile, scanBuffer } from './scan-file.js';
 export type { FileScanResult } from './scan-file.js';

@@ -37,6 +37,8 @@ export interface ScanOptions {
   readonly suppressions: readonly ConfigSuppression[];
   /** User additions to the pickle allow and deny lists (config `pickle:`). */
   readonly pickle: { readonly allow: readonly string[]; readonly deny: readonly string[] };
+  /** Kubernetes: treat every input as one cluster (default: each path argument is its own). */
+  readonly oneCluster: boolean;
   /** The time suppression expiry is judged at (RFC 3339; default: now). */
   readonly now?: string;
 }
@@ -55,6 +57,7 @@ export const DEFAULT_SCAN_OPTIONS: ScanOptions = {
   ignore: [],
   suppressions: [],
   pickle: { allow: [], deny: [] },
+  oneCluster: false,
 };
 
 /** Fill in defaults; used by the CLI and by rule cases (which pass a partial record). */

@@ -10,7 +10,7 @@
 import { dirname, relative, sep } from 'node:path';
 import type { TargetResult, TargetStatus } from '../findings/index.js';
 import type { ManifestObject } from '../k8s-manifests/index.js';
-import { analyzeManifests } from '../k8s-manifests/index.js';
+import { analyzeManifests, reportK8sFolders } from '../k8s-manifests/index.js';
 import type { FolderFile } from '../model-scanners/index.js';
 import { analyzeModelFolder, checkProductionPolicy, folderTextWanted } from '../model-scanners/index.js';
 import { checkModelSignature } from '../model-signing/index.js';
@@ -49,11 +49,16 @@ function relInRoot(f: WalkedFile): string | undefined {
 /** Kubernetes: RBAC resolution, NetworkPolicy coverage and every per-object rule need all objects. */
 const kubernetes: Phase = {
   name: 'Kubernetes analysis',
-  run({ results, options, reporter }) {
+  run({ walked, results, targets, options, reporter }) {
+    // Helm charts and kustomizations are reported once per folder: render them first.
+    reportK8sFolders(targets, reporter);
     const objects: ManifestObject[] = [];
     for (const r of results) for (const a of artifactsOf(r.artifacts, 'k8s-objects')) for (const o of a.objects) objects.push(o);
     if (objects.length === 0) return;
-    analyzeManifests(objects, { pssLevel: options.pssLevel, pssVersion: options.pssVersion, sandboxRuntimeClasses: options.sandboxRuntimeClasses }, reporter);
+    // Each path argument is its own cluster (objects without a namespace are not merged into one
+    // `default` across unrelated folders), unless --one-cluster says they are one.
+    const inputRoots = [...walked.roots, ...walked.fileArgs, ...(results.some((r) => r.target.path === '-') ? ['-'] : [])];
+    analyzeManifests(objects, { pssLevel: options.pssLevel, pssVersion: options.pssVersion, sandboxRuntimeClasses: options.sandboxRuntimeClasses, inputRoots, oneCluster: options.oneCluster }, reporter);
   },
 };
 
@@ -97,7 +102,7 @@ const modelFolders: Phase = {
   },
 };
 
-const NOT_MODEL_FORMATS = new Set(['unknown', 'k8s-manifest', 'json-config', 'python-source', 'chat-template', 'text']);
+const NOT_MODEL_FORMATS = new Set(['unknown', 'k8s-manifest', 'json-config', 'python-source', 'chat-template', 'text', 'helm-template', 'kustomization', 'k8s-audit-log']);
 
 /** Signatures of every directory (under a directory argument) holding a detected model file. */
 const signatures: Phase = {

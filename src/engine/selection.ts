@@ -1,6 +1,6 @@
 import type { RuleSelection } from '../rules/index.js';
 import { Reporter, createSelection } from '../rules/index.js';
-import { registry } from './all-rules.js';
+import { allRegistry } from './all-rules.js';
 import type { ScanOptions } from './options.js';
 
 const cache = new WeakMap<readonly unknown[], RuleSelection>();
@@ -9,7 +9,7 @@ const cache = new WeakMap<readonly unknown[], RuleSelection>();
 export function selectionOf(options: ScanOptions): RuleSelection {
   let s = cache.get(options.rules);
   if (s === undefined) {
-    s = createSelection(registry.rules, options.rules);
+    s = createSelection(allRegistry.rules, options.rules);
     cache.set(options.rules, s);
   }
   return s;

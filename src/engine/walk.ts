@@ -21,6 +21,8 @@ export interface WalkResult {
   readonly ignored: number;
   /** Directory arguments (for folder-level analysers such as Hugging Face repos and signatures). */
   readonly roots: string[];
+  /** File arguments (each is its own input, as a folder argument is). */
+  readonly fileArgs: string[];
 }
 
 const VCS_DIRS = new Set(['.git', '.hg', '.svn']);
@@ -38,6 +40,7 @@ export function walk(args: readonly string[], limits: Limits, skipVcs: boolean, 
   const files: WalkedFile[] = [];
   const unreadable: string[] = [];
   const roots: string[] = [];
+  const fileArgs: string[] = [];
   const seenFiles = new Set<string>();
   const globs: PathGlob[] = ignore.map((g) => compileGlob(g));
   let ignored = 0;
@@ -67,6 +70,7 @@ export function walk(args: readonly string[], limits: Limits, skipVcs: boolean, 
     }
     if (st.isFile()) {
       files.push({ path: arg, size: st.size });
+      fileArgs.push(arg);
       continue;
     }
     if (!st.isDirectory()) {
@@ -171,5 +175,5 @@ export function walk(args: readonly string[], limits: Limits, skipVcs: boolean, 
     };
     visit(arg, 0);
   }
-  return { files, unreadable, ignored, roots };
+  return { files, unreadable, ignored, roots, fileArgs };
 }

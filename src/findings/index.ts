@@ -3,3 +3,4 @@ export * from './location.js';
 export * from './finding.js';
 export * from './errors.js';
 export * from './report.js';
+export * from './arrays.js';

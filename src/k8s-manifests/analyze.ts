@@ -10,26 +10,66 @@
 import type { Reporter } from '../rules/index.js';
 import { ClusterIndex } from './cluster-index.js';
 import { dispatch } from './dispatch.js';
+import { gpuDevicePath, hostPathExposure } from './host-paths.js';
+import { analyzeMesh } from './mesh.js';
 import type { K8sRule } from './k8s-rule.js';
 import type { ManifestObject } from './model.js';
 import { analyzeNetworkPolicies } from './network-policy/index.js';
-import type { K8sOptions } from './options.js';
+import { namespacePssRun } from './namespace-psa.js';
+import type { K8sOptions, ResolvedK8sOptions } from './options.js';
 import { resolveK8sOptions } from './options.js';
 import type { PssLevel } from './pss/checks.js';
+import type { PssRun } from './pss/rules.js';
 import { reportPss } from './pss/rules.js';
 import { analyzeRbac } from './rbac/index.js';
 import { CHECK_RULES, K8S_RULE_IDS } from './rule-list.js';
+import { clustersOf } from './scopes.js';
 import { withAnnotationSuppressions } from './suppress.js';
 
-/** Run all Kubernetes rules (PSS, workload, GPU/AI, RBAC, NetworkPolicy); annotation suppressions mark their findings. */
-export function analyzeManifests(objects: readonly ManifestObject[], options: K8sOptions, reporter: Reporter): void {
+/**
+ * Run all Kubernetes rules (PSS, workload, GPU/AI, RBAC, NetworkPolicy); annotation suppressions mark
+ * their findings. Objects are analysed one cluster at a time (scopes.ts: one per path argument unless
+ * `oneCluster`).
+ */
+export function analyzeManifests(objects: readonly ManifestObject[], options: K8sOptions, reporter: Pick<Reporter, 'enabled' | 'report'>): void {
   const opts = resolveK8sOptions(options);
+  for (const cluster of clustersOf(objects, opts)) analyzeCluster(cluster, opts, reporter);
+}
+
+function analyzeCluster(objects: readonly ManifestObject[], opts: ResolvedK8sOptions, reporter: Pick<Reporter, 'enabled' | 'report'>): void {
   const index = new ClusterIndex(objects);
   const sink = withAnnotationSuppressions(objects, index.templates, K8S_RULE_IDS, reporter);
-  const pss = { level: opts.pssLevel, minor: opts.pssMinor, pinned: opts.pssPinned };
-  dispatch({ objects, index, options: opts, rules: CHECK_RULES, reporter: sink, perTemplate: (s) => reportPss(s, pss, sink) });
+  const pss: PssRun = { level: opts.pssLevel, minor: opts.pssMinor, pinned: opts.pssPinned, hostPathReportedElsewhere: hostPathsReportedBySpecificRules(sink) };
+  dispatch({
+    objects,
+    index,
+    options: opts,
+    rules: CHECK_RULES,
+    reporter: sink,
+    perTemplate: (s) => {
+      const run = namespacePssRun(s.template, index, pss);
+      if (run !== undefined) reportPss(s, run, sink);
+    },
+  });
   analyzeRbac(objects, sink);
   analyzeNetworkPolicies(objects, sink);
+  analyzeMesh(objects, index, sink);
+}
+
+/**
+ * One fact, one finding: the hostPaths that k8s/runtime-socket-mount (node takeover, device and plugin
+ * registration) or k8s/gpu-device-host-access (accelerator device nodes) report when they run, so that
+ * the generic k8s/pss-host-path-volumes finding is not added for the same volume.
+ */
+function hostPathsReportedBySpecificRules(reporter: Pick<Reporter, 'enabled'>, running: readonly K8sRule[] = CHECK_RULES): (hostPath: string) => boolean {
+  const on = (id: string): boolean => running.some((r) => r.id === id && reporter.enabled(r));
+  const gpu = on('k8s/gpu-device-host-access');
+  const runtime = on('k8s/runtime-socket-mount');
+  return (p) => {
+    if (gpu && gpuDevicePath(p) !== undefined) return true;
+    const e = runtime ? hostPathExposure(p) : undefined;
+    return e !== undefined && (e.severity === 'critical' || e.severity === 'high');
+  };
 }
 
 export interface ReviewOptions {
@@ -64,6 +104,7 @@ export function reviewObject(obj: ManifestObject, options: ReviewOptions, report
   const objects = [obj];
   const index = new ClusterIndex(objects);
   const sink = withAnnotationSuppressions(objects, index.templates, K8S_RULE_IDS, reporter);
-  const pss = { level: opts.pssLevel, minor: opts.pssMinor, pinned: opts.pssPinned };
-  dispatch({ objects, index, options: opts, rules: admissionRules(opts.pssLevel), reporter: sink, perTemplate: (s) => reportPss(s, pss, sink) });
+  const rules = admissionRules(opts.pssLevel);
+  const pss: PssRun = { level: opts.pssLevel, minor: opts.pssMinor, pinned: opts.pssPinned, hostPathReportedElsewhere: hostPathsReportedBySpecificRules(sink, rules) };
+  dispatch({ objects, index, options: opts, rules, reporter: sink, perTemplate: (s) => reportPss(s, pss, sink) });
 }

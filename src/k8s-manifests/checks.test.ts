@@ -95,7 +95,8 @@ describe('host paths', () => {
   it.each([
     ['/var/run/docker.sock', 'the Docker socket'],
     ['//run//containerd/./containerd.sock', 'the containerd socket'],
-    ['/var/lib/kubelet/pods/', "the kubelet's directory (credentials, pod volumes, device-plugin sockets)"],
+    ['/var/lib/kubelet/pods/', "the kubelet's directory (its credentials, every pod's volumes and secrets)"],
+    ['/var/lib/kubelet/pod-resources', expect.stringContaining('read-only')],
     ['/', expect.stringContaining('/, which contains')],
     ['/var/run', expect.stringContaining('Docker socket')],
     ['/var/log', undefined],

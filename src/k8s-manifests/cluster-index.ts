@@ -11,6 +11,20 @@ import { apiGroup, asArray, asObject, asString, isObject, podTemplatesOf } from 
 
 const nsKey = (ns: string, name: string): string => `${ns}\u0000${name}`;
 
+/**
+ * What names an object in a cluster: API group, kind, namespace (unset reads as `default`, where
+ * `kubectl apply` puts it) and name. Objects named by `generateName` or not at all have no identity
+ * (each creates a new object).
+ */
+export function objectIdentityKey(o: ManifestObject): string | undefined {
+  if (o.name === '' || o.name.endsWith('*')) return undefined;
+  return identityKey(apiGroup(o.apiVersion), o.kind, o.namespace, o.name);
+}
+
+function identityKey(group: string, kind: string, namespace: string | undefined, name: string): string {
+  return `${group}\u0000${kind}\u0000${namespace !== undefined && namespace !== '' ? namespace : 'default'}\u0000${name}`;
+}
+
 export class ClusterIndex {
   /** Pod templates of each workload object (computed once). */
   readonly templates = new Map<ManifestObject, PodTemplate[]>();
@@ -24,13 +38,28 @@ export class ClusterIndex {
   private readonly boundServiceAccounts = new Set<string>();
   /** Whether the input contains any RoleBinding or ClusterRoleBinding (i.e. RBAC is known). */
   hasBindings = false;
+  private readonly namespaces = new Map<string, ManifestObject>();
+  private readonly byNamespace = new Map<string, PodTemplate[]>();
+  /** Identity (group, kind, namespace, name) → every object with it, in input order. */
+  private readonly byIdentity = new Map<string, ManifestObject[]>();
 
   constructor(objects: readonly ManifestObject[]) {
     for (const o of objects) {
+      const id = objectIdentityKey(o);
+      if (id !== undefined) {
+        const same = this.byIdentity.get(id);
+        if (same) same.push(o);
+        else this.byIdentity.set(id, [o]);
+      }
       const tpls = podTemplatesOf(o);
       if (tpls.length > 0) {
         this.templates.set(o, tpls);
         for (const t of tpls) {
+          if (t.admission === 'namespace') {
+            const inNs = this.byNamespace.get(t.namespace);
+            if (inNs) inNs.push(t);
+            else this.byNamespace.set(t.namespace, [t]);
+          }
           for (const [k, v] of t.labels) {
             const key = `${t.namespace}\u0000${k}=${v}`;
             const list = this.byLabel.get(key);
@@ -42,7 +71,8 @@ export class ClusterIndex {
       }
       const group = apiGroup(o.apiVersion);
       const ns = o.namespace ?? 'default';
-      if (group === '' && o.kind === 'ServiceAccount') this.serviceAccounts.set(nsKey(ns, o.name), o);
+      if (group === '' && o.kind === 'Namespace') this.namespaces.set(o.name, o);
+      else if (group === '' && o.kind === 'ServiceAccount') this.serviceAccounts.set(nsKey(ns, o.name), o);
       else if (group === '' && o.kind === 'Service') this.services.set(nsKey(ns, o.name), o);
       else if (group === '' && o.kind === 'LimitRange') {
         const l = this.limitRanges.get(ns);
@@ -62,6 +92,27 @@ export class ClusterIndex {
         }
       }
     }
+  }
+
+  /** The Namespace object of `ns`, when the input has one. */
+  namespace(ns: string): ManifestObject | undefined {
+    return this.namespaces.get(ns);
+  }
+
+  /** Pod templates whose pods run in namespace `ns` (cluster-scoped templates excluded). */
+  templatesIn(ns: string): readonly PodTemplate[] {
+    return this.byNamespace.get(ns) ?? [];
+  }
+
+  /** Every object of the analysis with the same identity as `obj` (group, kind, namespace, name), `obj` included, in input order. */
+  sameIdentity(obj: ManifestObject): readonly ManifestObject[] {
+    const id = objectIdentityKey(obj);
+    return id === undefined ? [obj] : (this.byIdentity.get(id) ?? [obj]);
+  }
+
+  /** Every object of the analysis with this identity (several when it is defined more than once). */
+  find(group: string, kind: string, ns: string, name: string): readonly ManifestObject[] {
+    return this.byIdentity.get(identityKey(group, kind, ns, name)) ?? [];
   }
 
   serviceAccount(ns: string, name: string): ManifestObject | undefined {

@@ -13,7 +13,7 @@
  * NetworkPolicy `policyTypes` (network-policy/, K2).
  */
 import type { JsonObject, ManifestObject } from './model.js';
-import { isObject, podTemplatesOf } from './workloads.js';
+import { podTemplatesOf, volumesOf } from './workloads.js';
 
 /** Every field of `core/v1.VolumeSource` (a volume's source is the one non-null field among these). */
 export const VOLUME_SOURCES: readonly string[] = [
@@ -59,10 +59,6 @@ function hasSource(v: JsonObject): boolean {
 /** Mutates `obj.value` (called by the loader before the object is shared). */
 export function applyDefaults(obj: ManifestObject): void {
   for (const t of podTemplatesOf(obj)) {
-    const vols = t.spec['volumes'];
-    if (!Array.isArray(vols)) continue;
-    for (const v of vols) {
-      if (isObject(v) && !hasSource(v)) v['emptyDir'] = {};
-    }
+    for (const { volume } of volumesOf(t)) if (!hasSource(volume)) volume['emptyDir'] = {};
   }
 }

@@ -111,19 +111,22 @@ describe('multi-document streams', () => {
     expect(r.findings[0]?.location).toMatchObject({ kind: 'file', path: 'm.yaml' });
   });
 
-  it('hints at Helm templates when the broken file contains {{', () => {
-    const r = load('apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n  labels: {{- include "x" . | nindent 4 }}\n');
+  it('hints at Go templates when a broken manifest contains {{ }}', () => {
+    const r = load('apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Name }}\n  labels: {{- .Labels | nindent 4 }}\n');
     expect(r.findings.map((f) => f.ruleId)).toContain('scan/malformed-input');
     expect(r.findings.some((f) => f.message.includes('helm template'))).toBe(true);
   });
 
-  it('reports documents that are not objects, and skips empty ones', () => {
-    const r = load('---\n# only a comment\n---\njust a string\n---\nfoo: bar\n---\n');
-    expect(r.objects).toEqual([]);
-    expect(r.findings.map((f) => f.message)).toEqual([
-      expect.stringContaining('document 2 is not a mapping'),
-      expect.stringContaining('document 3 has no kind'),
-    ]);
+  it('a raw Helm template is not a manifest: no finding, no object', () => {
+    const r = load('apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n  labels: {{- include "x" . | nindent 4 }}\n');
+    expect(r.kind).toBe('helm-template');
+    expect(r.findings).toEqual([]);
+  });
+
+  it('reports documents of a manifest that are not objects, and skips empty ones', () => {
+    const r = load('---\n# only a comment\n---\njust a string\n---\nfoo: bar\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n');
+    expect(r.objects.map((o) => o.kind)).toEqual(['ConfigMap']);
+    expect(r.findings.map((f) => f.message)).toEqual([expect.stringContaining('document 2 is not a mapping')]);
   });
 });
 
@@ -241,7 +244,7 @@ describe('limits', () => {
   });
 
   it('reports nesting the YAML parser itself cannot handle', () => {
-    const r = load(`a: ${'['.repeat(20000)}`);
+    const r = load(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: ${'['.repeat(20000)}`);
     expect(r.findings.length).toBeGreaterThan(0);
     expect(r.findings.every((f) => f.ruleId.startsWith('scan/'))).toBe(true);
   });

@@ -2,39 +2,58 @@
  * Manifest loading: text (YAML multi-document stream or JSON) → Kubernetes objects with the position of
  * every field, read the way Kubernetes reads them.
  *
+ * What is a manifest (`loadManifestText` decides while loading, and reports nothing for text that is
+ * not one): a YAML stream or JSON (a JSON stream too) with at least one document that is a mapping with
+ * string `apiVersion` and `kind` at the top level, or a List of them. Not manifests, never reported for
+ * failing to be one: Markdown, source code, Helm values and other YAML (no such document), raw Helm
+ * templates (`.Values`/`.Release`/`.Chart`/`include`: rendered by `helm template`, see folders.ts),
+ * kustomization files (`kustomize.config.k8s.io`) and audit logs (`audit.k8s.io` events). A document
+ * that fails to parse in a manifest, or that was clearly meant as an object (manifest-text.ts
+ * `clearlyManifestDocument`), is a high `scan/malformed-input`.
+ *
  * Tricks handled (each has a test in load.test.ts):
  * - YAML as `sigs.k8s.io/yaml` (yaml.v2) reads it: `privileged: yes` is true, `0x1F` is 31, `1:20`
  *   stays a string, timestamps stay strings (see yaml-resolve.ts). The `yaml` package only builds
- *   the AST (failsafe schema, so it never guesses types itself).
+ *   the AST (failsafe schema, so it never guesses types itself), from a lexer made as lenient as
+ *   libyaml about the indentation of multi-line quoted and flow scalars (yaml-stream.ts).
  * - Merge keys (`<<: *base`) applied in yaml.v2 order: entries are applied in document order and a
  *   later one overwrites an earlier one, so a merge *after* an explicit key wins in Kubernetes but
  *   loses under the YAML spec; that disagreement is reported like a duplicate key.
  * - Duplicate keys: the last one wins (as yaml.v2 and Go's encoding/json), and each duplicate is a
  *   `k8s/duplicate-key` finding, because strict decoders reject them and other tools keep the first.
- * - Aliases and alias bombs: every alias resolution counts against `maxYamlAliases`, and the nodes
- *   copied through aliases against 100 × `maxYamlAliases`; nesting against `maxStructureDepth`;
- *   documents against `maxYamlDocuments`; text against `maxTextBytes`. A limit stops the document
- *   (`scan/limit-exceeded`), never the scan.
+ * - Bounds: nodes of a file (scalars, collections, aliases, and the nodes aliases copy) against
+ *   `maxYamlNodes` and aliases of a document against `maxYamlAliases` WHILE LEXING, before a syntax tree
+ *   exists (yaml-stream.ts), so a file costs at most what the limits allow; every alias resolution
+ *   against `maxYamlAliases`, nodes copied through aliases against 100 × `maxYamlAliases`; nesting
+ *   against `maxStructureDepth`; documents against `maxYamlDocuments`; text against `maxTextBytes`
+ *   (a high "not analysed" finding). A limit stops the document (or, for the lexing bounds, the rest of
+ *   the file): `scan/limit-exceeded`, never the scan, never silently.
  * - Broken documents: a `scan/malformed-input` finding at the parser's line/column; the other
  *   documents of the file are still analysed (the parser resynchronises at `---`).
  * - `List` kinds (`kind: List`, typed lists such as `PodList` whose items may omit apiVersion/kind):
  *   each item becomes an object with `basePath: ['items', i]` and positions relative to the item.
  * - JSON (`kubectl get -o json`): parsed by the same YAML parser (JSON is YAML flow syntax); its
- *   scalars resolve identically. Byte-order marks are skipped; stdin is just the path `-`.
+ *   scalars resolve identically. JSON streams (concatenated values, as `kubectl apply -f` reads them)
+ *   are split and each value is a document. Byte-order marks are skipped (UTF-16/32 are decoded by
+ *   `decodeManifestBytes` before); stdin is just the path `-`.
  * - Positions: one walk of the AST per document builds the value and the position map together
  *   (`LineCounter.linePos` is a binary search).
  */
 import type { Alias, Document, Node, Pair, ParsedNode, Scalar, YAMLMap, YAMLSeq } from 'yaml';
-import { Composer, LineCounter, Parser, isAlias, isMap, isScalar, isSeq, visit } from 'yaml';
+import { Composer, LineCounter, isAlias, isMap, isScalar, isSeq, visit } from 'yaml';
 import type { FileLocation } from '../findings/index.js';
 import type { Limits } from '../limits/index.js';
-import type { Reporter } from '../rules/index.js';
+import type { ReportArgs, Reporter, RuleMeta } from '../rules/index.js';
 import { coreRules, defineRule } from '../rules/index.js';
 import { applyDefaults } from './defaults.js';
+import { reportKustomization } from './folders.js';
+import type { ManifestTextKind } from './load-formats.js';
 import { objectIdentity } from './json-objects.js';
+import { clearlyManifestDocument, decodeManifestHead, hasTemplateAction, helmTemplateMarker, looksLikeManifest, splitJsonStream } from './manifest-text.js';
 import { IMAGE, at, fires, goodPod, pod, silent } from './sample-manifests.js';
 import type { FieldPath, FileOrigin, Json, JsonObject, ManifestObject, Position } from './model.js';
 import { fileLocationOf, formatFieldPath } from './model.js';
+import { boundedTokens } from './yaml-stream.js';
 import { keyString, resolvePlainScalar, resolveTaggedScalar } from './yaml-resolve.js';
 
 export const duplicateKey = defineRule({
@@ -61,15 +80,9 @@ export const duplicateKey = defineRule({
 
 export const LOAD_RULES = [duplicateKey] as const;
 
-const SNIFF_CHARS = 1024 * 1024;
-const API_VERSION_KEY = /(?:^|[\s{,])["']?apiVersion["']?\s*:/m;
-const KIND_KEY = /(?:^|[\s{,])["']?kind["']?\s*:/m;
-
-/** Cheap content check: YAML or JSON text with `apiVersion` and `kind` keys near the start. */
-export function looksLikeManifest(text: string): boolean {
-  const head = text.length > SNIFF_CHARS ? text.slice(0, SNIFF_CHARS) : text;
-  return API_VERSION_KEY.test(head) && KIND_KEY.test(head);
-}
+export { looksLikeManifest };
+export { MANIFEST_TEXT_FORMAT } from './load-formats.js';
+export type { ManifestTextKind } from './load-formats.js';
 
 /** Thrown inside the walk; turned into a finding for the document. */
 class StopDocument extends Error {
@@ -127,11 +140,19 @@ class DocWalker {
     private readonly doc: Document.Parsed,
     private readonly lc: LineCounter,
     private readonly limits: Limits,
+    /** Offset of the parsed text in the file (values of a JSON stream are parsed one by one). */
+    private readonly base: number,
+    /** The file's node count (lexed nodes, plus the nodes aliases copy), against `maxYamlNodes`. */
+    private readonly budget: { nodes: number },
   ) {}
 
   pos(offset: number): Position {
-    const p = this.lc.linePos(offset);
-    return p.line === 0 ? { line: 1, column: offset + 1 } : { line: p.line, column: p.col };
+    return posOf(this.lc, this.base + offset);
+  }
+
+  /** Offset in the file of an offset in the parsed text. */
+  fileOffset(offset: number): number {
+    return this.base + offset;
   }
 
   private resolveAlias(node: Alias): ParsedNode {
@@ -249,8 +270,12 @@ class DocWalker {
   }
 
   private countNode(node: ParsedNode): void {
-    if (this.inAlias > 0 && ++this.expanded > this.limits.maxYamlAliases * 100) {
+    if (this.inAlias === 0) return;
+    if (++this.expanded > this.limits.maxYamlAliases * 100) {
       throw new StopDocument('limit', `aliases expand to more than ${this.limits.maxYamlAliases * 100} nodes (100 × maxYamlAliases)`, node.range[0], 'maxYamlAliases');
+    }
+    if (++this.budget.nodes > this.limits.maxYamlNodes) {
+      throw new StopDocument('limit', `the file has more than ${this.limits.maxYamlNodes} YAML nodes, counting the nodes aliases copy (maxYamlNodes)`, node.range[0], 'maxYamlNodes');
     }
   }
 
@@ -306,38 +331,57 @@ class DocWalker {
     return { value, positions: this.positions };
   }
 
-  /** If the root is a List, its `kind`, `apiVersion` and `items` node. */
-  listShape(root: ParsedNode): { kind: string; apiVersion: string; items: YAMLSeq.Parsed } | undefined {
-    if (!isMap(root)) return undefined;
-    // Peek without side effects unless this is a List (walkObject reads a non-List root again).
-    const dups = this.dups.length;
-    const aliases = this.aliases;
-    const shape = this.peekList(root);
-    if (!shape) {
-      this.dups.length = dups;
-      this.dupSeen.clear();
-      this.aliases = aliases;
+  private rawIdentity(root: YAMLMap.Parsed): { apiVersion: unknown; kind: unknown } {
+    const out: { apiVersion: unknown; kind: unknown } = { apiVersion: undefined, kind: undefined };
+    for (const pair of root.items as Pair<ParsedNode | null, ParsedNode | null>[]) {
+      const k = pair.key;
+      const v = pair.value;
+      if (k === null || !isScalar(k) || v === null || !isScalar(v)) continue;
+      if (k.value === 'apiVersion') out.apiVersion = this.scalarValue(v);
+      else if (k.value === 'kind') out.kind = this.scalarValue(v);
     }
-    return shape;
+    return out;
   }
 
-  private peekList(root: YAMLMap.Parsed): { kind: string; apiVersion: string; items: YAMLSeq.Parsed } | undefined {
+  /**
+   * The top-level `apiVersion` and `kind` of a mapping root, and its `items` sequence when the kind
+   * is a List (`List`, `PodList` …), read without walking the rest; undefined when the root is not a
+   * mapping. The peek leaves no trace (duplicates and alias counts of the wrapper are recorded by the
+   * walk that follows, or by the second read of a List wrapper here).
+   */
+  peek(root: ParsedNode): { apiVersion: unknown; kind: unknown; items?: YAMLSeq.Parsed } | undefined {
+    if (!isMap(root)) return undefined;
+    const dups = this.dups.length;
+    const aliases = this.aliases;
+    const seen = new Set(this.dupSeen);
     let entries: Map<string, Entry>;
     try {
       entries = this.entries(root, 0);
     } catch {
-      return undefined;
+      // The wrapper itself is broken (a mapping as a key, a bad merge): read the two keys as written, so
+      // that an object is walked (and its problem reported) and anything else is left alone.
+      return this.rawIdentity(root);
+    } finally {
+      this.dups.length = dups;
+      this.dupSeen.clear();
+      for (const k of seen) this.dupSeen.add(k);
+      this.aliases = aliases;
     }
-    const kindNode = entries.get('kind')?.valueNode;
-    const kind = kindNode && isScalar(kindNode) ? this.scalarValue(kindNode) : undefined;
-    if (typeof kind !== 'string' || !kind.endsWith('List')) return undefined;
+    const scalar = (name: string): unknown => {
+      const n = entries.get(name)?.valueNode;
+      if (!n) return undefined;
+      const t = isAlias(n) ? this.anchorsOf().get(n) : n;
+      return t && isScalar(t) ? this.scalarValue(t) : undefined;
+    };
+    const apiVersion = scalar('apiVersion');
+    const kind = scalar('kind');
+    if (typeof kind !== 'string' || !kind.endsWith('List')) return { apiVersion, kind };
     let items = entries.get('items')?.valueNode ?? null;
-    if (items !== null && isAlias(items)) items = this.resolveAlias(items);
-    if (items === null || !isSeq(items)) return undefined;
-    const avNode = entries.get('apiVersion')?.valueNode;
-    const av = avNode && isScalar(avNode) ? this.scalarValue(avNode) : undefined;
-    // Only the wrapper's own keys were read here; its duplicates are recorded by this call.
-    return { kind, apiVersion: typeof av === 'string' ? av : '', items: items as YAMLSeq.Parsed };
+    if (items !== null && isAlias(items)) items = this.anchorsOf().get(items) ?? null;
+    if (items === null || !isSeq(items)) return { apiVersion, kind };
+    // The wrapper's own keys: record their duplicates (its items are walked as objects of their own).
+    this.entries(root, 0);
+    return { apiVersion, kind, items: items as YAMLSeq.Parsed };
   }
 }
 
@@ -354,128 +398,309 @@ function byteLength(text: string): number {
   return text.length * 3 <= Number.MAX_SAFE_INTEGER ? Buffer.byteLength(text, 'utf8') : text.length;
 }
 
-/**
- * Parse a manifest file (YAML stream or JSON) into objects. Problems (malformed documents, limits,
- * duplicate keys) are reported to `reporter`; a limit or a broken document stops only that document.
- */
-export function loadManifests(text: string, path: string, limits: Limits, reporter: Reporter): ManifestObject[] {
-  const objects: ManifestObject[] = [];
-  if (text.length > limits.maxTextBytes || byteLength(text) > limits.maxTextBytes) {
-    reporter.report(coreRules.limitExceeded, {
-      location: fileLoc(path),
-      message: `manifest text is larger than ${limits.maxTextBytes} bytes (maxTextBytes); it was not analysed`,
-      evidence: 'maxTextBytes',
-    });
-    return objects;
-  }
-  const src = text; // the YAML lexer skips a leading byte-order mark itself (offsets stay those of the text)
-  const lc = new LineCounter();
-  const parser = new Parser(lc.addNewLine);
-  const composer = new Composer({ version: '1.1', schema: 'failsafe', uniqueKeys: false, merge: false, strict: false });
-  const looksTemplated = src.includes('{{');
-  let docIndex = -1;
-  try {
-    for (const doc of composer.compose(parser.parse(src), false, src.length) as Iterable<Document.Parsed>) {
-      docIndex++;
-      if (docIndex >= limits.maxYamlDocuments) {
-        reporter.report(coreRules.limitExceeded, {
-          location: fileLoc(path, posOf(lc, doc.range[0])),
-          message: `more than ${limits.maxYamlDocuments} YAML documents (maxYamlDocuments); the rest of the file was not analysed`,
-          evidence: 'maxYamlDocuments',
-        });
-        break;
-      }
-      loadDocument(doc, docIndex, path, lc, limits, looksTemplated, objects, reporter);
-    }
-  } catch (e) {
-    // The parser itself failed (should not happen: it reports errors per document). Fail closed.
-    reporter.report(coreRules.malformedInput, {
-      location: fileLoc(path),
-      message: `the YAML parser stopped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}; documents after document ${docIndex + 1} were not analysed`,
-    });
-  }
-  return objects;
-}
-
 function posOf(lc: LineCounter, offset: number): Position {
   const p = lc.linePos(offset);
   return p.line === 0 ? { line: 1, column: offset + 1 } : { line: p.line, column: p.col };
 }
 
-function loadDocument(
-  doc: Document.Parsed,
-  docIndex: number,
-  path: string,
-  lc: LineCounter,
-  limits: Limits,
-  looksTemplated: boolean,
-  objects: ManifestObject[],
-  reporter: Reporter,
-): void {
-  const n = docIndex + 1;
-  if (doc.errors.length > 0) {
-    const err = doc.errors[0];
-    const pos = posOf(lc, err?.pos[0] ?? doc.range[0]);
-    const first = (err?.message ?? 'syntax error').split('\n')[0] ?? '';
-    if (err?.code === 'RESOURCE_EXHAUSTION') {
-      reporter.report(coreRules.limitExceeded, {
-        location: fileLoc(path, pos),
-        message: `document ${n} is nested too deeply for the YAML parser (maxStructureDepth); it was not analysed`,
-        evidence: 'maxStructureDepth',
-      });
-      return;
-    }
-    const hint = looksTemplated ? ' (the file contains `{{`: if it is a Helm or Go template, scan the output of `helm template` instead)' : '';
-    reporter.report(coreRules.malformedInput, {
-      location: fileLoc(path, pos),
-      message: `YAML document ${n} could not be parsed: ${first}${hint}; the other documents were analysed`,
-    });
-    return;
-  }
-  const root = doc.contents as ParsedNode | null;
-  // An empty document (only comments, or a trailing `---`) is not an object and not an error.
-  if (root === null || (isScalar(root) && root.type === 'PLAIN' && (root.value === null || root.value === ''))) return;
-  const w = new DocWalker(doc, lc, limits);
-  const docObjects: LoadedObject[] = [];
-  try {
-    const list = w.listShape(root);
-    if (list) {
-      const items = list.items.items as (ParsedNode | null)[];
-      const itemKind = list.kind === 'List' ? undefined : list.kind.slice(0, -'List'.length);
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i] ?? null;
-        if (item === null) continue;
-        const { value, positions } = w.walkObject(item, ['items', i]);
-        const obj = toObject(value, positions, path, docIndex, ['items', i], itemKind, list.apiVersion);
-        if (typeof obj === 'string') {
-          reporter.report(coreRules.malformedInput, { location: fileLoc(path, w.pos(item.range[0])), message: `document ${n}, items[${i}]: ${obj}` });
-        } else docObjects.push(obj);
-      }
-    } else {
-      const { value, positions } = w.walkObject(root, []);
-      if (!isJsonObject(value)) return reportNotObject(reporter, path, w.pos(root.range[0]), n, 'is not a mapping');
-      const obj = toObject(value, positions, path, docIndex, [], undefined, undefined);
-      if (typeof obj === 'string') return reportNotObject(reporter, path, w.pos(root.range[0]), n, obj);
-      docObjects.push(obj);
-    }
-  } catch (e) {
-    if (!(e instanceof StopDocument)) throw e;
-    const pos = w.pos(e.offset);
-    if (e.kind === 'limit') reporter.report(coreRules.limitExceeded, { location: fileLoc(path, pos), message: `document ${n}: ${e.message}; it was not analysed`, evidence: e.limit ?? 'limit' });
-    else reporter.report(coreRules.malformedInput, { location: fileLoc(path, pos), message: `document ${n}: ${e.message}; it was not analysed` });
-    return;
-  }
-  for (const o of docObjects) objects.push(o);
-  const byItem = new Map<number, LoadedObject>();
-  for (const o of docObjects) if (o.origin.basePath[0] === 'items' && typeof o.origin.basePath[1] === 'number') byItem.set(o.origin.basePath[1], o);
-  for (const d of w.dups) reportDuplicate(reporter, d, byItem, docObjects, path);
+export interface ManifestTextResult {
+  readonly kind: ManifestTextKind;
+  readonly objects: ManifestObject[];
 }
 
-function reportNotObject(reporter: Reporter, path: string, pos: Position, n: number, why: string): void {
-  reporter.report(coreRules.malformedInput, {
-    location: fileLoc(path, pos),
-    message: `YAML document ${n} ${why}, so it is not a Kubernetes object; it was not analysed`,
+/** A finding held back until the text is known to be a manifest. */
+interface Held {
+  readonly rule: RuleMeta;
+  readonly args: ReportArgs;
+}
+
+/** What one document turned out to be. */
+type DocOutcome =
+  | { readonly kind: 'objects'; readonly objects: LoadedObject[] }
+  | { readonly kind: 'other' }
+  | { readonly kind: 'kustomization' }
+  | { readonly kind: 'audit' }
+  /** Broken (syntax, not an object, a limit): `clear` when it was clearly meant as a Kubernetes object. */
+  | { readonly kind: 'broken'; readonly clear: boolean };
+
+const GROUP_OF = (apiVersion: unknown): string => (typeof apiVersion === 'string' && apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '');
+
+/** The state of loading one file. */
+class FileLoad {
+  readonly held: Held[] = [];
+  readonly objects: LoadedObject[] = [];
+  readonly outcomes: DocOutcome[] = [];
+  readonly budget = { nodes: 0 };
+  docIndex = -1;
+  /** Set when a document limit or the document count stopped the file. */
+  stopped = false;
+
+  constructor(
+    readonly text: string,
+    readonly path: string,
+    readonly limits: Limits,
+    readonly lc: LineCounter,
+  ) {}
+
+  hold(rule: RuleMeta, args: ReportArgs): void {
+    this.held.push({ rule, args });
+  }
+
+  /**
+   * Parse `src` (the whole text, or one value of a JSON stream at `base`) document by document;
+   * `countLines`: feed the line counter while parsing (the whole text), else it is already complete.
+   */
+  parse(src: string, base: number, countLines = base === 0): void {
+    const remaining = { maxYamlNodes: Math.max(0, this.limits.maxYamlNodes - this.budget.nodes), maxYamlAliases: this.limits.maxYamlAliases };
+    const stream = boundedTokens(src, remaining, countLines ? this.lc.addNewLine : undefined);
+    const composer = new Composer({ version: '1.1', schema: 'failsafe', uniqueKeys: false, merge: false, strict: false });
+    for (const doc of composer.compose(stream.tokens, false, src.length) as Iterable<Document.Parsed>) {
+      this.docIndex++;
+      if (this.docIndex >= this.limits.maxYamlDocuments) {
+        this.hold(coreRules.limitExceeded, {
+          location: fileLoc(this.path, posOf(this.lc, base + doc.range[0])),
+          message: `more than ${this.limits.maxYamlDocuments} YAML documents (maxYamlDocuments); the rest of the file was not analysed`,
+          evidence: 'maxYamlDocuments',
+        });
+        this.outcomes.push({ kind: 'broken', clear: false });
+        this.stopped = true;
+        return;
+      }
+      this.outcomes.push(this.loadDocument(doc, src, base));
+    }
+    this.budget.nodes += stream.nodes;
+    const stop = stream.stop;
+    if (stop) {
+      const n = this.docIndex + 2;
+      const what = stop.limit === 'maxYamlNodes' ? `the file has more than ${this.limits.maxYamlNodes} YAML nodes (maxYamlNodes)` : `document ${n} has more than ${this.limits.maxYamlAliases} aliases (maxYamlAliases)`;
+      this.hold(coreRules.limitExceeded, {
+        location: fileLoc(this.path, posOf(this.lc, base + stop.offset)),
+        message: `${what}: reading stopped there, so document ${n} and the rest of the file were not analysed`,
+        evidence: stop.limit,
+      });
+      // Whether the unread document was a manifest is judged from its beginning.
+      const start = this.lastDocEnd(src);
+      this.outcomes.push({ kind: 'broken', clear: clearlyManifestDocument(src.slice(start, Math.min(src.length, start + 65536)), stop.offset - start) });
+      this.stopped = true;
+    }
+  }
+
+  private lastEnd = 0;
+
+  private lastDocEnd(src: string): number {
+    return Math.min(this.lastEnd, src.length);
+  }
+
+  private loadDocument(doc: Document.Parsed, src: string, base: number): DocOutcome {
+    const n = this.docIndex + 1;
+    this.lastEnd = doc.range[2];
+    const docText = (): string => src.slice(doc.range[0], doc.range[2]);
+    if (doc.errors.length > 0) {
+      const err = doc.errors[0];
+      const at = err?.pos[0] ?? doc.range[0];
+      const pos = posOf(this.lc, base + at);
+      const first = (err?.message ?? 'syntax error').split('\n')[0] ?? '';
+      if (err?.code === 'RESOURCE_EXHAUSTION') {
+        this.hold(coreRules.limitExceeded, {
+          location: fileLoc(this.path, pos),
+          message: `document ${n} is nested too deeply for the YAML parser (maxStructureDepth); it was not analysed`,
+          evidence: 'maxStructureDepth',
+        });
+        return { kind: 'broken', clear: clearlyManifestDocument(docText(), at - doc.range[0]) };
+      }
+      const hint = hasTemplateAction(this.text) ? ' (the file contains `{{ }}`: if it is a Helm or Go template, scan the output of `helm template` instead)' : '';
+      this.hold(coreRules.malformedInput, {
+        location: fileLoc(this.path, pos),
+        message: `YAML document ${n} could not be parsed: ${first}${hint}; the other documents were analysed`,
+      });
+      return { kind: 'broken', clear: clearlyManifestDocument(docText(), at - doc.range[0]) };
+    }
+    const root = doc.contents as ParsedNode | null;
+    // An empty document (only comments, or a trailing `---`) is not an object and not an error.
+    if (root === null || (isScalar(root) && root.type === 'PLAIN' && (root.value === null || root.value === ''))) return { kind: 'other' };
+    const w = new DocWalker(doc, this.lc, this.limits, base, this.budget);
+    const docObjects: LoadedObject[] = [];
+    try {
+      const id = w.peek(root);
+      if (id === undefined) {
+        this.notObject(w.pos(root.range[0]), n, 'is not a mapping');
+        return { kind: 'other' };
+      }
+      const group = GROUP_OF(id.apiVersion);
+      if (group === 'kustomize.config.k8s.io') return { kind: 'kustomization' };
+      if (group === 'audit.k8s.io') return { kind: 'audit' };
+      if (id.items) {
+        const items = id.items.items as (ParsedNode | null)[];
+        const listKind = typeof id.kind === 'string' ? id.kind : 'List';
+        const itemKind = listKind === 'List' ? undefined : listKind.slice(0, -'List'.length);
+        const listApiVersion = typeof id.apiVersion === 'string' ? id.apiVersion : '';
+        for (let i = 0; i < items.length; i++) {
+          const item = items[i] ?? null;
+          if (item === null) continue;
+          const { value, positions } = w.walkObject(item, ['items', i]);
+          const obj = toObject(value, positions, this.path, this.docIndex, ['items', i], itemKind, listApiVersion);
+          if (typeof obj === 'string') this.hold(coreRules.malformedInput, { location: fileLoc(this.path, w.pos(item.range[0])), message: `document ${n}, items[${i}]: ${obj}` });
+          else docObjects.push(obj);
+        }
+      } else {
+        if (typeof id.apiVersion !== 'string' && typeof id.kind !== 'string') return { kind: 'other' };
+        const { value, positions } = w.walkObject(root, []);
+        const obj = toObject(value, positions, this.path, this.docIndex, [], undefined, undefined);
+        if (typeof obj === 'string') {
+          this.notObject(w.pos(root.range[0]), n, obj);
+          return { kind: 'broken', clear: false };
+        }
+        docObjects.push(obj);
+      }
+    } catch (e) {
+      if (!(e instanceof StopDocument)) throw e;
+      const pos = w.pos(e.offset);
+      if (e.kind === 'limit') this.hold(coreRules.limitExceeded, { location: fileLoc(this.path, pos), message: `document ${n}: ${e.message}; it was not analysed`, evidence: e.limit ?? 'limit' });
+      else this.hold(coreRules.malformedInput, { location: fileLoc(this.path, pos), message: `document ${n}: ${e.message}; it was not analysed` });
+      return { kind: 'broken', clear: clearlyManifestDocument(docText(), e.offset - doc.range[0]) };
+    }
+    for (const o of docObjects) this.objects.push(o);
+    const byItem = new Map<number, LoadedObject>();
+    for (const o of docObjects) if (o.origin.basePath[0] === 'items' && typeof o.origin.basePath[1] === 'number') byItem.set(o.origin.basePath[1], o);
+    for (const d of w.dups) this.duplicate(d, byItem, docObjects);
+    return { kind: 'objects', objects: docObjects };
+  }
+
+  private notObject(pos: Position, n: number, why: string): void {
+    this.hold(coreRules.malformedInput, {
+      location: fileLoc(this.path, pos),
+      message: `YAML document ${n} ${why}, so it is not a Kubernetes object; it was not analysed`,
+    });
+  }
+
+  private duplicate(d: DupRecord, byItem: ReadonlyMap<number, LoadedObject>, docObjects: readonly LoadedObject[]): void {
+    // Items of a List own the duplicates under `items[i]`; anything else belongs to the document object.
+    const item = d.path[0] === 'items' && typeof d.path[1] === 'number' ? byItem.get(d.path[1]) : undefined;
+    const owner = item ?? (byItem.size === 0 ? docObjects[0] : undefined);
+    const message = d.merge
+      ? `key ${JSON.stringify(d.key)} is set on line ${d.firstLine} and overwritten by the merge key (<<) after it: kubectl (yaml.v2) uses the merged value, the YAML specification and most other tools the explicit one`
+      : `key ${JSON.stringify(d.key)} is set twice in this mapping (first on line ${d.firstLine}); Kubernetes uses the last value, strict decoders reject the object and other tools read the first`;
+    if (!owner) {
+      this.hold(duplicateKey, { location: fileLoc(this.path, d.pos), message, evidence: formatFieldPath(d.path) });
+      return;
+    }
+    const rel = d.path.slice(owner.origin.basePath.length);
+    const loc = fileLocationOf(owner, owner.origin, rel);
+    this.hold(duplicateKey, { location: { ...loc, line: d.pos.line, column: d.pos.column }, message });
+  }
+
+  /** The kind of the whole text, from its documents. */
+  kind(): ManifestTextKind {
+    let kustomization = false;
+    let audit = false;
+    let clear = false;
+    for (const o of this.outcomes) {
+      if (o.kind === 'objects') return 'manifest';
+      if (o.kind === 'kustomization') kustomization = true;
+      else if (o.kind === 'audit') audit = true;
+      else if (o.kind === 'broken' && o.clear) clear = true;
+    }
+    if (clear) return 'manifest';
+    return kustomization ? 'kustomization' : audit ? 'audit-log' : 'not-manifest';
+  }
+}
+
+/** A text over `maxTextBytes` whose beginning is a manifest: a high "not analysed" finding (never silence). */
+export function reportManifestTooLarge(path: string, bytes: number, limits: Limits, reporter: Pick<Reporter, 'report'>): void {
+  reporter.report(coreRules.limitExceeded, {
+    location: fileLoc(path),
+    message: `manifest of ${bytes} bytes is larger than ${limits.maxTextBytes} bytes (maxTextBytes); it was not analysed`,
+    evidence: 'maxTextBytes',
   });
+}
+
+/** Whether the beginning of an oversized text is a Kubernetes manifest (its first document, judged from its first 64 KiB). */
+export function manifestHead(head: string): boolean {
+  const text = head.length > 65536 ? head.slice(0, 65536) : head;
+  if (!looksLikeManifest(text) || helmTemplateMarker(text) !== undefined) return false;
+  return clearlyManifestDocument(text, text.length);
+}
+
+/**
+ * Whether a file too large to analyse (over `maxTextBytes`) is a manifest, judged from its first bytes
+ * (any length; 64 KiB is enough), in any encoding Kubernetes reads. The engine calls it for such a
+ * file and, when true, `reportManifestTooLarge` instead of leaving the file silently unsupported.
+ */
+export function manifestHeadBytes(head: Uint8Array): boolean {
+  const decoded = decodeManifestHead(head.length > 262144 ? head.subarray(0, 262144) : head);
+  return decoded !== undefined && manifestHead(decoded.text);
+}
+
+/**
+ * Load a text as Kubernetes reads it and say what it is (`ManifestTextKind`). Only a manifest reports:
+ * malformed documents, limits and duplicate keys go to `reporter`, and a limit or a broken document
+ * stops only that document (the lexing bounds: the rest of the file). Any other text returns no
+ * objects and reports nothing.
+ */
+export function loadManifestText(text: string, path: string, limits: Limits, reporter: Pick<Reporter, 'report'>): ManifestTextResult {
+  if (text.length > limits.maxTextBytes || byteLength(text) > limits.maxTextBytes) {
+    if (!manifestHead(text)) return { kind: 'not-manifest', objects: [] };
+    reportManifestTooLarge(path, byteLength(text), limits, reporter);
+    return { kind: 'manifest', objects: [] };
+  }
+  if (!looksLikeManifest(text)) return { kind: 'not-manifest', objects: [] };
+  if (helmTemplateMarker(text) !== undefined) return { kind: 'helm-template', objects: [] };
+  const lc = new LineCounter();
+  let load = new FileLoad(text, path, limits, lc);
+  try {
+    load.parse(text, 0);
+    if (load.outcomes.some((o) => o.kind === 'broken')) {
+      // A JSON stream (`{…}{…}`, JSON lines) is no YAML document: read its values one by one.
+      const values = /^[\s\uFEFF]*[{[]/.test(text) ? splitJsonStream(text) : undefined;
+      if (values !== undefined && values.length > 1) {
+        const first = values[0] as [number, number];
+        if (isAuditEvent(text.slice(first[0], first[1]))) return { kind: 'audit-log', objects: [] };
+        load = new FileLoad(text, path, limits, lineCounterOf(text));
+        for (const [start, end] of values) {
+          load.parse(text.slice(start, end), start, false);
+          if (load.stopped) break;
+        }
+      }
+    }
+  } catch (e) {
+    // The parser itself failed (should not happen: it reports errors per document). Fail closed.
+    load.hold(coreRules.malformedInput, {
+      location: fileLoc(path),
+      message: `the YAML parser stopped: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}; documents after document ${load.docIndex + 1} were not analysed`,
+    });
+    load.outcomes.push({ kind: 'broken', clear: looksLikeManifest(text) });
+  }
+  const kind = load.kind();
+  if (kind === 'kustomization') reportKustomization(path, reporter);
+  if (kind !== 'manifest') return { kind, objects: [] };
+  for (const h of load.held) reporter.report(h.rule, h.args);
+  return { kind, objects: load.objects };
+}
+
+/** A LineCounter of the whole text (the values of a JSON stream are parsed one by one, without one). */
+function lineCounterOf(text: string): LineCounter {
+  const lc = new LineCounter();
+  lc.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
+  return lc;
+}
+
+function isAuditEvent(json: string): boolean {
+  try {
+    const v = JSON.parse(json) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) && GROUP_OF((v as Record<string, unknown>)['apiVersion']) === 'audit.k8s.io';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parse a manifest file (YAML stream or JSON) into objects; `loadManifestText(…).objects`. Problems
+ * (malformed documents, limits, duplicate keys) of a manifest are reported to `reporter`; text that is
+ * not a manifest yields no objects and no finding.
+ */
+export function loadManifests(text: string, path: string, limits: Limits, reporter: Pick<Reporter, 'report'>): ManifestObject[] {
+  return loadManifestText(text, path, limits, reporter).objects;
 }
 
 /** A ManifestObject as the loader builds it (origin `file`). */
@@ -509,22 +734,6 @@ function toObject(
   };
   applyDefaults(obj);
   return obj;
-}
-
-function reportDuplicate(reporter: Reporter, d: DupRecord, byItem: ReadonlyMap<number, LoadedObject>, docObjects: readonly LoadedObject[], path: string): void {
-  // Items of a List own the duplicates under `items[i]`; anything else belongs to the document object.
-  const item = d.path[0] === 'items' && typeof d.path[1] === 'number' ? byItem.get(d.path[1]) : undefined;
-  const owner = item ?? (byItem.size === 0 ? docObjects[0] : undefined);
-  const message = d.merge
-    ? `key ${JSON.stringify(d.key)} is set on line ${d.firstLine} and overwritten by the merge key (<<) after it: kubectl (yaml.v2) uses the merged value, the YAML specification and most other tools the explicit one`
-    : `key ${JSON.stringify(d.key)} is set twice in this mapping (first on line ${d.firstLine}); Kubernetes uses the last value, strict decoders reject the object and other tools read the first`;
-  if (!owner) {
-    reporter.report(duplicateKey, { location: fileLoc(path, d.pos), message, evidence: formatFieldPath(d.path) });
-    return;
-  }
-  const rel = d.path.slice(owner.origin.basePath.length);
-  const loc = fileLocationOf(owner, owner.origin, rel);
-  reporter.report(duplicateKey, { location: { ...loc, line: d.pos.line, column: d.pos.column }, message });
 }
 
 // Re-exported for tests that need the raw node types.

@@ -14,6 +14,15 @@ export interface K8sOptions {
   readonly untrustedModelsAnnotation?: string;
   /** RuntimeClass names accepted as sandboxes in addition to kata*, gvisor*, runsc* (and RuntimeClass objects with those handlers). */
   readonly sandboxRuntimeClasses?: readonly string[];
+  /**
+   * The path arguments of the scan (`-` for stdin). Objects are analysed as one cluster per argument
+   * (file arguments in one folder share it): namespaces, RBAC, NetworkPolicies and Services of
+   * unrelated arguments are never merged, and an object without a namespace lands in the `default`
+   * namespace of its own argument only. Unset: every object is in one cluster.
+   */
+  readonly inputRoots?: readonly string[];
+  /** `--one-cluster`: treat every input as one cluster even when `inputRoots` is given. */
+  readonly oneCluster?: boolean;
 }
 
 export interface ResolvedK8sOptions {
@@ -24,6 +33,8 @@ export interface ResolvedK8sOptions {
   readonly pssPinned: boolean;
   readonly untrustedModelsAnnotation: string;
   readonly sandboxRuntimeClasses: ReadonlySet<string>;
+  readonly inputRoots: readonly string[];
+  readonly oneCluster: boolean;
 }
 
 export const UNTRUSTED_MODELS_ANNOTATION = 'bulwark.dev/untrusted-models';
@@ -37,5 +48,7 @@ export function resolveK8sOptions(o: K8sOptions = {}): ResolvedK8sOptions {
     pssPinned: (o.pssVersion ?? 'latest') !== 'latest',
     untrustedModelsAnnotation: o.untrustedModelsAnnotation ?? UNTRUSTED_MODELS_ANNOTATION,
     sandboxRuntimeClasses: new Set(o.sandboxRuntimeClasses ?? []),
+    inputRoots: o.inputRoots ?? [],
+    oneCluster: o.oneCluster ?? false,
   };
 }

@@ -6,7 +6,9 @@
  */
 import type { AnyRule, Rule } from '../rules/index.js';
 import { defineRuleSet } from '../rules/index.js';
+import { FOLDER_RULES } from './folders.js';
 import { LOAD_RULES } from './load.js';
+import { MESH_RULES } from './mesh.js';
 import { NETPOL_RULES } from './network-policy/index.js';
 import { PSS_RULES } from './pss/rules.js';
 import { RBAC_RULES } from './rbac/index.js';
@@ -18,7 +20,7 @@ export { CHECK_RULES };
 /** A rule of the domain: metadata, and the cases kept in its file (when it keeps them there). */
 export type K8sRuleEntry = AnyRule & Pick<Rule, 'cases'>;
 
-export const K8S_RULES: readonly K8sRuleEntry[] = [...LOAD_RULES, ...PSS_RULES, ...CHECK_RULES, ...SUPPRESS_RULES, ...RBAC_RULES, ...NETPOL_RULES];
+export const K8S_RULES: readonly K8sRuleEntry[] = [...LOAD_RULES, ...FOLDER_RULES, ...PSS_RULES, ...CHECK_RULES, ...SUPPRESS_RULES, ...RBAC_RULES, ...NETPOL_RULES, ...MESH_RULES];
 
 /** The Kubernetes domain's one rule set. */
 export const K8S_RULESET = defineRuleSet('k8s-manifests', ['k8s'], K8S_RULES);

@@ -8,7 +8,10 @@ import { DEFAULT_LIMITS } from '../limits/index.js';
 import type { RuleCase } from '../rules/index.js';
 import { MATURITIES, Reporter, createSelection } from '../rules/index.js';
 import { analyzeManifests } from './analyze.js';
-import { loadManifests } from './load.js';
+import type { ManifestTextKind } from './load.js';
+import { MANIFEST_TEXT_FORMAT, loadManifestText } from './load.js';
+import type { ScannedFile } from './folders.js';
+import { reportK8sFolders } from './folders.js';
 import type { FileOrigin, ManifestObject } from './model.js';
 import type { K8sOptions } from './options.js';
 import { K8S_RULES } from './rule-list.js';
@@ -25,6 +28,7 @@ export function everyRuleReporter(): Reporter {
 }
 
 export interface Loaded {
+  readonly kind: ManifestTextKind;
   readonly objects: ManifestObject[];
   /** The loader's findings. */
   readonly findings: Finding[];
@@ -33,10 +37,13 @@ export interface Loaded {
 /** Load one manifest text. */
 export function loadText(text: string, path = 'm.yaml', limits: Limits = DEFAULT_LIMITS): Loaded {
   let objects: ManifestObject[] = [];
+  let kind: ManifestTextKind = 'not-manifest';
   const findings = collect((r) => {
-    objects = loadManifests(text, path, limits, r);
+    const loaded = loadManifestText(text, path, limits, r);
+    objects = loaded.objects;
+    kind = loaded.kind;
   });
-  return { objects, findings };
+  return { kind, objects, findings };
 }
 
 /** The file origin of a loaded object (throws for JSON objects). */
@@ -71,10 +78,14 @@ export function caseOptions(c: RuleCase): K8sOptions {
 export function runCase(c: RuleCase): Finding[] {
   return collect((r) => {
     const objects: ManifestObject[] = [];
+    const files: ScannedFile[] = [];
     for (const [path, content] of Object.entries(c.files)) {
       const text = typeof content === 'string' ? content : new TextDecoder().decode(typeof content === 'function' ? content() : content);
-      for (const o of loadManifests(text, path, DEFAULT_LIMITS, r)) objects.push(o);
+      const loaded = loadManifestText(text, path, DEFAULT_LIMITS, r);
+      files.push({ path, format: MANIFEST_TEXT_FORMAT[loaded.kind] });
+      for (const o of loaded.objects) objects.push(o);
     }
+    reportK8sFolders(files, r);
     analyzeManifests(objects, caseOptions(c), r);
   }, everyRuleReporter());
 }

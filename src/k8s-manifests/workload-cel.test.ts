@@ -231,6 +231,10 @@ function evaluate(n: Node, env: ReadonlyMap<string, Val>): Val {
       }
       const recv = evaluate(n.e, env);
       const arg = n.args[0] === undefined ? undefined : evaluate(n.args[0], env);
+      if (n.m === 'hasValue') {
+        if (!isOpt(recv) || arg !== undefined) throw new Error('cel: hasValue on a non-optional');
+        return recv.value !== undefined;
+      }
       if (n.m === 'orValue') {
         if (!isOpt(recv) || arg === undefined || isOpt(arg)) throw new Error('cel: orValue on a non-optional');
         return recv.value === undefined ? arg : recv.value;
@@ -296,6 +300,27 @@ const workload: fc.Arbitrary<JsonObject> = fc.oneof(
   fc.array(template, { maxLength: 2 }).map((ts) => obj('jobset.x-k8s.io/v1alpha2', 'JobSet', { spec: { replicatedJobs: ts.map((t, i) => ({ name: `j${i}`, template: { spec: strip({ template: t }) } })) } })),
   podSpec.map((spec) => obj('serving.knative.dev/v1', 'Service', { spec: { template: { spec } } })),
   podSpec.map((spec) => obj('ray.io/v1', 'Pod', { spec })),
+  // AI CRDs added with the data table: KServe components (inline pod spec plus container-like framework
+  // specs), RayJob's submitter, TrainJob containers, Katib's embedded trial, Argo templates.
+  fc.record({ spec: podSpec, model: maybe(container), explainer: maybe(podSpec), av: fc.constantFrom('serving.kserve.io/v1beta1', 'serving.kubeflow.org/v1beta1') }).map(({ spec, model, explainer, av }) =>
+    obj(av, 'InferenceService', { spec: strip({ predictor: strip({ ...spec, model }), explainer }) }),
+  ),
+  fc.record({ head: template, submitter: template }).map(({ head, submitter }) => obj('ray.io/v1', 'RayJob', { spec: strip({ rayClusterSpec: strip({ headGroupSpec: strip({ template: head }) }), submitterPodTemplate: submitter }) })),
+  fc.record({ trainer: maybe(container), overrides: fc.array(podSpec, { maxLength: 1 }) }).map(({ trainer, overrides }) =>
+    obj('trainer.kubeflow.org/v1alpha1', 'TrainJob', { spec: strip({ trainer, podSpecOverrides: overrides.length === 0 ? undefined : overrides.map((o) => ({ targetJobs: [{ name: 'node' }], ...o })) }) }),
+  ),
+  template.map((t) => obj('kubeflow.org/v1beta1', 'Experiment', { spec: { trialTemplate: { trialSpec: { apiVersion: 'batch/v1', kind: 'Job', spec: strip({ template: t }) } } } })),
+  fc
+    .record({
+      hostNetwork: flag,
+      volumes: maybe(fc.array(volume, { maxLength: 2 })),
+      templates: fc.array(fc.record({ container: maybe(container), script: maybe(container), initContainers: maybe(fc.array(container, { maxLength: 1 })), volumes: maybe(fc.array(volume, { maxLength: 1 })) }).map((t) => strip({ name: 't', ...t })), { maxLength: 2 }),
+      kind: fc.constantFrom('Workflow', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'CronWorkflow'),
+    })
+    .map(({ kind, ...wf }) => {
+      const spec = strip(wf);
+      return obj('argoproj.io/v1alpha1', kind, { spec: kind === 'CronWorkflow' ? { workflowSpec: spec } : spec });
+    }),
 );
 
 /** Whether the rule of `check` reports nothing on the object (its own PSS check over every template). */

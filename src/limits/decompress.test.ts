@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BulwarkError, LimitExceededError } from '../findings/index.js';
 import type { CompressionFormat } from './decompress.js';
-import { crc64, decompress, gunzipCapped, inflateRawHead, isLzmaAloneHeader, isZlibHeader, looksLikeZlib, unlzmaCapped, unxzCapped } from './decompress.js';
+import { CappedOutput, OUTPUT_CHUNK, crc64, decompress, gunzipCapped, inflateRawHead, inflateZlibCapped, isLzmaAloneHeader, isZlibHeader, looksLikeZlib, unlz4Capped, unlzmaCapped, unxzCapped, xxh32 } from './decompress.js';
 
 /*
  * Test vectors, produced once with CPython 3.11 (`lzma`, `gzip`, `bz2`, `zlib` modules) and the
@@ -42,6 +42,11 @@ const V = {
   bzip2_two:
     'QlpoOTFBWSZTWcbTPiAAACP9gH//////////kAA6bL+AIAB1FUwRpoNMBNAyGJkaGgMjIaaAaeofqhzEyaMIxBgEYCaZNNBkYmmjTI0A2YAEK4GJdFvXxhyCcGEoszFjyZTTj0EUk1I8/ekDp8YZab0OaXXtT8GjTq17NsMW7fHJwHyZl5zdAEzO3ODYgGeSUSb9H8OAwVMPxRoWC7kinChIY2mfEABCWmg5MUFZJlNZgizvNAAASZGAQAA////wIABwU0aANAAAioSaaPUyYNTbUnlKpA/RgfY+LDNLDkmwyTVJDqpcZjyPSl0oO6SGYyhORmNUsPQ0TQfyXGikJA6IHY9j/F3JFOFCQgizvNA=',
   zstd: 'KLUv/QRYRQQA1AdCdWx3YXJrIHRlc3QgdmVjdG9yOiAAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4/IHRoZSBxdWljayBicm93biBmb3gganVtcHMgb3ZlcmxhenkgZG9nIAIAXqjoaNEqM6MhepQ=',
+  // python-lz4 4.0.2: lz4.frame.compress(PAYLOAD) (joblib's lz4 compressor) and with
+  // content_checksum=True, block_checksum=True, block_linked=False.
+  lz4: 'BCJNGGhAYwEAAAAAAABakAAAAPFzQnVsd2FyayB0ZXN0IHZlY3RvcjogAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+PyB0aGUgcXVpY2sgYnJvd24gZm94IGp1bXBzIG92ZXIgdGhlIGxhenkgZG9nIA4ADy0AxFAgZG9nIAAAAAA=',
+  lz4_checks:
+    'BCJNGHxAYwEAAAAAAACikAAAAPFzQnVsd2FyayB0ZXN0IHZlY3RvcjogAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+PyB0aGUgcXVpY2sgYnJvd24gZm94IGp1bXBzIG92ZXIgdGhlIGxhenkgZG9nIA4ADy0AxFAgZG9nIJd2kH8AAAAABa4Zng==',
 } as const;
 const b = (k: keyof typeof V): Uint8Array => new Uint8Array(Buffer.from(V[k], 'base64'));
 const MiB = 1024 * 1024;
@@ -230,8 +235,144 @@ describe('bzip2 (seek-bzip) and zstd (fzstd)', () => {
   });
 });
 
+describe('lz4 frames (own decoder)', () => {
+  it.each(['lz4', 'lz4_checks'] as const)('decodes %s as python-lz4 writes it', (k) => {
+    const r = unlz4Capped(b(k), MiB);
+    expect(r.error).toBeUndefined();
+    expect(r.warnings).toEqual([]);
+    expect(same(r.data, PAYLOAD)).toBe(true);
+    expect(r.consumed).toBe(b(k).length);
+  });
+
+  it('computes XXH32 like the reference (empty input and the spec example)', () => {
+    expect(xxh32(new Uint8Array(0))).toBe(0x02cc5d05);
+    expect(xxh32(enc.encode('Nobody inspects the spammish repetition'))).toBe(0xe2293b2f);
+  });
+
+  it('reports a bad content or block checksum and still returns the data', () => {
+    const x = new Uint8Array(b('lz4_checks'));
+    x[x.length - 1] = (x[x.length - 1] as number) ^ 1; // content checksum
+    const r = unlz4Capped(x, MiB);
+    expect(r.error).toBeUndefined();
+    expect(r.warnings.map((w) => w.kind)).toEqual(['bad-checksum']);
+    expect(same(r.data, PAYLOAD)).toBe(true);
+  });
+
+  it('decodes concatenated frames, skips skippable frames, reports trailing data', () => {
+    const skip = new Uint8Array([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]);
+    const two = new Uint8Array([...b('lz4'), ...skip, ...b('lz4'), 9, 9, 9, 9, 9]);
+    const r = unlz4Capped(two, MiB);
+    expect(r.error).toBeUndefined();
+    expect(r.data.length).toBe(2 * PAYLOAD.length);
+    expect(r.warnings.map((w) => w.kind)).toEqual(['trailing-data']);
+    expect(r.consumed).toBe(two.length - 5);
+  });
+
+  it('refuses matches before the start of the data, a bad descriptor checksum, truncation', () => {
+    // One block: token 0x04 (no literal, match length 8), offset 1 with nothing before it.
+    const desc = new Uint8Array([0x60, 0x40]);
+    const frame = (block: number[]): Uint8Array =>
+      new Uint8Array([0x04, 0x22, 0x4d, 0x18, ...desc, (xxh32(desc) >>> 8) & 0xff, block.length, 0, 0, 0, ...block, 0, 0, 0, 0]);
+    expect(unlz4Capped(frame([0x04, 0x01, 0x00]), MiB).error?.code).toBe('MALFORMED');
+    const good = frame([0x14, 0x61, 0x01, 0x00, 0x10, 0x62]);
+    expect(Buffer.from(unlz4Capped(good, MiB).data).toString('latin1')).toBe('a' + 'a'.repeat(8) + 'b');
+    const badHc = new Uint8Array(good);
+    badHc[6] = (badHc[6] as number) ^ 0xff;
+    expect(unlz4Capped(badHc, MiB).error?.code).toBe('MALFORMED');
+    const t = unlz4Capped(good.subarray(0, good.length - 3), MiB);
+    expect(t.error?.code).toBe('MALFORMED');
+    expect(Buffer.from(t.data).toString('latin1')).toBe('a'.repeat(9) + 'b');
+  });
+
+  it('caps the output of an lz4 bomb', () => {
+    // A linked-block frame of 1 MiB blocks each repeating one byte: ~4 bytes of input per 1 MiB.
+    const desc = new Uint8Array([0x40, 0x60]);
+    const blocks: number[] = [];
+    for (let i = 0; i < 64; i++) {
+      const n = 1024 * 1024 - 5 - 4;
+      const ext: number[] = [];
+      let rest = n - 15;
+      while (rest >= 255) {
+        ext.push(255);
+        rest -= 255;
+      }
+      ext.push(rest);
+      const block = [0x1f, 0x41, 0x01, 0x00, ...ext, 0x40, 0x41, 0x41, 0x41, 0x41];
+      blocks.push(block.length, block.length >>> 8, 0, 0, ...block);
+    }
+    const frame = new Uint8Array([0x04, 0x22, 0x4d, 0x18, ...desc, (xxh32(desc) >>> 8) & 0xff, ...blocks, 0, 0, 0, 0]);
+    const ok = unlz4Capped(frame, 256 * MiB);
+    expect(ok.error).toBeUndefined();
+    expect(ok.output.size).toBe(64 * MiB);
+    const capped = unlz4Capped(frame, 3 * MiB + 5);
+    expect(capped.error).toBeInstanceOf(LimitExceededError);
+    expect(capped.output.size).toBe(3 * MiB + 5);
+  });
+});
+
+describe('chunked output', () => {
+  it('keeps output in fixed chunks, reads across them, copies overlapping matches', () => {
+    const out = new CappedOutput(3 * OUTPUT_CHUNK, 'x');
+    for (let i = 0; i < 1000; i++) out.push(i & 0xff);
+    out.copyMatch(1000, OUTPUT_CHUNK * 2); // crosses chunk boundaries, source behind
+    out.copyMatch(1, 10); // overlapping run
+    const bytes = out.bytes();
+    expect(bytes.size).toBe(1000 + 2 * OUTPUT_CHUNK + 10);
+    const at = OUTPUT_CHUNK - 3;
+    expect(Array.from(bytes.read(at, 6))).toEqual([0, 1, 2, 3, 4, 5].map((k) => (at + k) % 1000 & 0xff));
+    expect(bytes.read(bytes.size - 10, 10).every((v) => v === bytes.read(bytes.size - 11, 1)[0])).toBe(true);
+    expect(() => out.copyMatch(1, OUTPUT_CHUNK)).toThrow(LimitExceededError);
+    expect(out.len).toBe(3 * OUTPUT_CHUNK);
+  });
+
+  it('holds repeated chunks once and copies a shared chunk before writing into it', () => {
+    const out = new CappedOutput(64 * MiB, 'x');
+    out.append(new Uint8Array(40 * MiB));
+    expect(out.len).toBe(40 * MiB);
+    expect(out.heldBytes).toBeLessThanOrEqual(2 * OUTPUT_CHUNK);
+    // A short period that does not divide the chunk size: a few distinct phases, each held once.
+    const periodic = new CappedOutput(64 * MiB, 'x');
+    periodic.append(Uint8Array.of(1, 2, 3));
+    periodic.copyMatch(3, 60 * MiB);
+    expect(periodic.heldBytes).toBeLessThanOrEqual(5 * OUTPUT_CHUNK);
+    const p = periodic.bytes();
+    expect(Array.from(p.read(OUTPUT_CHUNK * 7 + 1, 4))).toEqual([0, 1, 2, 3].map((k) => ((OUTPUT_CHUNK * 7 + 1 + k) % 3) + 1));
+    out.setByte(OUTPUT_CHUNK * 2 + 5, 9);
+    const b = out.bytes();
+    expect(b.read(OUTPUT_CHUNK * 2 + 5, 1)[0]).toBe(9);
+    expect(b.read(OUTPUT_CHUNK * 3 + 5, 1)[0]).toBe(0);
+    expect(b.read(OUTPUT_CHUNK + 5, 1)[0]).toBe(0);
+    // Distinct content is kept whole.
+    const random = new CappedOutput(16 * MiB, 'x');
+    const r = new Uint8Array(12 * MiB);
+    for (let i = 0; i < r.length; i++) r[i] = (i * 2654435761) >>> 24;
+    random.append(r);
+    expect(random.heldBytes).toBeGreaterThanOrEqual(12 * MiB);
+    expect(Buffer.compare(random.bytes().contiguous(), r)).toBe(0);
+  });
+
+  it('inflates a deflate bomb into chunks up to the exact cap', () => {
+    const bomb = deflateRawSync(new Uint8Array(40 * MiB));
+    const r = decompress('deflate-raw', bomb, 10 * MiB + 7);
+    expect(r.error).toBeInstanceOf(LimitExceededError);
+    expect(r.output.size).toBe(10 * MiB + 7);
+    const full = decompress('deflate-raw', bomb, 40 * MiB);
+    expect(full.error).toBeUndefined();
+    expect(full.output.size).toBe(40 * MiB);
+  });
+
+  it('checks the zlib Adler-32 itself (no output lost on a mismatch)', () => {
+    const z = new Uint8Array(deflateSync(PAYLOAD));
+    z[z.length - 1] = (z[z.length - 1] as number) ^ 1;
+    const r = inflateZlibCapped(z, MiB);
+    expect(r.error).toBeUndefined();
+    expect(r.warnings.map((w) => w.kind)).toEqual(['bad-checksum']);
+    expect(same(r.data, PAYLOAD)).toBe(true);
+  });
+});
+
 describe('properties: arbitrary or mutated input', () => {
-  const formats: CompressionFormat[] = ['deflate-raw', 'zlib', 'gzip', 'bzip2', 'zstd', 'xz', 'lzma'];
+  const formats: CompressionFormat[] = ['deflate-raw', 'zlib', 'gzip', 'bzip2', 'zstd', 'xz', 'lzma', 'lz4'];
   const samples: Record<CompressionFormat, Uint8Array> = {
     'deflate-raw': deflateRawSync(PAYLOAD),
     zlib: deflateSync(PAYLOAD),
@@ -240,6 +381,7 @@ describe('properties: arbitrary or mutated input', () => {
     zstd: b('zstd'),
     xz: b('xz_crc64'),
     lzma: b('lzma_alone'),
+    lz4: b('lz4_checks'),
   };
 
   function check(fmt: CompressionFormat, input: Uint8Array, cap: number): void {

@@ -38,7 +38,9 @@ export const LIMIT_SPECS = {
   maxStructureDepth: { domain: 'scan', default: 256, unit: 'depth', bounds: 'nesting of one JSON/YAML/protobuf structure' },
   maxFolderTextBytes: { domain: 'scan', default: 256 * MiB, unit: 'bytes', bounds: 'text kept in memory for the folder-level analyses of one scan (Hugging Face configs, remote code, templates)' },
   // -- model scanners --------------------------------------------------------------------------
-  maxDecompressedBytes: { domain: 'model-scanners', default: 1 * GiB, unit: 'bytes', bounds: 'output of one decompression (zip member, gzip/bz2/xz/zstd/lzma stream, joblib body)' },
+  maxDecompressedBytes: { domain: 'model-scanners', default: 1 * GiB, unit: 'bytes', bounds: 'output of one decompression (zip member, gzip/bz2/xz/zstd/lzma/lz4 stream, joblib body)' },
+  maxDecompressionRatio: { domain: 'model-scanners', default: 256, unit: 'count', bounds: 'output bytes one decompression may produce per compressed byte once past maxDecompressedBytesBeforeRatio (bombs: real model data rarely compresses past 100:1, bombs reach 1,000,000:1)' },
+  maxDecompressedBytesBeforeRatio: { domain: 'model-scanners', default: 64 * MiB, unit: 'bytes', bounds: 'output of one decompression allowed before maxDecompressionRatio applies' },
   maxTotalDecompressedBytes: { domain: 'model-scanners', default: 2 * GiB, unit: 'bytes', bounds: 'all decompressed output of one target, nested archives included' },
   maxPickleOps: { domain: 'model-scanners', default: 100_000_000, unit: 'count', bounds: 'opcodes executed symbolically in one pickle stream' },
   maxPickleStack: { domain: 'model-scanners', default: 2_000_000, unit: 'count', bounds: 'symbolic stack size (items and marks) of one pickle stream' },
@@ -58,7 +60,7 @@ export const LIMIT_SPECS = {
   // -- Kubernetes manifests --------------------------------------------------------------------
   maxYamlDocuments: { domain: 'k8s-manifests', default: 10_000, unit: 'count', bounds: 'YAML documents in one file' },
   maxYamlAliases: { domain: 'k8s-manifests', default: 10_000, unit: 'count', bounds: 'alias resolutions in one YAML document (alias bombs)' },
-  maxYamlNodes: { domain: 'k8s-manifests', default: 2_000_000, unit: 'count', bounds: 'nodes (scalars, mappings, sequences, aliases expanded) in one YAML file' },
+  maxYamlNodes: { domain: 'k8s-manifests', default: 1_000_000, unit: 'count', bounds: 'nodes (scalars, mappings, sequences, aliases expanded) in one YAML file' },
   // -- model signing ---------------------------------------------------------------------------
   maxBundleBytes: { domain: 'model-signing', default: 256 * MiB, unit: 'bytes', bounds: 'one signature bundle (model.sig)' },
   maxCertChain: { domain: 'model-signing', default: 10, unit: 'count', bounds: 'certificates in one signing chain' },
@@ -67,6 +69,8 @@ export const LIMIT_SPECS = {
   // -- event streams (audit logs, runtime events, admission requests) ----------------------------
   maxEventBytes: { domain: 'events', default: 4 * MiB, unit: 'bytes', bounds: 'one event (a JSON line, a webhook batch item, an AdmissionReview)' },
   maxEventQueue: { domain: 'events', default: 10_000, unit: 'count', bounds: 'events or findings waiting in one queue between a source and its consumer (a sink, a rule engine)' },
+  maxStateEntries: { domain: 'events', default: 100_000, unit: 'count', bounds: 'entries one stateful detection keeps (identities, pods, sequences, first sightings); the oldest are evicted and counted' },
+  maxProcesses: { domain: 'events', default: 100_000, unit: 'count', bounds: 'processes the runtime sensor tracks at once' },
 } as const satisfies Readonly<Record<string, LimitSpec>>;
 
 export type LimitName = keyof typeof LIMIT_SPECS;

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { BulwarkError } from '../findings/index.js';
 import type { DecompressResult, DecompressWarning } from './capped-output.js';
-import { CappedOutput, asDecodeError, malformed } from './capped-output.js';
+import { CappedOutput, asDecodeError, malformed, resultOf } from './capped-output.js';
 
 const TOP = 1 << 24;
 const NUM_STATES = 12;
@@ -202,12 +202,13 @@ class LzmaDecoder {
     const out = this.out;
     const pos = out.len;
     const rel = pos - this.dictStart;
-    const prev = rel > 0 ? (out.buf[pos - 1] ?? 0) : 0;
+    const prev = rel > 0 ? out.byteAt(pos - 1) : 0;
     const litState = ((rel & ((1 << this.lp) - 1)) << this.lc) + (prev >>> (8 - this.lc));
     const base = LITERAL + 0x300 * litState;
     let sym = 1;
     if (this.state >= 7) {
-      let matchByte = out.buf[pos - this.rep0 - 1] ?? 0;
+      const mp = pos - this.rep0 - 1;
+      let matchByte = mp >= 0 && mp < pos ? out.byteAt(mp) : 0;
       do {
         const matchBit = (matchByte >>> 7) & 1;
         matchByte <<= 1;
@@ -223,13 +224,7 @@ class LzmaDecoder {
   private copy(dist: number, len: number): void {
     const out = this.out;
     if (dist > out.len - this.dictStart) throw malformed(`${this.what}: match distance beyond the start of the data`);
-    out.ensure(len);
-    const buf = out.buf;
-    let p = out.len;
-    let s = p - dist;
-    const end = p + len;
-    while (p < end) buf[p++] = buf[s++] as number;
-    out.len = end;
+    out.copyMatch(dist, len);
   }
 
   /**
@@ -349,9 +344,7 @@ export function isLzmaAloneHeader(head: Uint8Array): boolean {
 }
 
 function result(out: CappedOutput, consumed: number, warnings: DecompressWarning[], error?: unknown, what = 'lzma'): DecompressResult {
-  return error === undefined
-    ? { data: out.result(), consumed, warnings }
-    : { data: out.result(), consumed, warnings, error: asDecodeError(error, what) };
+  return error === undefined ? resultOf(out, consumed, warnings) : resultOf(out, consumed, warnings, asDecodeError(error, what));
 }
 
 /** Decode a `.lzma` (LZMA_Alone) stream, as Python's `lzma` (FORMAT_ALONE / AUTO) and joblib write it. */
@@ -478,14 +471,22 @@ for (let i = 0; i < 256; i++) {
 
 /** CRC-64/XZ of `data` as [high 32 bits, low 32 bits]. */
 export function crc64(data: Uint8Array): [number, number] {
-  let lo = 0xffffffff;
-  let hi = 0xffffffff;
+  const st: [number, number] = [0xffffffff, 0xffffffff];
+  crc64Update(st, data);
+  return [~st[0] >>> 0, ~st[1] >>> 0];
+}
+
+/** Feed `data` into a running CRC-64 state [high, low] (start at [0xffffffff, 0xffffffff], finish with ~). */
+function crc64Update(st: [number, number], data: Uint8Array): void {
+  let hi = st[0];
+  let lo = st[1];
   for (let i = 0; i < data.length; i++) {
     const idx = (lo ^ (data[i] ?? 0)) & 0xff;
     lo = (((lo >>> 8) | (hi << 24)) ^ (CRC64_LO[idx] ?? 0)) >>> 0;
     hi = ((hi >>> 8) ^ (CRC64_HI[idx] ?? 0)) >>> 0;
   }
-  return [~hi >>> 0, ~lo >>> 0];
+  st[0] = hi;
+  st[1] = lo;
 }
 
 const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
@@ -598,8 +599,7 @@ function decodeXzStream(input: Uint8Array, start: number, out: CappedOutput, war
     const produced = out.len - outStart;
     if (uncompressedSize >= 0 && produced !== uncompressedSize) throw malformed('xz: block uncompressed size does not match its header');
     if (deltaDistance > 0) {
-      const buf = out.buf;
-      for (let i = outStart + deltaDistance; i < out.len; i++) buf[i] = ((buf[i] ?? 0) + (buf[i - deltaDistance] ?? 0)) & 0xff;
+      for (let i = outStart + deltaDistance; i < out.len; i++) out.setByte(i, (out.byteAt(i) + out.byteAt(i - deltaDistance)) & 0xff);
     }
     pos = endPos;
     while ((pos - dataStart) % 4 !== 0) {
@@ -609,14 +609,22 @@ function decodeXzStream(input: Uint8Array, start: number, out: CappedOutput, war
     }
     if (pos + checkSize > input.length) throw truncated('xz');
     const stored = input.subarray(pos, pos + checkSize);
-    const data = out.buf.subarray(outStart, out.len);
+    const data = out.bytes();
     let ok: boolean | undefined;
-    if (checkType === 1) ok = (crc32(data) >>> 0) === u32(stored, 0);
-    else if (checkType === 4) {
-      const [hi, lo] = crc64(data);
-      ok = lo === u32(stored, 0) && hi === u32(stored, 4);
+    if (checkType === 1) {
+      let c = 0;
+      data.forEachSlice(outStart, out.len, (s) => {
+        c = crc32(s, c);
+      });
+      ok = c >>> 0 === u32(stored, 0);
+    } else if (checkType === 4) {
+      const st: [number, number] = [0xffffffff, 0xffffffff];
+      data.forEachSlice(outStart, out.len, (s) => crc64Update(st, s));
+      ok = ~st[1] >>> 0 === u32(stored, 0) && ~st[0] >>> 0 === u32(stored, 4);
     } else if (checkType === 10) {
-      ok = Buffer.from(createHash('sha256').update(data).digest()).equals(Buffer.from(stored));
+      const h = createHash('sha256');
+      data.forEachSlice(outStart, out.len, (s) => h.update(s));
+      ok = Buffer.from(h.digest()).equals(Buffer.from(stored));
     } else if (checkType !== 0 && !warnedCheck) {
       warnedCheck = true;
       warnings.push({ kind: 'unverified-checksum', message: `xz check type ${checkType} is not verified`, offset: pos });

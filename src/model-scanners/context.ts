@@ -52,6 +52,9 @@ export type Locator = (offset?: number, length?: number) => Location;
  * every finding leaves through the target's Reporter (`report`, `check`, `incomplete`, `failed`).
  */
 export class ModelScanContext {
+  /** Where the pickle stream(s) analysed at this level of the source end (set by scanPickle). */
+  pickleEnd: number | undefined = undefined;
+
   constructor(
     readonly path: string,
     readonly member: string | undefined,

@@ -6,7 +6,7 @@
  * Format ids: `zip` (refined to `pytorch-zip` / `numpy-npz` by the zip scanner), `tar` (refined to
  * `pytorch-tar`), `numpy-npy`, `pickle`, `joblib` (a pickle holding joblib's NumpyArrayWrapper),
  * `pytorch-legacy` (pickles led by PyTorch's magic number), `joblib-zlib` (joblib's old `ZF` files),
- * `gzip`, `bzip2`, `xz`, `lzma`, `zstd`, `zlib`, and archives Bulwark cannot open (UNSUPPORTED_FORMATS).
+ * `gzip`, `bzip2`, `xz`, `lzma`, `zstd`, `zlib`, `lz4`, and archives Bulwark cannot open (UNSUPPORTED_FORMATS).
  */
 import type { ByteSource } from '../limits/index.js';
 import { isLzmaAloneHeader, looksLikeZlib } from '../limits/index.js';
@@ -32,7 +32,8 @@ export type ContainerFormat =
   | 'xz'
   | 'lzma'
   | 'zstd'
-  | 'zlib';
+  | 'zlib'
+  | 'lz4';
 
 /** Formats without code execution by design, scanned for the tricks their loaders still allow. */
 export type WeightFormat = 'safetensors' | 'gguf' | 'hdf5' | 'onnx' | 'tensorflow-savedmodel' | 'tensorflow-graphdef';
@@ -42,7 +43,6 @@ export const UNSUPPORTED_FORMATS = {
   '7z': '7-Zip archive',
   rar: 'RAR archive',
   cab: 'Microsoft Cabinet archive',
-  lz4: 'LZ4 frame',
   lzip: 'lzip stream',
   'unix-compress': 'Unix compress (.Z) stream',
   lzop: 'lzop stream',

@@ -5,7 +5,8 @@
  * - Per file: `detectFormat` (content sniffing) and `scanModelSource` (detect + scan one source).
  * - Per folder: `folderTextWanted` (which files' text the per-file phase should capture) and
  *   `analyzeModelFolder` (Hugging Face folders, from the walked files; it never reads the disk).
- * - Per target, after the scan: `checkProductionPolicy` (`--policy production`).
+ * - Per target, after the scan: `checkProductionPolicy` (`--policy production`) and
+ *   `checkUnrecognizedModelFile` (files named like models that are empty or in no recognised format).
  * - The domain's one rule set: `MODEL_SCANNER_RULESET` (`MODEL_SCANNER_RULES` lists its rules).
  * Rule cases are a test-only surface: `rule-cases.ts`.
  */
@@ -19,4 +20,4 @@ export { detectFormat } from './detect-format.js';
 export type { DetectedFormat, DetectOptions } from './detect-format.js';
 export { analyzeModelFolder, folderTextWanted } from './huggingface/index.js';
 export type { FolderAnalysis, FolderFile } from './huggingface/index.js';
-export { checkProductionPolicy } from './policy/index.js';
+export { checkProductionPolicy, checkUnrecognizedModelFile, modelFileName } from './policy/index.js';

@@ -15,7 +15,7 @@ import { firingProblem } from '../rules/index.js';
 import { captureFolderFiles, writeTree } from '../../test-fixtures/hf-builder.js';
 import { modelReporter } from '../../test-fixtures/model-scan-helpers.js';
 import type { ModelScanOptions } from './index.js';
-import { MODEL_SCANNER_RULES, analyzeModelFolder, checkProductionPolicy, scanModelSource } from './index.js';
+import { MODEL_SCANNER_RULES, analyzeModelFolder, checkProductionPolicy, checkUnrecognizedModelFile, scanModelSource } from './index.js';
 import { MODEL_SCANNER_RULE_CASES } from './rule-cases.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bulwark-cases-'));
@@ -31,8 +31,10 @@ function run(c: RuleCase): Finding[] {
   const reporter = modelReporter();
   for (const rel of files) {
     const path = join(dir, rel);
-    const r = scanModelSource(new BufferSource(readFileSync(path)), path, options, DEFAULT_LIMITS, reporter);
+    const bytes = readFileSync(path);
+    const r = scanModelSource(new BufferSource(bytes), path, options, DEFAULT_LIMITS, reporter);
     if (r) checkProductionPolicy(options.policy, { path, format: r.format }, reporter);
+    checkUnrecognizedModelFile({ path, size: bytes.length, format: r?.format ?? 'unknown' }, options.policy, reporter);
   }
   analyzeModelFolder(dir, captureFolderFiles(dir, files), DEFAULT_LIMITS, reporter);
   return reporter.finish();

@@ -8,7 +8,7 @@ import { KERAS_RULES } from './keras/index.js';
 import { NUMPY_RULES } from './numpy/index.js';
 import { ONNX_RULES } from './onnx/index.js';
 import { PICKLE_RULES } from './pickle/index.js';
-import { POLICY_RULES } from './policy/index.js';
+import { NAME_RULES, POLICY_RULES } from './policy/index.js';
 import { PYTORCH_RULES } from './pytorch/index.js';
 import { SAFETENSORS_RULES } from './safetensors/index.js';
 import { TENSORFLOW_RULES } from './tensorflow/index.js';
@@ -29,6 +29,7 @@ export const MODEL_SCANNER_RULES: readonly AnyRule[] = [
   ...TENSORFLOW_RULES,
   ...HUGGINGFACE_RULES,
   ...POLICY_RULES,
+  ...NAME_RULES,
 ];
 
 /** The model scanners' one rule set (every format's rules); rule-id prefixes match the format folders. */

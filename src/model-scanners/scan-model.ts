@@ -79,12 +79,14 @@ function scan(source: ByteSource, ctx: ModelScanContext, format: DetectedFormat)
     }
     return refined;
   }
+  ctx.pickleEnd = undefined;
   const result = scanAs(source, ctx, format);
   // A file that starts as one format and ends with a zip archive is a polyglot: torch.load and
   // numpy.load decide by the first bytes, zipfile and most tools by the end. Scan both readings.
   // (Not for tar: a zip stored as the last member ends the tar too, and is scanned as a member;
-  // a zip appended after the tar is scanned as trailing data.)
-  if (format !== 'tar' && hasZipTail(source)) scanZip(source, ctx, { skipPrepended: true });
+  // a zip appended after the tar is scanned as trailing data.) An archive that ends inside the
+  // pickle's data is bytes the pickle carries (skorch stores torch.save output that way).
+  if (format !== 'tar' && hasZipTail(source)) scanZip(source, ctx, { skipPrepended: true, ...(ctx.pickleEnd !== undefined && { pickleEnd: ctx.pickleEnd }) });
   return result;
 }
 
@@ -126,6 +128,7 @@ function scanAs(source: ByteSource, ctx: ModelScanContext, format: Exclude<Detec
     case 'lzma':
     case 'zstd':
     case 'zlib':
+    case 'lz4':
       return scanCompressed(source, ctx, format);
     default: {
       const what = UNSUPPORTED_FORMATS[format];

@@ -14,7 +14,7 @@ import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import { BulwarkError } from '../findings/index.js';
 import { failure } from './errors.js';
-import { comparePathNames, isUnder } from './paths.js';
+import { isUnder } from './paths.js';
 
 export interface LocalFile {
   /** Model-relative POSIX name; `.` for a single-file model. */
@@ -32,6 +32,12 @@ export interface EnumerateOptions {
   readonly maxFiles?: number;
   /** Deepest directory nesting accepted. */
   readonly maxDepth?: number;
+  /**
+   * `false`: do not stat regular files found by the directory walk; their `size` is -1 and the
+   * hasher takes it from `fstat` when it opens the file (one system call less per file, on the
+   * serial path). Default true.
+   */
+  readonly sizes?: boolean;
 }
 
 export interface Enumeration {
@@ -61,6 +67,41 @@ export function modelNameOf(modelPath: string): string {
   return b === '' || b === '.' || b === '..' ? basename(resolve(modelPath)) : b;
 }
 
+/** A directory's entries read as bytes, names decoded strictly (OMS §6.1.2 rule 7). */
+function strictEntries(dir: string, rel: string): Dirent[] {
+  const raw = readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
+  return raw.map((e) => {
+    let name: string;
+    try {
+      name = utf8.decode(e.name);
+    } catch {
+      throw failure('unsupported', `a file name under ${rel === '' ? '.' : rel} is not valid UTF-8 and cannot be recorded in a signature`);
+    }
+    // A Dirent with the strictly decoded name (the type methods are the original entry's).
+    return Object.assign(Object.create(Object.getPrototypeOf(e) as object) as Dirent, e, { name });
+  });
+}
+
+/**
+ * Files in the reference order (`comparePathNames`: component-wise by UTF-8 bytes), sorting on keys
+ * computed once per file instead of encoding both names in every comparison: names as strings with
+ * `/` mapped to NUL, compared as strings when every name is ASCII (UTF-16 order is byte order then),
+ * else as UTF-8 buffers.
+ */
+function sortByName(files: LocalFile[]): LocalFile[] {
+  const keyed = files.map((f) => ({ f, k: f.name.replaceAll('/', '\0') }));
+  // eslint-disable-next-line no-control-regex
+  const ascii = keyed.every((x) => /^[\x00-\x7f]*$/.test(x.k));
+  if (ascii) {
+    keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  } else {
+    const withBytes = keyed.map((x) => ({ f: x.f, b: Buffer.from(x.k, 'utf8') }));
+    withBytes.sort((a, b) => Buffer.compare(a.b, b.b));
+    return withBytes.map((x) => x.f);
+  }
+  return keyed.map((x) => x.f);
+}
+
 export function enumerateModel(modelPath: string, options: EnumerateOptions): Enumeration {
   const maxFiles = options.maxFiles ?? 10_000_000;
   const maxDepth = options.maxDepth ?? 256;
@@ -87,26 +128,28 @@ export function enumerateModel(modelPath: string, options: EnumerateOptions): En
 
   const rootReal = options.allowSymlinks ? realpathSync(modelPath) : '';
   const files: LocalFile[] = [];
-  const ignored = (rel: string): boolean => options.ignorePaths.some((p) => isUnder(rel, p));
+  const ignored = options.ignorePaths.length === 0 ? (): boolean => false : (rel: string): boolean => options.ignorePaths.some((p) => isUnder(rel, p));
+  const wantSizes = options.sizes ?? true;
   const stack: Array<{ dir: string; rel: string; depth: number }> = [{ dir: modelPath, rel: '', depth: 0 }];
   while (stack.length > 0) {
     const { dir, rel, depth } = stack.pop() as { dir: string; rel: string; depth: number };
-    let entries: Dirent<Buffer>[];
+    let entries: Dirent[];
     try {
-      entries = readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
+      entries = readdirSync(dir, { withFileTypes: true });
+      // Names are decoded leniently (invalid UTF-8 becomes U+FFFD): a directory with a U+FFFD in a
+      // name is read again as bytes and decoded strictly.
+      if (entries.some((e) => e.name.includes('\uFFFD'))) entries = strictEntries(dir, rel);
     } catch (e) {
+      if (e instanceof BulwarkError) throw e;
       throw ioError(dir, e);
     }
+    // join() normalises every path; the directory is joined once and names (no '/') appended.
+    const dirPrefix = join(dir, '.').replace(/[\\/]*$/, '') + sep;
     for (const entry of entries) {
-      let name: string;
-      try {
-        name = utf8.decode(entry.name);
-      } catch {
-        throw failure('unsupported', `a file name under ${rel === '' ? '.' : rel} is not valid UTF-8 and cannot be recorded in a signature`);
-      }
+      const name = entry.name;
       const childRel = rel === '' ? name : `${rel}/${name}`;
       if (ignored(childRel)) continue;
-      const abs = join(dir, name);
+      const abs = dirPrefix + name;
       if (entry.isSymbolicLink()) {
         if (!options.allowSymlinks) {
           throw failure('symlink', `${childRel} is a symbolic link (allow_symlinks is false)`);
@@ -132,13 +175,17 @@ export function enumerateModel(modelPath: string, options: EnumerateOptions): En
           throw failure('unsupported', `${childRel} links to a special file`);
         }
       } else if (entry.isFile()) {
-        let st: Stats;
-        try {
-          st = lstatSync(abs);
-        } catch (e) {
-          throw ioError(abs, e);
+        if (!wantSizes) {
+          files.push({ name: childRel, path: abs, size: -1 });
+        } else {
+          let st: Stats;
+          try {
+            st = lstatSync(abs);
+          } catch (e) {
+            throw ioError(abs, e);
+          }
+          files.push({ name: childRel, path: abs, size: st.size });
         }
-        files.push({ name: childRel, path: abs, size: st.size });
       } else if (entry.isDirectory()) {
         if (depth + 1 > maxDepth) throw new BulwarkError('LIMIT_EXCEEDED', `${childRel} is nested deeper than ${maxDepth} directories`);
         stack.push({ dir: abs, rel: childRel, depth: depth + 1 });
@@ -148,6 +195,5 @@ export function enumerateModel(modelPath: string, options: EnumerateOptions): En
       if (files.length > maxFiles) throw new BulwarkError('LIMIT_EXCEEDED', `the model has more than ${maxFiles} files`);
     }
   }
-  files.sort((a, b) => comparePathNames(a.name, b.name));
-  return { single: false, modelName, files, warnings };
+  return { single: false, modelName, files: sortByName(files), warnings };
 }

@@ -29,13 +29,51 @@ export const DIGEST_BYTES: Readonly<Record<HashType, number>> = { sha256: 32, bl
 export interface HashUnit {
   readonly path: string;
   readonly start: number;
+  /** End of the range; for a whole file of unknown size (`size` -1), -1: the size `fstat` reports. */
   readonly end: number;
-  /** File size seen at enumeration; a different size at open means the file changed. */
+  /**
+   * File size seen at enumeration; a different size at open means the file changed. -1: not
+   * stat'ed at enumeration (whole files only): the size at open is the file's size.
+   */
   readonly size: number;
   /** The unit is the whole file: after `end`, the file must be at EOF. */
   readonly whole: boolean;
   /** Shown in errors (the model-relative name). */
   readonly label: string;
+}
+
+/**
+ * Hash workers started before the work is known (`startHashPool`), so that their start-up overlaps
+ * the enumeration of the model. `hashUnits` takes what it needs and terminates the rest.
+ */
+export class HashPool {
+  private workers: Worker[];
+  constructor(
+    n: number,
+    private readonly chunkSize: number = DEFAULT_CHUNK,
+  ) {
+    this.workers = Array.from({ length: Math.max(0, n) }, () => new Worker(HASH_WORKER_SOURCE, { eval: true, workerData: { chunkSize } }));
+    for (const w of this.workers) w.unref();
+  }
+
+  /** Up to `n` started workers (with the same chunk size), handed over to the caller; the rest end. */
+  take(n: number, chunkSize: number): Worker[] {
+    const ws = chunkSize === this.chunkSize ? this.workers.slice(0, n) : [];
+    for (const w of this.workers) if (!ws.includes(w)) void w.terminate();
+    this.workers = [];
+    for (const w of ws) w.ref();
+    return ws;
+  }
+
+  close(): void {
+    for (const w of this.workers) void w.terminate();
+    this.workers = [];
+  }
+}
+
+/** Start `jobs` hash workers now (default: available parallelism). */
+export function startHashPool(jobs: number = availableParallelism(), chunkSize: number = DEFAULT_CHUNK): HashPool {
+  return new HashPool(jobs, chunkSize);
 }
 
 export interface HashOptions {
@@ -47,6 +85,8 @@ export interface HashOptions {
   readonly noFollow?: boolean;
   /** Force workers even for tiny jobs (tests). */
   readonly forceWorkers?: boolean;
+  /** Workers started ahead of time (see startHashPool); taken over (and ended) by hashUnits. */
+  readonly pool?: HashPool;
 }
 
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
@@ -62,7 +102,8 @@ function unitError(u: HashUnit, code: string, message: string): BulwarkError {
 }
 
 /** Hash one unit in this thread (the reference for the worker's `hashSync`). */
-export function hashUnitSync(u: HashUnit, hashType: HashType, noFollow: boolean, buf: Buffer): string {
+export function hashUnitSync(u0: HashUnit, hashType: HashType, noFollow: boolean, buf: Buffer): string {
+  let u = u0;
   const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (noFollow ? (constants.O_NOFOLLOW ?? 0) : 0);
   let fd: number;
   try {
@@ -73,16 +114,19 @@ export function hashUnitSync(u: HashUnit, hashType: HashType, noFollow: boolean,
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw unitError(u, 'ENOTREG', '');
+    if (u.size < 0 && u.whole) u = { ...u, size: st.size, end: st.size };
     if (st.size !== u.size) throw unitError(u, 'ECHANGED', `size changed from ${u.size} to ${st.size} bytes`);
     const len = u.end - u.start;
     if (u.whole && len < buf.length) {
-      // Small whole file: one read of size + 1 bytes also proves EOF (as the worker does).
+      // Small whole file: one read of size + 1 bytes also proves EOF (a regular file reads short only
+      // at its end, so a read that returns exactly `len` ends the loop; as the worker does).
       let got = 0;
       for (;;) {
         const n = readSync(fd, buf, got, len + 1 - got, got);
         if (n === 0) break;
         got += n;
         if (got > len) throw unitError(u, 'ECHANGED', 'file grew while it was being hashed');
+        if (got === len) break;
       }
       if (got !== len) throw unitError(u, 'ECHANGED', 'file shrank while it was being hashed');
       return createHash(NODE_HASH[hashType]).update(buf.subarray(0, len)).digest('hex');
@@ -107,19 +151,22 @@ export function hashUnitSync(u: HashUnit, hashType: HashType, noFollow: boolean,
   }
 }
 
+/** Size assumed for planning a whole file not stat'ed at enumeration (a small file). */
+const UNKNOWN_UNIT_BYTES = 64 * 1024;
+
+function unitBytes(u: HashUnit): number {
+  return u.size < 0 ? UNKNOWN_UNIT_BYTES : u.end - u.start;
+}
+
 /** Group unit indices into batches: large units alone, small ones packed; largest batches first. */
 export function planBatches(units: readonly HashUnit[]): number[][] {
-  const order = units.map((_, i) => i).sort((a, b) => {
-    const ua = units[a] as HashUnit;
-    const ub = units[b] as HashUnit;
-    return ub.end - ub.start - (ua.end - ua.start) || a - b;
-  });
+  const order = units.map((_, i) => i).sort((a, b) => unitBytes(units[b] as HashUnit) - unitBytes(units[a] as HashUnit) || a - b);
   const batches: number[][] = [];
   let cur: number[] = [];
   let curBytes = 0;
   for (const i of order) {
     const u = units[i] as HashUnit;
-    const len = u.end - u.start;
+    const len = unitBytes(u);
     if (len >= BATCH_BYTES) {
       batches.push([i]);
       continue;
@@ -147,16 +194,19 @@ interface WorkerReply {
 export async function hashUnits(units: readonly HashUnit[], hashType: HashType, options: HashOptions = {}): Promise<string[]> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
   const noFollow = options.noFollow ?? false;
-  const total = units.reduce((s, u) => s + (u.end - u.start), 0);
+  let total = 0;
+  for (const u of units) total += unitBytes(u);
   const jobs = options.jobs ?? availableParallelism();
   if (jobs === 0 || units.length === 0 || (!options.forceWorkers && total <= IN_PROCESS_BYTES && units.length <= 1024)) {
-    const buf = Buffer.allocUnsafe(Math.min(chunkSize, total + 1));
+    options.pool?.close();
+    const buf = Buffer.allocUnsafe(units.some((u) => u.size < 0) ? chunkSize : Math.min(chunkSize, total + 1));
     return units.map((u) => hashUnitSync(u, hashType, noFollow, buf));
   }
   const batches = planBatches(units);
   const nWorkers = Math.max(1, Math.min(jobs, batches.length));
   const out = new Array<string>(units.length);
-  const workers: Worker[] = [];
+  // Workers started ahead of time (startHashPool, while the caller enumerated) are used first.
+  const workers: Worker[] = options.pool?.take(nWorkers, chunkSize) ?? [];
   try {
     await new Promise<void>((resolve, reject) => {
       let next = 0;
@@ -187,8 +237,8 @@ export async function hashUnits(units: readonly HashUnit[], hashType: HashType, 
         });
       };
       for (let k = 0; k < nWorkers; k++) {
-        const w = new Worker(HASH_WORKER_SOURCE, { eval: true, workerData: { chunkSize } });
-        workers.push(w);
+        const w = workers[k] ?? new Worker(HASH_WORKER_SOURCE, { eval: true, workerData: { chunkSize } });
+        if (workers[k] === undefined) workers.push(w);
         w.on('message', (m: WorkerReply) => {
           const batch = batches[m.id] as number[];
           if (m.error) {

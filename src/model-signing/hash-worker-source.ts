@@ -27,6 +27,8 @@ function changed(message) {
   return e;
 }
 
+// Opens the unit; a whole file of unknown size (size -1, not stat'ed at enumeration) takes the size
+// fstat reports. Returns [fd, unit].
 function openUnit(u, noFollow) {
   const flags = C.O_RDONLY | (C.O_NONBLOCK || 0) | (noFollow ? (C.O_NOFOLLOW || 0) : 0);
   const fd = fs.openSync(u.path, flags);
@@ -37,12 +39,13 @@ function openUnit(u, noFollow) {
       e.code = 'ENOTREG';
       throw e;
     }
+    if (u.size < 0 && u.whole) u = { path: u.path, start: 0, end: st.size, size: st.size, whole: true };
     if (st.size !== u.size) throw changed('size changed from ' + u.size + ' to ' + st.size + ' bytes');
   } catch (e) {
     fs.closeSync(fd);
     throw e;
   }
-  return fd;
+  return [fd, u];
 }
 
 function checkEof(fd, pos) {
@@ -52,19 +55,24 @@ function checkEof(fd, pos) {
 // One-shot hashing (Node >= 20.12) saves a Hash object per small file.
 const oneShot = typeof require('node:crypto').hash === 'function' ? require('node:crypto').hash : null;
 
-function hashSync(u, algorithm, noFollow) {
-  const fd = openUnit(u, noFollow);
+function hashSync(u0, algorithm, noFollow) {
+  const [fd, u] = openUnit(u0, noFollow);
+  return hashSyncOpened(fd, u, algorithm);
+}
+
+function hashSyncOpened(fd, u, algorithm) {
   try {
     const len = u.end - u.start;
     if (u.whole && len < CHUNK) {
       // Small whole file: one read of size + 1 bytes also proves EOF (a regular file reads short
-      // only at its end).
+      // only at its end, so a read that stops exactly at len is the end: one read per file).
       let got = 0;
       for (;;) {
         const n = fs.readSync(fd, bufs[0], got, len + 1 - got, got);
         if (n === 0) break;
         got += n;
         if (got > len) throw changed('file grew while it was being hashed');
+        if (got === len) break;
       }
       if (got !== len) throw changed('file shrank while it was being hashed');
       const data = bufs[0].subarray(0, len);
@@ -93,8 +101,12 @@ function readAsync(fd, buf, len, pos) {
   });
 }
 
-async function hashAsync(u, algorithm, noFollow) {
-  const fd = openUnit(u, noFollow);
+async function hashAsync(u0, algorithm, noFollow) {
+  const [fd, u] = openUnit(u0, noFollow);
+  return hashAsyncOpened(fd, u, algorithm);
+}
+
+async function hashAsyncOpened(fd, u, algorithm) {
   try {
     const h = createHash(algorithm);
     let pos = u.start;
@@ -124,7 +136,13 @@ parentPort.on('message', async (msg) => {
   for (let index = 0; index < msg.units.length; index++) {
     const u = msg.units[index];
     try {
-      digests.push(u.end - u.start <= CHUNK ? hashSync(u, msg.algorithm, msg.noFollow) : await hashAsync(u, msg.algorithm, msg.noFollow));
+      if (u.size < 0) {
+        // Not stat'ed at enumeration: open (fstat gives the size), then the small or the large path.
+        const [fd, v] = openUnit(u, msg.noFollow);
+        digests.push(v.end - v.start <= CHUNK ? hashSyncOpened(fd, v, msg.algorithm) : await hashAsyncOpened(fd, v, msg.algorithm));
+      } else {
+        digests.push(u.end - u.start <= CHUNK ? hashSync(u, msg.algorithm, msg.noFollow) : await hashAsync(u, msg.algorithm, msg.noFollow));
+      }
     } catch (e) {
       parentPort.postMessage({ id: msg.id, error: { index, code: (e && e.code) || 'EIO', message: String((e && e.message) || e) } });
       return;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HashUnit } from './hash-io.js';
-import { hashUnits, planBatches } from './hash-io.js';
+import { hashUnits, planBatches, startHashPool } from './hash-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bulwark-hash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +44,15 @@ describe('hashUnits', () => {
     const first = units.slice(0, 3);
     const blake = first.map((u) => createHash('blake2b512').update(files.find((f) => f.path === u.path)!.data.subarray(u.start, u.end)).digest('hex'));
     expect(await hashUnits(first, 'blake2b', { jobs: 2, forceWorkers: true })).toEqual(blake);
+  });
+
+  it('hashes whole files not stat\'ed at enumeration (size -1: the size fstat reports), small and large, with a pool started ahead', async () => {
+    const units = files.map((f) => ({ path: f.path, start: 0, end: -1, size: -1, whole: true, label: f.path }));
+    const expected = files.map((f) => sha(f.data));
+    expect(await hashUnits(units, 'sha256', { jobs: 0, chunkSize: CHUNK })).toEqual(expected);
+    expect(await hashUnits(units, 'sha256', { jobs: 2, chunkSize: CHUNK, forceWorkers: true })).toEqual(expected);
+    const pool = startHashPool(3, CHUNK);
+    expect(await hashUnits(units, 'sha256', { jobs: 2, chunkSize: CHUNK, forceWorkers: true, pool })).toEqual(expected);
   });
 
   it('keeps the order of thousands of small units spread over batches', async () => {

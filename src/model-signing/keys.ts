@@ -120,21 +120,31 @@ export function pae(payload: Uint8Array, payloadType = IN_TOTO_PAYLOAD_TYPE): Bu
   return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `), type, Buffer.from(` ${payload.length} `), payload]);
 }
 
-/** Python's `repr(bytes)`: `b'…'` with `\\`, `\'`, `\t`, `\n`, `\r` and `\xhh` escapes. */
+/** Python's `repr(bytes)`: `b'…'` with `\\`, `\'`, `\t`, `\n`, `\r` and `\xhh` escapes. Linear: one output buffer, no string concatenation per byte. */
 export function pythonBytesRepr(b: Uint8Array): string {
   const hasSingle = b.includes(0x27);
   const quote = hasSingle && !b.includes(0x22) ? 0x22 : 0x27;
-  let s = `b${String.fromCharCode(quote)}`;
+  const out = Buffer.allocUnsafe(b.length * 4 + 3);
+  let o = 0;
+  const HEX = '0123456789abcdef';
+  out[o++] = 0x62; // b
+  out[o++] = quote;
   for (const c of b) {
-    if (c === 0x5c) s += '\\\\';
-    else if (c === quote) s += `\\${String.fromCharCode(quote)}`;
-    else if (c === 0x09) s += '\\t';
-    else if (c === 0x0a) s += '\\n';
-    else if (c === 0x0d) s += '\\r';
-    else if (c < 0x20 || c >= 0x7f) s += `\\x${c.toString(16).padStart(2, '0')}`;
-    else s += String.fromCharCode(c);
+    if (c === 0x5c || c === quote) {
+      out[o++] = 0x5c;
+      out[o++] = c;
+    } else if (c === 0x09 || c === 0x0a || c === 0x0d) {
+      out[o++] = 0x5c;
+      out[o++] = c === 0x09 ? 0x74 : c === 0x0a ? 0x6e : 0x72;
+    } else if (c < 0x20 || c >= 0x7f) {
+      out[o++] = 0x5c;
+      out[o++] = 0x78;
+      out[o++] = HEX.charCodeAt(c >> 4);
+      out[o++] = HEX.charCodeAt(c & 15);
+    } else out[o++] = c;
   }
-  return s + String.fromCharCode(quote);
+  out[o++] = quote;
+  return out.toString('latin1', 0, o);
 }
 
 /**
@@ -160,6 +170,9 @@ export function verifyEcdsa(key: KeyObject, hash: EcHash, data: Uint8Array, sig:
 
 export type DsseMatch = 'standard' | 'legacy';
 
+/** Largest payload the v0.2.0 compatibility encoding is tried on (see verifyDsse). */
+export const LEGACY_PAYLOAD_MAX = 64 * 1024 * 1024;
+
 /**
  * Verify a DSSE signature by an EC key: the standard PAE with the curve's hash; or, for v0.2.0
  * bundles only (the caller checks the predicate), the compat PAE with the curve's hash or with
@@ -168,6 +181,10 @@ export type DsseMatch = 'standard' | 'legacy';
 export function verifyDsse(key: KeyObject, payloadType: string, payload: Uint8Array, sig: Uint8Array): DsseMatch | undefined {
   const { hash } = ecCurve(key);
   if (verifyEcdsa(key, hash, pae(payload, payloadType), sig)) return 'standard';
+  // The v0.2.0 encoding (up to four times the payload) is tried only for payloads a v0.2.0 statement
+  // can have: its digests list is about 150 bytes per file, so 64 MiB is 400,000 files. A forged
+  // bundle with a larger payload is refused after one signature check, not after building it.
+  if (payload.length > LEGACY_PAYLOAD_MAX) return undefined;
   const compat = paeCompat(payload, payloadType);
   if (verifyEcdsa(key, hash, compat, sig) || (hash !== 'sha256' && verifyEcdsa(key, 'sha256', compat, sig))) return 'legacy';
   return undefined;

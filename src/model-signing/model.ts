@@ -2,14 +2,15 @@
  * Hashing a model into an OMS manifest: ignore paths (OMS §6.2), enumeration (§6.1), hashing (§6.3),
  * resource order (§6.4, reference order: see paths.ts).
  */
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { BulwarkError } from '../findings/index.js';
+import { BulwarkError, pushAll } from '../findings/index.js';
 import { DEFAULT_IGNORED_PATHS, DEFAULT_SHARD_SIZE } from './constants.js';
-import type { Enumeration } from './enumerate.js';
+import type { Enumeration, LocalFile } from './enumerate.js';
 import { enumerateModel } from './enumerate.js';
 import type { HashOptions, HashType } from './hash-io.js';
-import { hashUnits } from './hash-io.js';
+import { hashUnits, startHashPool } from './hash-io.js';
 import type { Manifest, Serialization } from './manifest.js';
 import { planResources, resourceAlgorithm } from './manifest.js';
 import { checkIgnorePath, sortedUnique } from './paths.js';
@@ -66,7 +67,7 @@ export interface IgnoreSet {
 /** Ignore paths of a folder model: defaults, user paths, the signature file if inside, and `extra`. */
 export function ignoreSet(modelPath: string, options: Pick<HashModelOptions, 'ignorePaths' | 'ignoreGitPaths' | 'signaturePath'>, extra: readonly string[] = []): IgnoreSet {
   const paths: string[] = [];
-  if (options.ignoreGitPaths ?? true) paths.push(...DEFAULT_IGNORED_PATHS);
+  if (options.ignoreGitPaths ?? true) pushAll(paths, DEFAULT_IGNORED_PATHS);
   for (const p of options.ignorePaths ?? []) {
     const inside = isAbsolute(p) ? relativeInside(modelPath, p) : p;
     if (inside === undefined) throw new BulwarkError('USAGE', `ignore path ${p} is not inside the model ${modelPath}`);
@@ -76,7 +77,7 @@ export function ignoreSet(modelPath: string, options: Pick<HashModelOptions, 'ig
     const rel = relativeInside(modelPath, options.signaturePath);
     if (rel !== undefined) paths.push(rel);
   }
-  paths.push(...extra);
+  pushAll(paths, extra);
   const recorded = sortedUnique(paths);
   return { effective: recorded, recorded };
 }
@@ -91,6 +92,20 @@ export function serializationFor(options: HashModelOptions, ignorePaths: readonl
   return { method: 'shards', hashType, shardSize, allowSymlinks, ...ignore };
 }
 
+/** Models with at most this many files are stat'ed at enumeration (sizes plan the hashing). */
+const STAT_AT_ENUMERATION = 1024;
+
+function withSizes(files: readonly LocalFile[]): LocalFile[] {
+  return files.map((f) => {
+    if (f.size >= 0) return f;
+    try {
+      return { ...f, size: lstatSync(f.path).size };
+    } catch (e) {
+      throw new BulwarkError('IO', `cannot read ${f.path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
+    }
+  });
+}
+
 /** Hash a model (folder or single file) into the manifest `bulwark sign` signs. */
 export async function hashModel(modelPath: string, options: HashModelOptions = {}): Promise<HashedModel> {
   let ignores: IgnoreSet;
@@ -102,13 +117,28 @@ export async function hashModel(modelPath: string, options: HashModelOptions = {
   } else {
     ignores = ignoreSet(modelPath, options);
   }
-  const enumeration = enumerateModel(modelPath, {
-    allowSymlinks: options.allowSymlinks ?? false,
-    ignorePaths: ignores.effective,
-    ...(options.maxFiles !== undefined && { maxFiles: options.maxFiles }),
-    ...(options.maxDepth !== undefined && { maxDepth: options.maxDepth }),
-  });
-  if (enumeration.files.length === 0) throw new BulwarkError('USAGE', `${modelPath} contains no regular files after applying the ignore paths`);
+  // Hash workers start now, in their own threads, while this thread walks the model.
+  const jobs = options.jobs ?? availableParallelism();
+  const pool = jobs > 0 && !isFileModel(modelPath) ? startHashPool(jobs, options.chunkSize) : undefined;
+  let enumeration: Enumeration;
+  try {
+    // The `files` method needs no sizes to hash a file whole: models of many files are not stat'ed
+    // file by file on this thread (the hash workers fstat each file they open); a few files are, so
+    // that large ones are scheduled first.
+    const filesMethod = (options.method ?? 'files') === 'files';
+    enumeration = enumerateModel(modelPath, {
+      allowSymlinks: options.allowSymlinks ?? false,
+      ignorePaths: ignores.effective,
+      sizes: !filesMethod,
+      ...(options.maxFiles !== undefined && { maxFiles: options.maxFiles }),
+      ...(options.maxDepth !== undefined && { maxDepth: options.maxDepth }),
+    });
+    if (enumeration.files.length === 0) throw new BulwarkError('USAGE', `${modelPath} contains no regular files after applying the ignore paths`);
+    if (filesMethod && enumeration.files.length <= STAT_AT_ENUMERATION) enumeration = { ...enumeration, files: withSizes(enumeration.files) };
+  } catch (e) {
+    pool?.close();
+    throw e;
+  }
   const serialization = serializationFor(options, ignores.recorded);
   const files = enumeration.single
     ? enumeration.files.map((f) => ({ ...f, name: (options.singleFileName ?? 'basename') === 'dot' ? '.' : enumeration.modelName }))
@@ -117,7 +147,7 @@ export async function hashModel(modelPath: string, options: HashModelOptions = {
   const digests = await hashUnits(
     planned.map((p) => p.unit),
     serialization.hashType,
-    { ...options, noFollow: !serialization.allowSymlinks },
+    { ...options, noFollow: !serialization.allowSymlinks, ...(pool !== undefined && { pool }) },
   );
   const algorithm = resourceAlgorithm(serialization);
   const resources = planned.map((p, i) => ({ name: p.name, digest: digests[i] as string, algorithm }));

@@ -6,7 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
-import { BulwarkError } from '../findings/index.js';
+import { BulwarkError, pushAll } from '../findings/index.js';
 import { buildBundle } from './bundle.js';
 import { IN_TOTO_PAYLOAD_TYPE } from './constants.js';
 import { isSignatureError } from './errors.js';
@@ -55,7 +55,7 @@ export function signManifest(manifest: Manifest, options: Pick<SignOptions, 'pri
       throw new BulwarkError('USAGE', 'the signing certificate does not match the private key');
     }
     const chain: Cert[] = [];
-    for (const c of options.certificateChain ?? []) chain.push(...certificatesFromPem(text(c), 'the certificate chain'));
+    for (const c of options.certificateChain ?? []) pushAll(chain, certificatesFromPem(text(c), 'the certificate chain'));
     certificates = [leaf.der, ...chain.map((c) => c.der)];
   } else if ((options.certificateChain ?? []).length > 0) {
     throw new BulwarkError('USAGE', '--cert-chain needs --cert (the signing certificate)');

@@ -10,7 +10,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { BulwarkError } from '../findings/index.js';
+import { BulwarkError, pushAll } from '../findings/index.js';
 import type { ParsedBundle, SigningMethod } from './bundle.js';
 import { parseBundle } from './bundle.js';
 import { DEFAULT_IGNORED_PATHS, IN_TOTO_PAYLOAD_TYPE, MAX_BUNDLE_BYTES } from './constants.js';
@@ -157,7 +157,7 @@ function checkKey(b: ParsedBundle, keyInput: string | Buffer | KeyObject): Signa
 function checkCertificate(b: ParsedBundle, anchorsPem: ReadonlyArray<string | Buffer>, now: Date): SignatureCheck {
   const chain = b.certificates.map((der, i) => parseCertificate(der, i === 0 ? 'the signing certificate' : `chain certificate ${i}`));
   const anchors: Cert[] = [];
-  anchorsPem.forEach((p, i) => anchors.push(...certificatesFromPem(typeof p === 'string' ? p : p.toString('latin1'), `--cert-chain file ${i + 1}`)));
+  anchorsPem.forEach((p, i) => pushAll(anchors, certificatesFromPem(typeof p === 'string' ? p : p.toString('latin1'), `--cert-chain file ${i + 1}`)));
   if (anchors.length === 0) throw new BulwarkError('USAGE', '--cert-chain files hold no CERTIFICATE block');
   const { leafKey, path } = verifyCertificateChain(chain, anchors, now);
   const leafName = (path[0] as Cert).node.subject.replace(/\s+/g, ', ');

@@ -2,6 +2,7 @@ export { renderText } from './text.js';
 export type { TextOptions } from './text.js';
 export { renderJson } from './json.js';
 export { renderSarif, pathToUri } from './sarif.js';
+export type { SarifOptions } from './sarif.js';
 export { sanitizeText, escapeHtml } from './sanitize.js';
 export { NdjsonSink, renderNdjson, findingLine } from './ndjson.js';
 export type { LineWritable } from './ndjson.js';

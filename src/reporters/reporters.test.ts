@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding, RuleDescriptor, ScanReport } from '../findings/index.js';
 import { REPORT_SCHEMA_VERSION, makeFinding, summarize } from '../findings/index.js';
-import { NdjsonSink, renderJson, renderNdjson, renderSarif, renderText, sanitizeText } from './index.js';
+import { NdjsonSink, pathToUri, renderJson, renderNdjson, renderSarif, renderText, sanitizeText } from './index.js';
 
 const rules: RuleDescriptor[] = [
   { id: 'pickle/dangerous-call', title: 'Dangerous call', severity: 'critical', description: 'Runs code on load. More text.', remediation: 'Do not load it.', references: ['https://docs.python.org/3/library/pickle.html'], tags: ['pickle'] },
@@ -61,7 +61,7 @@ describe('sarif reporter', () => {
   const validate = ajv.compile(schema);
 
   it('validates against the official SARIF 2.1.0 schema', () => {
-    const log = JSON.parse(renderSarif(report)) as unknown;
+    const log = JSON.parse(renderSarif(report, { docsBaseUrl: 'file:///opt/bulwark/docs/' })) as unknown;
     const ok = validate(log);
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
@@ -106,16 +106,39 @@ describe('json reporter', () => {
 });
 
 describe('text reporter', () => {
-  it('groups by file and says what, where, why and how to fix', () => {
+  it('compact by default: one line per finding with severity, rule, where and message', () => {
     const out = renderText(report, { color: false, quiet: false, failOn: 'high' });
+    expect(out).toContain('models/evil.pt (pytorch-zip)');
+    expect(out).toMatch(/^ {2}CRITICAL pickle\/dangerous-call +archive\/data\.pkl @ byte 42 {2}os\.system\("id"\) is called on load$/m);
+    expect(out).toMatch(/^ {2}HIGH {5}k8s\/privileged +12:9 Deployment\/ml\/infer {2}container "app" runs privileged \[suppressed: needs GPU driver access\]$/m);
+    expect(out).not.toContain('why:');
+    expect(out).toContain('Run with --explain');
+    // Every finding is one line: the number of finding lines equals the number of findings.
+    expect(out.split('\n').filter((l) => /^ {2}(CRITICAL|HIGH|MEDIUM|LOW|INFO) /.test(l))).toHaveLength(findings.length);
+  });
+  it('--explain says what, where, why and how to fix', () => {
+    const out = renderText(report, { color: false, quiet: false, failOn: 'high', mode: 'explain' });
     expect(out).toContain('models/evil.pt (pytorch-zip)');
     expect(out).toMatch(/CRITICAL +pickle\/dangerous-call +archive\/data\.pkl @ byte 42/);
     expect(out).toContain('why: Runs code on load.');
     expect(out).toContain('fix: Do not load it.');
-    expect(out).toContain('12:9 Deployment/ml/infer spec.template.spec.containers[0].securityContext.privileged');
+    expect(out).toContain('12:9 Deployment/ml/infer');
+    expect(out).toContain('field: spec.template.spec.containers[0].securityContext.privileged');
     expect(out).toContain('[suppressed: needs GPU driver access]');
     expect(out).toContain('Result: FAIL');
     expect(out).not.toContain('\u001b[');
+  });
+  it('--summary counts by severity, rule and file on one screen', () => {
+    const out = renderText(report, { color: false, quiet: false, failOn: 'high', mode: 'summary' });
+    expect(out).toMatch(/^ {2}CRITICAL +4 {2}pickle\/dangerous-call +Dangerous call$/m);
+    expect(out).toMatch(/^Files$/m);
+    expect(out).not.toContain('is called on load');
+    expect(out).toContain('Result: FAIL');
+  });
+  it('lists the files it did not recognise', () => {
+    const t = [...targets, { path: 'notes.md', format: 'unknown', status: 'unsupported' as const }];
+    const out = renderText({ ...report, targets: t, summary: summarize(t, findings) }, { color: false, quiet: false, failOn: 'high' });
+    expect(out).toContain('Not a recognised format (not analysed): notes.md');
   });
   it('uses colour only when asked', () => {
     expect(renderText(report, { color: true, quiet: false, failOn: 'high' })).toContain('\u001b[');
@@ -177,5 +200,19 @@ describe('NDJSON sink', () => {
   });
   it('renders a report as NDJSON', () => {
     expect(renderNdjson({ findings: [f(1), f(2)] } as unknown as ScanReport).split('\n')).toHaveLength(3);
+  });
+});
+
+describe('SARIF URIs', () => {
+  it('normalises relative paths and never climbs out of SRCROOT', () => {
+    expect(pathToUri('./a//b/../c.yaml')).toBe('a/c.yaml');
+    expect(pathToUri('dir with space/x.pt')).toBe('dir%20with%20space/x.pt');
+    expect(pathToUri('../outside/x.yaml')).toMatch(/^file:\/\/\/.*\/outside\/x\.yaml$/);
+    expect(pathToUri('/abs/x.yaml')).toBe('file:///abs/x.yaml');
+  });
+  it('gives each rule a helpUri under the docs base', () => {
+    const log = JSON.parse(renderSarif(report, { docsBaseUrl: 'https://docs.example/bulwark/docs' })) as { runs: { tool: { driver: { rules: { id: string; helpUri?: string }[] } } }[] };
+    const r = log.runs[0]?.tool.driver.rules.find((x) => x.id === 'k8s/privileged');
+    expect(r?.helpUri).toBe('https://docs.example/bulwark/docs/rules/k8s/privileged.md');
   });
 });

@@ -1,9 +1,18 @@
-import { isAbsolute } from 'node:path';
+import { isAbsolute, posix, resolve } from 'node:path';
 import type { Finding, Location, RuleDescriptor, ScanReport } from '../findings/index.js';
 import { locationLineColumn, sarifLevel, securitySeverity } from '../findings/index.js';
 
+export interface SarifOptions {
+  /**
+   * Absolute URL of the folder holding `rules/<id>.md` (Bulwark's docs), for each rule's `helpUri`
+   * (GitHub code scanning links it). The CLI passes the installed package's docs folder as a file URL,
+   * or `BULWARK_DOCS_URL`. Without it, rules carry no `helpUri`.
+   */
+  readonly docsBaseUrl?: string;
+}
+
 /** SARIF 2.1.0 (validated against the OASIS schema in tests). One run, one result per finding. */
-export function renderSarif(report: ScanReport): string {
+export function renderSarif(report: ScanReport, options: SarifOptions = {}): string {
   const rules = report.rules;
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const log = {
@@ -16,7 +25,7 @@ export function renderSarif(report: ScanReport): string {
             name: report.tool.name,
             version: report.tool.version,
             semanticVersion: report.tool.version,
-            rules: rules.map(ruleDescriptor),
+            rules: rules.map((r) => ruleDescriptor(r, options.docsBaseUrl)),
           },
         },
         columnKind: 'unicodeCodePoints',
@@ -30,10 +39,21 @@ export function renderSarif(report: ScanReport): string {
   return `${JSON.stringify(log, null, 2)}\n`;
 }
 
-function ruleDescriptor(r: RuleDescriptor): object {
+function helpUri(r: RuleDescriptor, base: string | undefined): string | undefined {
+  if (base === undefined) return undefined;
+  try {
+    return new URL(`rules/${r.id}.md`, base.endsWith('/') ? base : `${base}/`).href;
+  } catch {
+    return undefined;
+  }
+}
+
+function ruleDescriptor(r: RuleDescriptor, docsBaseUrl: string | undefined): object {
   const refs = r.references.length > 0 ? `\n\nReferences:\n${r.references.map((x) => `- ${x}`).join('\n')}` : '';
+  const uri = helpUri(r, docsBaseUrl);
   return {
     id: r.id,
+    ...(uri !== undefined && { helpUri: uri }),
     name: r.id
       .split(/[/-]/)
       .map((w) => (w[0]?.toUpperCase() ?? '') + w.slice(1))
@@ -51,15 +71,23 @@ function ruleDescriptor(r: RuleDescriptor): object {
   };
 }
 
-/** A relative path becomes a relative URI reference; an absolute one a file:// URI. */
+/**
+ * A path inside the directory Bulwark ran from becomes a normalised relative URI reference (no `.`
+ * or `..` segments, no doubled slashes: `./a//b` → `a/b`); anything else (absolute, or `../x` above
+ * the working directory) becomes an absolute file:// URI, so no URI climbs out of SRCROOT.
+ */
 export function pathToUri(path: string): string {
-  const posix = path.replace(/\\/g, '/');
-  const encoded = posix.split('/').map(encodeURIComponent).join('/');
-  return isAbsolute(path) ? `file://${encoded.startsWith('/') ? '' : '/'}${encoded}` : encoded;
+  const posixPath = path.replace(/\\/g, '/');
+  const normal = posix.normalize(posixPath);
+  const outside = isAbsolute(path) || normal === '..' || normal.startsWith('../');
+  const target = outside ? resolve(path).replace(/\\/g, '/') : normal === '.' ? '' : normal;
+  const encoded = target.split('/').map(encodeURIComponent).join('/');
+  return outside ? `file://${encoded.startsWith('/') ? '' : '/'}${encoded}` : encoded;
 }
 
 function physical(loc: Location): object {
-  const artifactLocation = isAbsolute(loc.path) || loc.path === '-' ? { uri: pathToUri(loc.path) } : { uri: pathToUri(loc.path), uriBaseId: 'SRCROOT' };
+  const uri = pathToUri(loc.path);
+  const artifactLocation = loc.path === '-' || uri.startsWith('file://') ? { uri } : { uri, uriBaseId: 'SRCROOT' };
   const lc = locationLineColumn(loc);
   if (lc) {
     return { artifactLocation, region: lc.column === undefined ? { startLine: lc.line } : { startLine: lc.line, startColumn: lc.column } };

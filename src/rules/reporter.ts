@@ -27,6 +27,11 @@ export interface ReporterOptions {
   readonly selection?: RuleSelection;
   /** Called with every kept finding as soon as it is reported (streams). */
   readonly onFinding?: (f: Finding) => void;
+  /**
+   * Keep findings in `findings` (default true). Streams that never end set it false: each finding only
+   * goes to `onFinding`, and the Reporter's memory stays bounded by its per-target and per-rule counters.
+   */
+  readonly keep?: boolean;
 }
 
 interface TargetCount {
@@ -57,6 +62,8 @@ export class Reporter {
   private readonly targets = new Map<string, TargetCount>();
   private readonly partial = new Set<string>();
   private finished = false;
+  /** Findings kept (emitted), whether or not they are stored (`keep: false`). */
+  emitted = 0;
   readonly selection: RuleSelection;
 
   constructor(private readonly options: ReporterOptions = {}) {
@@ -156,7 +163,8 @@ export class Reporter {
 
   private push(f: Finding): void {
     REPORTED.add(f);
-    this.findings.push(f);
+    this.emitted++;
+    if (this.options.keep !== false) this.findings.push(f);
     this.options.onFinding?.(f);
   }
 }

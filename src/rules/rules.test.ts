@@ -243,3 +243,15 @@ describe('config suppressions', () => {
     expect(extra.map((f) => [f.ruleId, f.severity])).toEqual([['config/unused-suppression', 'info']]);
   });
 });
+
+describe('Reporter for streams (keep: false)', () => {
+  it('hands every finding to onFinding without storing it', () => {
+    const rule = defineRule({ ...meta, id: 'a/stream' });
+    const seen: string[] = [];
+    const r = new Reporter({ keep: false, onFinding: (f) => seen.push(f.message) });
+    for (let i = 0; i < 1000; i++) r.report(rule, { location: { kind: 'file', path: 'receiver' }, message: `e${i}` });
+    expect(seen).toHaveLength(1000);
+    expect(r.findings).toHaveLength(0);
+    expect(r.emitted).toBe(1000);
+  });
+});

@@ -1,7 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
 import { Option } from '@commander-js/extra-typings';
 import { resolveRules } from '../../config/index.js';
-import { registry } from '../../engine/index.js';
+import { allRegistry as registry } from '../../engine/index.js';
+import { maxOf } from '../../findings/index.js';
 import { loadCliConfig } from '../config.js';
 
 /**
@@ -35,7 +36,7 @@ export function registerRules(program: Command): void {
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         return;
       }
-      const width = Math.max(...rows.map((x) => x.rule.id.length), 4);
+      const width = maxOf([4, ...rows.map((x) => x.rule.id.length)]);
       for (const { rule, state } of rows) {
         const sev = state.severity ?? rule.severity;
         const on = state.enabled ? 'on ' : 'off';

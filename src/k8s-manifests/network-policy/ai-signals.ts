@@ -8,6 +8,7 @@
  * client, 8888 Jupyter, 6006 TensorBoard, 11434 Ollama…) count on their own.
  */
 import { DEVICE_RESOURCE } from '../accelerators.js';
+import { isImageReference } from '../image-refs.js';
 import type { FieldPath, JsonObject } from '../model.js';
 import type { PodTemplate } from '../workloads.js';
 import { containersOf } from '../workloads.js';
@@ -42,8 +43,14 @@ export const AI_PORTS: readonly AiPort[] = [
 
 const AI_PORT_BY_NUMBER = new Map(AI_PORTS.map((p) => [p.port, p]));
 
-/** Image name fragments of AI servers and notebooks (matched on the repository path, lower-case). */
+/** Image name fragments of AI servers, notebooks and frameworks (matched on the repository path, lower-case). */
 const AI_IMAGE = /(^|[/_-])(vllm|tritonserver|text-generation-inference|tgi|torchserve|tensorflow\/serving|tensorflow-serving|kserve|seldon|mlserver|mlflow|ray|kuberay|jupyter|notebook|tensorboard|ollama|gradio|llama|sglang|lmdeploy|triton|huggingface|nvcr\.io\/nvidia\/(?:pytorch|tensorflow|nemo)|pytorch|kubeflow)([/:_.@-]|$)/;
+/**
+ * Control-plane components of AI platforms (controllers, operators, webhooks, dashboards and UIs,
+ * exporters, agents): their images match the platform's name but they serve no model and run no user
+ * code, so they are not "AI server images" (matched on the last path segment of the repository).
+ */
+const CONTROL_PLANE = /(?:^|[-_.])(?:controllers?|operator|webhooks?|manager|dashboard|centraldashboard|frontend|ui|webapp|web-app|proxy|exporter|agent|admission|apiserver|api-server|persistenceagent|scheduledworkflow|viewer|cache-server|cache-deployer|metadata|metadata-writer|metadata-envoy|envoy|visualization|visualization-server|kfam|access-management|profile-controller|kube-rbac-proxy|cert-manager|init|storage-initializer|router|autoscaler|queue|admission-webhook)(?:$|[-_.])/;
 
 
 export interface AiPortRef {
@@ -58,7 +65,11 @@ export interface AiPortRef {
 export interface AiSignals {
   readonly ports: readonly AiPortRef[];
   readonly aiImage: boolean;
+  /** The first AI server, notebook or framework image of the pod (the evidence), when `aiImage`. */
+  readonly aiImageName?: string;
   readonly accelerator: boolean;
+  /** The first accelerator resource the pod requests (the evidence), when `accelerator`. */
+  readonly acceleratorResource?: string;
   /** Named container ports (name → number) for resolving NetworkPolicy named ports. */
   readonly namedPorts: ReadonlyMap<string, number>;
   readonly isAi: boolean;
@@ -72,24 +83,33 @@ function repoOf(image: string): string {
   return (colon > slash ? noDigest.slice(0, colon) : noDigest).toLowerCase();
 }
 
-function requestsAccelerator(c: JsonObject): boolean {
+function acceleratorOf(c: JsonObject): string | undefined {
   for (const k of ['limits', 'requests']) {
     const m = isObject(c['resources']) ? c['resources'][k] : undefined;
-    if (isObject(m)) for (const r of Object.keys(m)) if (DEVICE_RESOURCE.test(r)) return true;
+    if (isObject(m)) for (const r of Object.keys(m)) if (DEVICE_RESOURCE.test(r)) return r;
   }
-  return false;
+  return undefined;
+}
+
+/** Whether an image is an AI server, notebook or framework image (not a platform's controller or UI). */
+export function isAiImage(image: string): boolean {
+  if (!isImageReference(image)) return false;
+  const repo = repoOf(image);
+  if (!AI_IMAGE.test(repo)) return false;
+  const last = repo.slice(repo.lastIndexOf('/') + 1);
+  return !CONTROL_PLANE.test(last);
 }
 
 export function aiSignalsOf(t: PodTemplate): AiSignals {
   const ports: AiPortRef[] = [];
   const namedPorts = new Map<string, number>();
-  let aiImage = false;
-  let accelerator = false;
+  let aiImageName: string | undefined;
+  let acceleratorResource: string | undefined;
   const candidates: { ref: AiPortRef; generic: boolean }[] = [];
   for (const c of containersOf(t, ['initContainers', 'containers'])) {
     const image = asString(c.container['image']);
-    if (image !== undefined && AI_IMAGE.test(repoOf(image))) aiImage = true;
-    if (requestsAccelerator(c.container)) accelerator = true;
+    if (aiImageName === undefined && image !== undefined && isAiImage(image)) aiImageName = image;
+    acceleratorResource ??= acceleratorOf(c.container);
     asArray(c.container['ports']).forEach((p, i) => {
       if (!isObject(p)) return;
       const n = p['containerPort'];
@@ -110,6 +130,16 @@ export function aiSignalsOf(t: PodTemplate): AiSignals {
       });
     });
   }
+  const aiImage = aiImageName !== undefined;
+  const accelerator = acceleratorResource !== undefined;
   for (const cand of candidates) if (!cand.generic || aiImage) ports.push(cand.ref);
-  return { ports, aiImage, accelerator, namedPorts, isAi: ports.length > 0 || aiImage || accelerator };
+  return {
+    ports,
+    aiImage,
+    ...(aiImageName !== undefined && { aiImageName }),
+    accelerator,
+    ...(acceleratorResource !== undefined && { acceleratorResource }),
+    namedPorts,
+    isAi: ports.length > 0 || aiImage || accelerator,
+  };
 }

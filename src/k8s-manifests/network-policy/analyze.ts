@@ -27,6 +27,8 @@ import { analyzeCoverage, portsInclude } from './verdicts.js';
  * and they are managed by the platform, not by the manifests being scanned. Namespace-level
  * default-deny findings are not raised for them (policy and workload findings still are).
  */
+const DNS_LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+
 export const EXEMPT_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
 
 function workloadName(w: WorkloadVerdict): string {
@@ -53,6 +55,8 @@ function namespaceLocationOf(ns: NamespaceCoverage): { obj: ManifestObject; path
 function namespaceFindings(a: CoverageAnalysis, reporter: RuleReporter): void {
   for (const ns of a.namespaces.values()) {
     if (EXEMPT_NAMESPACES.has(ns.name)) continue;
+    // An unrendered placeholder (`FILLED BY THE OPERATOR`, `{{ .Release.Namespace }}`) is no namespace.
+    if (!DNS_LABEL.test(ns.name)) continue;
     if (!ns.object && ns.workloads.length === 0) continue; // only policies: nothing to protect in the input
     const loc = namespaceLocationOf(ns);
     if (!loc) continue;
@@ -155,7 +159,13 @@ function aiFindings(a: CoverageAnalysis, reporter: RuleReporter): void {
     if (w.egress.anyPeerPorts === 'all') {
       const s = sig();
       if (s.isAi) {
-        const why = [s.ports.length > 0 ? 'serves AI ports' : '', s.aiImage ? 'runs an AI server image' : '', s.accelerator ? 'requests accelerators' : ''].filter((x) => x !== '').join(', ');
+        const why = [
+          s.ports.length > 0 ? `serves ${listSome(s.ports.map((p) => `${p.service} on ${p.port}`), 2)}` : '',
+          s.aiImageName !== undefined ? `runs AI image ${JSON.stringify(clip(s.aiImageName, 80))}` : '',
+          s.acceleratorResource !== undefined ? `requests ${s.acceleratorResource}` : '',
+        ]
+          .filter((x) => x !== '')
+          .join(', ');
         const reason =
           w.hostNetwork
             ? 'it uses hostNetwork, which NetworkPolicy does not reliably restrict'

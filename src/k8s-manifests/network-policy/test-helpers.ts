@@ -3,6 +3,7 @@
  * positions are the ones the CLI reports) and summarise findings.
  */
 import type { Finding } from '../../findings/index.js';
+import { minOf } from '../../findings/index.js';
 import type { ManifestObject } from '../model.js';
 import type { RuleReporter } from '../k8s-rule.js';
 import { collect, loadText } from '../test-helpers.js';
@@ -47,7 +48,7 @@ export function summarize(fs: readonly Finding[]): FindingSummary[] {
 export function yaml(strings: TemplateStringsArray, ...values: unknown[]): string {
   const raw = strings.reduce((acc, s, i) => acc + s + (i < values.length ? String(values[i]) : ''), '');
   const lines = raw.replace(/^\n/, '').split('\n');
-  const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)?.[0].length ?? 0));
+  const indent = minOf(lines.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)?.[0].length ?? 0));
   return lines.map((l) => l.slice(indent)).join('\n');
 }
 

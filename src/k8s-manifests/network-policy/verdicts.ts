@@ -144,6 +144,9 @@ export function analyzeCoverage(objects: readonly ManifestObject[]): CoverageAna
       continue;
     }
     for (const t of podTemplatesOf(obj)) {
+      // Pods of a cluster-scoped template (ClusterServingRuntime, ClusterWorkflowTemplate) run in the
+      // namespace of whatever uses them: no namespace's policies can be judged for them here.
+      if (t.admission !== 'namespace') continue;
       templates.push(t);
       note(t.namespace);
     }

@@ -5,14 +5,14 @@
  * policy version, on defaults across pod and container, or on allow-lists that upstream revises, and
  * get no CEL.
  */
-import { celEveryContainer, celForEveryPodSpec } from '../workload-cel.js';
+import { celForEveryPod } from '../workload-cel.js';
 
 /** Upstream check id → CEL. */
 export const PSS_CEL: ReadonlyMap<string, string> = new Map([
   // check_privileged.go: securityContext.privileged == true on any container.
-  ['privileged', celForEveryPodSpec((spec) => celEveryContainer(spec, (c) => `${c}.?securityContext.?privileged.orValue(false) != true`))],
+  ['privileged', celForEveryPod({ container: (c) => `${c}.?securityContext.?privileged.orValue(false) != true` })],
   // check_hostNamespaces.go: hostNetwork, hostPID or hostIPC true.
-  ['hostNamespaces', celForEveryPodSpec((spec) => ['hostNetwork', 'hostPID', 'hostIPC'].map((f) => `${spec}.?${f}.orValue(false) != true`).join(' && '))],
+  ['hostNamespaces', celForEveryPod({ pod: (spec) => ['hostNetwork', 'hostPID', 'hostIPC'].map((f) => `${spec}.?${f}.orValue(false) != true`).join(' && ') })],
   // check_hostPathVolumes.go: any volume with a hostPath source.
-  ['hostPathVolumes', celForEveryPodSpec((spec) => `${spec}.?volumes.orValue([]).all(v, v.?hostPath.orValue(null) == null)`)],
+  ['hostPathVolumes', celForEveryPod({ pod: (spec) => `${spec}.?volumes.orValue([]).all(v, v.?hostPath.orValue(null) == null)` })],
 ]);

@@ -26,7 +26,7 @@
 import type { FieldPath, Json, JsonObject } from '../model.js';
 import type { ContainerRef, PodTemplate } from '../workloads.js';
 import { VOLUME_SOURCES } from '../defaults.js';
-import { asArray, asObject, containersOf, volumesOf } from '../workloads.js';
+import { asArray, asObject, containersOf, podFieldPath, volumesOf } from '../workloads.js';
 
 export type PssLevel = 'baseline' | 'restricted';
 export const PSS_LEVELS: readonly PssLevel[] = ['baseline', 'restricted'];
@@ -65,7 +65,7 @@ export interface PssCheckDef {
 const sc = (c: ContainerRef): JsonObject | undefined => asObject(c.container['securityContext']);
 const podSc = (t: PodTemplate): JsonObject | undefined => asObject(t.spec['securityContext']);
 const cPath = (c: ContainerRef, ...rest: (string | number)[]): FieldPath => [...c.path, 'securityContext', ...rest];
-const pPath = (t: PodTemplate, ...rest: (string | number)[]): FieldPath => [...t.specPath, 'securityContext', ...rest];
+const pPath = (t: PodTemplate, ...rest: (string | number)[]): FieldPath => podFieldPath(t, 'securityContext', ...rest);
 const isSet = (v: Json | undefined): boolean => v !== undefined && v !== null;
 /** A Go string field: absent/null read as "", other types as their text (the API would reject them). */
 const goString = (v: Json | undefined): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
@@ -100,7 +100,7 @@ const privileged: PssCheckFn = ({ containers }) =>
 const hostNamespaces: PssCheckFn = ({ tpl }) => {
   const out: PssViolation[] = [];
   for (const f of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
-    if (tpl.spec[f] === true) out.push({ path: [...tpl.specPath, f], message: `the pod shares the node's ${f.slice(4)} namespace (${f}: true)` });
+    if (tpl.spec[f] === true) out.push({ path: podFieldPath(tpl, f), message: `the pod shares the node's ${f.slice(4)} namespace (${f}: true)` });
   }
   return out;
 };
@@ -501,6 +501,32 @@ export function checksFor(level: PssLevel, minor: number): readonly ResolvedChec
   }
   resolved.set(key, out);
   return out;
+}
+
+/**
+ * The baseline checks that restricted replaces at policy version v1.`minor` (`OverrideCheckIDs`), each
+ * with the id of the restricted check that replaces it. Restricted is stricter, so whatever the
+ * baseline check forbids its replacement forbids too: used to grade those violations as baseline ones.
+ */
+export function replacedBaselineChecks(minor: number): readonly { readonly baseline: ResolvedCheck; readonly by: string }[] {
+  const m = Math.min(Math.max(0, Math.trunc(minor)), PSS_MAX_MINOR);
+  const baseline = new Map(checksFor('baseline', m).map((c) => [c.id, c]));
+  const out: { baseline: ResolvedCheck; by: string }[] = [];
+  for (const c of PSS_CHECKS) {
+    if (c.level !== 'restricted') continue;
+    let best: VersionedCheck | undefined;
+    for (const v of c.versions) if (v.min <= m && (!best || v.min > best.min)) best = v;
+    for (const o of best?.overrides ?? []) {
+      const b = baseline.get(o);
+      if (b) out.push({ baseline: b, by: c.id });
+    }
+  }
+  return out;
+}
+
+/** Run one resolved check on a template. */
+export function runCheck(tpl: PodTemplate, check: ResolvedCheck): PssViolation[] {
+  return check.fn({ tpl, containers: containersOf(tpl) });
 }
 
 /**

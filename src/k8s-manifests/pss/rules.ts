@@ -7,9 +7,13 @@ import type { Severity } from '../../findings/index.js';
 import type { Rule } from '../../rules/index.js';
 import { defineRule } from '../../rules/index.js';
 import type { RuleReporter, TemplateSubject } from '../k8s-rule.js';
-import { locationOf } from '../model.js';
-import type { PssLevel } from './checks.js';
-import { evaluatePss } from './checks.js';
+import type { FieldPath } from '../model.js';
+import { formatFieldPath, locationOf } from '../model.js';
+import { looksLikeGpuPod } from '../accelerators.js';
+import { hostPathExposure } from '../host-paths.js';
+import { asObject, asString, getPath, judgeable } from '../workloads.js';
+import type { PssLevel, PssViolation } from './checks.js';
+import { evaluatePss, replacedBaselineChecks, runCheck } from './checks.js';
 import { PSS_CEL } from './cel.js';
 import { formatPssVersion } from './version.js';
 
@@ -252,27 +256,91 @@ export interface PssRun {
   readonly minor: number;
   /** Whether a version was pinned (`v1.N`): only then the message names it. */
   readonly pinned: boolean;
+  /**
+   * Host paths a more specific rule reports (runtime sockets, the kubelet's directory, GPU device
+   * nodes), with `pss:hostPathVolumes`: the generic hostPath finding is then not reported again.
+   */
+  readonly hostPathReportedElsewhere?: (hostPath: string) => boolean;
 }
 
 /**
  * Report the PSS findings of one pod template at a level and version, through the Reporter (checks of
  * rules it says are disabled are not run). The message names the level, and the version only when one
  * was pinned, so that fingerprints of `latest` findings survive upstream releases.
+ *
+ * Severity by level: at restricted, upstream replaces some baseline checks by stricter ones
+ * (hostPathVolumes by restrictedVolumes, capabilities_baseline by capabilities_restricted,
+ * seccompProfile_baseline by seccompProfile_restricted, procMount by procMount_restricted). A violation
+ * the replaced baseline check also forbids (a hostPath volume, an added SYS_ADMIN, seccomp
+ * Unconfined) is still a baseline violation: it is reported by the baseline rule with its severity and
+ * both controls, whatever level is selected; only what restricted alone forbids stays medium.
  */
 export function reportPss({ object, template }: TemplateSubject, run: PssRun, reporter: RuleReporter): void {
-  const standard = run.pinned ? `Pod Security Standards ${run.level}, ${formatPssVersion(run.minor)}` : `Pod Security Standards ${run.level}`;
+  const standard = (level: PssLevel): string => (run.pinned ? `Pod Security Standards ${level}, ${formatPssVersion(run.minor)}` : `Pod Security Standards ${level}`);
   const include = (check: string): boolean => {
     const rule = RULE_BY_CHECK.get(check);
     return rule !== undefined && reporter.enabled(rule);
   };
-  for (const [check, violations] of evaluatePss(template, run.level, run.minor, include)) {
+  const judge = (path: FieldPath): boolean => judgeable(template, path, getPath(object.value, path) !== undefined);
+  const gpuPod = looksLikeGpuPod(template);
+  /**
+   * One finding per fact: a hostPath that a more specific rule reports (a runtime socket, the kubelet's
+   * directory, GPU device nodes; that finding carries `pss:hostPathVolumes` too) is not reported again
+   * here; a privileged GPU container is one finding, here, with both explanations.
+   */
+  const refine = (check: string, v: PssViolation): { message: string; controls: string[] } | undefined => {
+    const controls: string[] = [];
+    let message = v.message;
+    if ((check === 'hostPathVolumes' || check === 'restrictedVolumes') && v.path[v.path.length - 1] === 'hostPath') {
+      const p = asString(asObject(getPath(object.value, v.path))?.['path']);
+      if (p !== undefined) {
+        if (run.hostPathReportedElsewhere?.(p) === true) return undefined;
+        const e = hostPathExposure(p);
+        if (e !== undefined) message += `: ${e.what}`;
+      }
+    }
+    if (check === 'privileged' && gpuPod) {
+      message += '; in a GPU workload that means every GPU and device of the node, not only its allocation, outside the device plugin';
+      controls.push('gpu:device-isolation');
+    }
+    return { message, controls };
+  };
+  const results = evaluatePss(template, run.level, run.minor, include);
+  /** Paths (per restricted check) already reported as the baseline violation they also are. */
+  const asBaseline = new Map<string, Set<string>>();
+  if (run.level === 'restricted') {
+    for (const { baseline, by } of replacedBaselineChecks(run.minor)) {
+      const rule = RULE_BY_CHECK.get(baseline.id);
+      if (!results.has(by) || !rule || !reporter.enabled(rule)) continue;
+      const paths = asBaseline.get(by) ?? new Set<string>();
+      asBaseline.set(by, paths);
+      for (const v of runCheck(template, baseline)) {
+        if (!judge(v.path)) continue;
+        paths.add(formatFieldPath(v.path));
+        const r = refine(baseline.id, v);
+        if (r === undefined) continue;
+        reporter.report(rule, {
+          location: locationOf(object, v.path),
+          message: `${r.message} (${standard('baseline')}, and so restricted)`,
+          controls: [`pss:${baseline.id}`, `pss:${by}`, ...r.controls],
+        });
+      }
+    }
+  }
+  for (const [check, violations] of results) {
     const rule = RULE_BY_CHECK.get(check);
     if (!rule) continue;
+    const done = asBaseline.get(check);
     for (const v of violations) {
+      // A pod another object completes (a runtime, a base config) is judged on what it writes only.
+      if (!judge(v.path)) continue;
+      if (done?.has(formatFieldPath(v.path)) === true) continue;
+      const r = refine(check, v);
+      if (r === undefined) continue;
       reporter.report(rule, {
         location: locationOf(object, v.path),
-        message: `${v.message} (${standard})`,
-        controls: [`pss:${check}`],
+        message: `${r.message} (${standard(run.level)})`,
+        controls: [`pss:${check}`, ...r.controls],
       });
     }
   }

@@ -12,7 +12,7 @@ import type { Severity } from '../../findings/index.js';
 import type { RuleReporter } from '../k8s-rule.js';
 import type { FieldPath, ManifestObject } from '../model.js';
 import { locationOf, sourceRef } from '../model.js';
-import { podTemplatesOf } from '../workloads.js';
+import { podFieldPath, podTemplatesOf } from '../workloads.js';
 import type { PodTemplate } from '../workloads.js';
 import { asArray, clip, getPath, isObject, listSome } from '../network-policy/json-util.js';
 import { USER_FACING_AGGREGATED } from './builtin-roles.js';
@@ -403,9 +403,9 @@ function workloadFindings(model: RbacModel, objects: readonly ManifestObject[], 
       for (const r of ranked) sev = maxSeverity(sev, r.s);
       if (!mounted) sev = 'info';
       const texts = groupedGrantTexts(ranked);
-      const specPath = t.specPath;
       const saField = typeof t.spec['serviceAccountName'] === 'string' && t.spec['serviceAccountName'] !== '' ? 'serviceAccountName' : typeof t.spec['serviceAccount'] === 'string' && t.spec['serviceAccount'] !== '' ? 'serviceAccount' : undefined;
-      const path: FieldPath = saField ? [...specPath, saField] : specPath;
+      if (saField === undefined && t.partial === true) continue; // the pod that uses this template sets its identity
+      const path: FieldPath = saField ? podFieldPath(t, saField) : t.specPath;
       const workload = `${obj.kind} ${t.namespace}/${clip(obj.name)}${t.role !== undefined ? ` (${clip(t.role)})` : ''}`;
       const saText = `ServiceAccount ${t.namespace}/${clip(t.serviceAccountName)}${saField ? '' : ' (the namespace default, as serviceAccountName is unset)'}`;
       reporter.report(workloadPrivileges, {

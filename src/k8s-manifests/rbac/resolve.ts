@@ -114,33 +114,34 @@ function builtinRoles(): RoleDef[] {
 }
 
 export function buildRbacModel(objects: readonly ManifestObject[]): RbacModel {
-  const clusterRoles = new Map<string, RoleDef>();
-  const nsRoles = new Map<string, RoleDef>();
+  // Every definition of a name is kept: two files may define the same role differently (dev and prod
+  // overlays); a binding to that name holds each of them, so neither definition's grants go unseen.
+  const clusterRoleDefs = new Map<string, RoleDef[]>();
+  const nsRoleDefs = new Map<string, RoleDef[]>();
   const bindings: BindingDef[] = [];
   for (const obj of objects) {
     const role = readRole(obj);
     if (role) {
-      // The last definition of a name wins (kubectl apply order).
-      if (role.kind === 'ClusterRole') clusterRoles.set(role.name, role);
-      else nsRoles.set(`${role.namespace ?? ''}/${role.name}`, role);
+      if (role.kind === 'ClusterRole') push(clusterRoleDefs, role.name, role);
+      else push(nsRoleDefs, `${role.namespace ?? ''}/${role.name}`, role);
       continue;
     }
     const b = readBinding(obj);
     if (b) bindings.push(b);
   }
-  for (const b of builtinRoles()) if (!clusterRoles.has(b.name)) clusterRoles.set(b.name, b);
-  const roles = [...clusterRoles.values(), ...nsRoles.values()];
+  for (const b of builtinRoles()) if (!clusterRoleDefs.has(b.name)) clusterRoleDefs.set(b.name, [b]);
+  const allClusterRoles = [...clusterRoleDefs.values()].flat();
+  const roles = [...allClusterRoles, ...[...nsRoleDefs.values()].flat()];
 
   // Index ClusterRoles by label for aggregation lookups.
   const byPair = new Map<string, RoleDef[]>();
   const byKey = new Map<string, RoleDef[]>();
-  for (const r of clusterRoles.values()) {
+  for (const r of allClusterRoles) {
     for (const [k, v] of r.labels) {
       push(byPair, `${k}\u0000${v}`, r);
       push(byKey, k, r);
     }
   }
-  const allClusterRoles = [...clusterRoles.values()];
   const effectiveOfAggregate = aggregate(allClusterRoles, byPair, byKey);
   const effective = new Map<RoleDef, readonly SourceRule[]>();
   const effectiveRules = (role: RoleDef): readonly SourceRule[] => {
@@ -150,23 +151,27 @@ export function buildRbacModel(objects: readonly ManifestObject[]): RbacModel {
     return cached;
   };
 
-  const resolveRef = (b: BindingDef): RoleDef | undefined => {
-    if (!b.roleRef) return undefined;
-    return b.roleRef.kind === 'ClusterRole' ? clusterRoles.get(b.roleRef.name) : nsRoles.get(`${b.namespace ?? ''}/${b.roleRef.name}`);
+  const resolveRefs = (b: BindingDef): readonly RoleDef[] => {
+    if (!b.roleRef) return [];
+    return (b.roleRef.kind === 'ClusterRole' ? clusterRoleDefs.get(b.roleRef.name) : nsRoleDefs.get(`${b.namespace ?? ''}/${b.roleRef.name}`)) ?? [];
   };
+  // kubectl apply order: the last definition of a name is the one a cluster ends up with.
+  const resolveRef = (b: BindingDef): RoleDef | undefined => resolveRefs(b).at(-1);
 
   const holdings: Holding[] = [];
   const byRole = new Map<RoleDef, Holding[]>();
   const bySubject = new Map<string, Holding[]>();
   for (const b of bindings) {
     if (!b.roleRef) continue;
-    const role = resolveRef(b);
+    const defs = resolveRefs(b);
     const scope: Scope = b.kind === 'ClusterRoleBinding' ? { kind: 'cluster' } : { kind: 'namespace', namespace: b.namespace ?? 'default' };
     for (const subject of b.subjects) {
-      const h: Holding = { subject, key: subjectKey(subject), binding: b, role, scope };
-      holdings.push(h);
-      if (role) push(byRole, role, h);
-      push(bySubject, h.key, h);
+      for (const role of defs.length > 0 ? defs : [undefined]) {
+        const h: Holding = { subject, key: subjectKey(subject), binding: b, role, scope };
+        holdings.push(h);
+        if (role) push(byRole, role, h);
+        push(bySubject, h.key, h);
+      }
     }
   }
 

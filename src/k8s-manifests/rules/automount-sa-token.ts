@@ -5,6 +5,7 @@
 import { templateRule } from '../k8s-rule.js';
 import { locationOf } from '../model.js';
 import { at, container, fires, goodPod, lines, pod, silent } from '../sample-manifests.js';
+import { apiGroup, podFieldPath } from '../workloads.js';
 
 export const automountSaToken = templateRule({
   id: 'k8s/automount-sa-token',
@@ -18,6 +19,10 @@ export const automountSaToken = templateRule({
   tags: ['k8s', 'identity', 'credentials'],
   maturity: 'stable',
   check({ object, template: tpl, index }, report) {
+    if (tpl.partial === true) return; // the pod that uses this template decides its token
+    // Argo's executor (the wait/init containers Argo adds to every workflow pod) reports results through
+    // the API with the pod's token: a workflow pod needs it.
+    if (apiGroup(object.apiVersion) === 'argoproj.io' && object.kind !== 'Rollout') return;
     const sa = tpl.serviceAccountName;
     // Is the token mounted? Pod field wins, then the ServiceAccount object's field, then true.
     const podValue = tpl.spec['automountServiceAccountToken'];
@@ -31,7 +36,7 @@ export const automountSaToken = templateRule({
     else if (index.hasBindings) why = `no RoleBinding or ClusterRoleBinding in the scanned manifests names its ServiceAccount ${JSON.stringify(sa)}`;
     else return; // a dedicated ServiceAccount and no RBAC in the input: whether it needs the API is unknown
     report({
-      location: locationOf(object, [...tpl.specPath, 'automountServiceAccountToken']),
+      location: locationOf(object, podFieldPath(tpl, 'automountServiceAccountToken')),
       message: `a Kubernetes API token is mounted into the pod${podValue === true ? ' (automountServiceAccountToken: true)' : ''} although it does not appear to need the API: ${why}`,
     });
   },

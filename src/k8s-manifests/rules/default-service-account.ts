@@ -2,7 +2,7 @@
 import { templateRule } from '../k8s-rule.js';
 import { locationOf } from '../model.js';
 import { at, container, fires, goodPod, pod, silent } from '../sample-manifests.js';
-import { asString } from '../workloads.js';
+import { asString, podFieldPath } from '../workloads.js';
 
 export const defaultServiceAccount = templateRule({
   id: 'k8s/default-service-account',
@@ -16,10 +16,10 @@ export const defaultServiceAccount = templateRule({
   maturity: 'stable',
   admission: { level: 'restricted' },
   check({ object, template: tpl }, report) {
-    if (tpl.serviceAccountName !== 'default') return;
+    if (tpl.serviceAccountName !== 'default' || tpl.partial === true) return;
     const explicit = asString(tpl.spec['serviceAccountName']) !== undefined ? 'serviceAccountName' : asString(tpl.spec['serviceAccount']) !== undefined ? 'serviceAccount' : undefined;
     report({
-      location: locationOf(object, [...tpl.specPath, explicit ?? 'serviceAccountName']),
+      location: locationOf(object, podFieldPath(tpl, explicit ?? 'serviceAccountName')),
       message: `the pod runs as the "default" ServiceAccount of namespace ${JSON.stringify(tpl.namespace)}${explicit ? '' : ' (no serviceAccountName is set)'}, an identity shared with every other pod there that does not choose one`,
     });
   },

@@ -3,6 +3,7 @@
 import type { K8sRule } from '../k8s-rule.js';
 import { aiServiceExposed } from './ai-service-exposed.js';
 import { automountSaToken } from './automount-sa-token.js';
+import { cloudCredentials } from './cloud-credentials.js';
 import { defaultServiceAccount } from './default-service-account.js';
 import { gpuDeviceHostAccess } from './gpu-device-host-access.js';
 import { gpuRequestWithoutLimit } from './gpu-request-without-limit.js';
@@ -10,7 +11,10 @@ import { imageLatest } from './image-latest.js';
 import { imageNotPinned } from './image-not-pinned.js';
 import { missingResourceLimits } from './missing-resource-limits.js';
 import { modelVolumeWritable } from './model-volume-writable.js';
+import { namespacePsaPrivileged } from './namespace-psa-privileged.js';
 import { nvidiaVisibleDevices } from './nvidia-visible-devices.js';
+import { objectConflict } from './object-conflict.js';
+import { podTemplateNotAnalysed } from './pod-template-not-analysed.js';
 import { runtimeSocketMount } from './runtime-socket-mount.js';
 import { secretInEnv } from './secret-in-env.js';
 import { untrustedModelWithoutSandbox } from './untrusted-model-without-sandbox.js';
@@ -19,6 +23,7 @@ import { untrustedModelWithoutSandbox } from './untrusted-model-without-sandbox.
 export const CHECK_RULES: readonly K8sRule[] = [
   aiServiceExposed,
   automountSaToken,
+  cloudCredentials,
   defaultServiceAccount,
   gpuDeviceHostAccess,
   gpuRequestWithoutLimit,
@@ -26,7 +31,10 @@ export const CHECK_RULES: readonly K8sRule[] = [
   imageNotPinned,
   missingResourceLimits,
   modelVolumeWritable,
+  namespacePsaPrivileged,
   nvidiaVisibleDevices,
+  objectConflict,
+  podTemplateNotAnalysed,
   runtimeSocketMount,
   secretInEnv,
   untrustedModelWithoutSandbox,

@@ -26,6 +26,8 @@ export const missingResourceLimits = templateRule({
     const defaults = index.defaultLimits(tpl.namespace);
     // Ephemeral containers cannot have resources; init containers run on the same node budget.
     for (const c of containersOf(tpl, ['initContainers', 'containers'])) {
+      // A container a runtime completes (KServe framework spec, TrainJob trainer) gets its limits there.
+      if (c.partial === true) continue;
       const limits = asObject(asObject(c.container['resources'])?.['limits']);
       const missing = RESOURCES.filter((r) => {
         const v = limits?.[r];

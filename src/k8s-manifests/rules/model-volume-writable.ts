@@ -11,9 +11,12 @@
  * nfs, csi (inline, not read-only), and the other network/block sources. emptyDir, ephemeral, image,
  * configMap, secret, downwardAPI and projected volumes are per-pod or read-only by nature.
  * "Serving" means the regular containers of long-running workloads (Pod, Deployment, StatefulSet,
- * DaemonSet, ReplicaSet, ReplicationController, Argo Rollout, LeaderWorkerSet, RayService);
- * Jobs and training CRDs legitimately write checkpoints, and init containers legitimately download
- * models.
+ * DaemonSet, ReplicaSet, ReplicationController, Argo Rollout, LeaderWorkerSet, RayService, the
+ * pods KServe generates); Jobs and training CRDs legitimately write checkpoints, and init containers
+ * legitimately download models. A regular container whose job is to fetch or sync models (a model
+ * loader: its name, image or command says so, e.g. `model-downloader`, `kserve/storage-initializer`,
+ * `huggingface-cli download`, `aws s3 sync`, `gsutil rsync`, `rclone`) writes to the volume by design
+ * and is not reported; the serving containers next to it are.
  */
 import { templateRule } from '../k8s-rule.js';
 import type { JsonObject, ManifestObject } from '../model.js';
@@ -37,8 +40,28 @@ const SERVING_CORE = new Set(['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', '
 
 function isServing(obj: ManifestObject): boolean {
   const g = apiGroup(obj.apiVersion);
-  if (SERVING_CORE.has(obj.kind)) return true;
-  return (g === 'argoproj.io' && obj.kind === 'Rollout') || (g === 'leaderworkerset.x-k8s.io' && obj.kind === 'LeaderWorkerSet') || (g === 'ray.io' && obj.kind === 'RayService');
+  if (SERVING_CORE.has(obj.kind) && (g === '' || g === 'apps' || g === 'extensions')) return true;
+  return (
+    (g === 'argoproj.io' && obj.kind === 'Rollout') ||
+    (g === 'leaderworkerset.x-k8s.io' && obj.kind === 'LeaderWorkerSet') ||
+    (g === 'ray.io' && obj.kind === 'RayService') ||
+    (g === 'serving.kserve.io' && (obj.kind === 'InferenceService' || obj.kind === 'ServingRuntime' || obj.kind === 'ClusterServingRuntime' || obj.kind === 'LLMInferenceService'))
+  );
+}
+
+const LOADER_NAME = /(?:^|[-_.])(?:download(?:er)?|loader|fetch(?:er)?|sync(?:er)?|puller|pull|copier|init(?:ializer)?|storage-initializer|model-init|cache-warm(?:er)?|prefetch(?:er)?)(?:$|[-_.])/i;
+const LOADER_IMAGE = /(?:^|\/)(?:storage-initializer|huggingface-cli|hf-downloader|model-downloader|aws-cli|awscli|google-cloud-cli|cloud-sdk|gsutil|rclone|mc|s5cmd|azure-cli|git-sync|modelcar-init)(?:[:@/]|$)/i;
+const LOADER_COMMAND = /\b(?:huggingface-cli\s+download|hf\s+download|snapshot_download|hf_hub_download|aws\s+s3\s+(?:cp|sync)|gsutil\s+(?:-m\s+)?(?:cp|rsync)|gcloud\s+storage\s+(?:cp|rsync)|rclone\s+(?:copy|sync)|s5cmd|azcopy|mc\s+(?:cp|mirror)|git\s+lfs\s+pull|ollama\s+pull|wget|curl\s+-[a-zA-Z]*[oO])/;
+
+/** Why a container is a model loader (its job is to write models), or undefined. */
+export function modelLoaderEvidence(c: JsonObject, name: string): string | undefined {
+  if (LOADER_NAME.test(name)) return `its name ${JSON.stringify(name)}`;
+  const image = asString(c['image']) ?? '';
+  if (LOADER_IMAGE.test(image.split('@')[0] ?? '')) return `its image ${JSON.stringify(image)}`;
+  const cmd = [...asArray(c['command']), ...asArray(c['args'])].filter((x): x is string => typeof x === 'string').join(' ');
+  const m = LOADER_COMMAND.exec(cmd);
+  if (m) return `its command (${JSON.stringify(m[0])})`;
+  return undefined;
 }
 
 function sourceOf(v: JsonObject): string | undefined {
@@ -61,6 +84,7 @@ export const modelVolumeWritable = templateRule({
     if (!isServing(obj)) return;
     const volumes = new Map(volumesOf(tpl).map((v) => [v.name, v]));
     for (const c of containersOf(tpl, ['containers'])) {
+      if (modelLoaderEvidence(c.container, c.name) !== undefined) continue; // writes models by design
       asArray(c.container['volumeMounts']).forEach((m, i) => {
         const mount = asObject(m);
         const name = asString(mount?.['name']);
@@ -94,6 +118,16 @@ export const modelVolumeWritable = templateRule({
       silent(
         'readOnly: true',
         lines(deployHead('llm'), GOOD_TEMPLATE_SPEC, tplContainer('server', IMAGE, ['        volumeMounts:', '        - name: weights', '          mountPath: /models', '          readOnly: true']), ['      volumes:', '      - name: weights', '        persistentVolumeClaim: {claimName: llama-3-8b}']),
+      ),
+      silent(
+        'a model-sync sidecar writes by design (the server mounts read-only)',
+        lines(
+          deployHead('llm'),
+          GOOD_TEMPLATE_SPEC,
+          tplContainer('server', IMAGE, ['        volumeMounts:', '        - {name: weights, mountPath: /models, readOnly: true}']),
+          tplContainer('model-sync', IMAGE, ['        command: [sh, -c, "aws s3 sync s3://models/llama /models"]', '        volumeMounts:', '        - {name: weights, mountPath: /models}']),
+          ['      volumes:', '      - name: weights', '        persistentVolumeClaim: {claimName: llama-3-8b}'],
+        ),
       ),
       silent('emptyDir cache', lines(deployHead('llm'), GOOD_TEMPLATE_SPEC, tplContainer('server', IMAGE, ['        volumeMounts:', '        - name: cache', '          mountPath: /root/.cache/huggingface']), ['      volumes:', '      - name: cache', '        emptyDir: {}'])),
     ],

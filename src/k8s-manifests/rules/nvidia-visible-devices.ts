@@ -19,6 +19,8 @@ export const nvidiaVisibleDevices = templateRule({
   admission: { level: 'baseline' },
   check({ object, template }, report) {
     for (const c of containersOf(template)) {
+      // A privileged container sees every device anyway: one fact, reported by k8s/pss-privileged.
+      if (asObject(c.container['securityContext'])?.['privileged'] === true) continue;
       const allocated = deviceResourcesOf(c.container).some((r) => r.startsWith('nvidia.com/') || r.startsWith('amd.com/'));
       asArray(c.container['env']).forEach((e, i) => {
         const env = asObject(e);

@@ -9,7 +9,7 @@ import type { TemplateSubject } from '../k8s-rule.js';
 import { templateRule } from '../k8s-rule.js';
 import { locationOf } from '../model.js';
 import { GOOD_TEMPLATE_SPEC, IMAGE, at, deployHead, fires, lines, silent, tplContainer } from '../sample-manifests.js';
-import { asString } from '../workloads.js';
+import { asString, podFieldPath } from '../workloads.js';
 
 const SANDBOX_NAME = /^(?:kata|gvisor|runsc)(?:$|[-_.])/i;
 
@@ -39,9 +39,10 @@ export const untrustedModelWithoutSandbox = templateRule({
   check(subject, report) {
     const { object, template: tpl, options } = subject;
     if (!truthy(annotationOf(object, tpl, options.untrustedModelsAnnotation)) || isSandboxed(subject)) return;
+    if (tpl.partial === true && tpl.spec['runtimeClassName'] === undefined) return; // completed by the pod that uses it
     const rc = asString(tpl.spec['runtimeClassName']);
     report({
-      location: locationOf(object, [...tpl.specPath, 'runtimeClassName']),
+      location: locationOf(object, podFieldPath(tpl, 'runtimeClassName')),
       message: `the workload is annotated ${options.untrustedModelsAnnotation}: "true" but runs ${rc ? `with runtimeClassName ${JSON.stringify(rc)}, which is not a sandbox` : 'without a sandboxed runtimeClassName'}${looksLikeGpuPod(tpl) ? '; on a GPU node, model-loading code shares the host kernel and GPU driver with every other tenant' : ''}`,
     });
   },

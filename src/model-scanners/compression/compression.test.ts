@@ -2,6 +2,8 @@ import { deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { joblibArrayPickle, pickle } from '../../../test-fixtures/pickle-builder.js';
+import { lz4Frame } from '../../../test-fixtures/lz4-builder.js';
+import { DECOMPRESSION_RATIO_DEFAULTS } from '../containers.js';
 import {
   BENIGN_PICKLE,
   EVIL_COMPRESSED,
@@ -83,6 +85,52 @@ describe('compressed pickles', () => {
       expect(r.status).toBe('partial');
       expect(ruleIds(r)).toEqual(['scan/unsupported-container']);
     }
+  });
+});
+
+describe('LZ4 frames (joblib compress="lz4")', () => {
+  it('an LZ4-compressed pickle is decompressed and rescanned', () => {
+    for (const opts of [{}, { contentChecksum: true, blockChecksum: true, contentSize: true }]) {
+      const r = mustScan(lz4Frame(EVIL_PICKLE, opts));
+      expect(r.format).toBe('lz4');
+      expect(r.status).toBe('complete');
+      expect(ruleIds(r)).toEqual([DANGER]);
+      expect(findingsOf(r, DANGER).map(memberOf)).toEqual(['<lz4 content>']);
+    }
+  });
+  it('a joblib file written with the lz4 compressor is analysed as joblib (no finding when benign)', () => {
+    const r = mustScan(lz4Frame(joblibArrayPickle({ shape: [3, 3] })));
+    expect(r.format).toBe('lz4');
+    expect(r.findings).toEqual([]);
+  });
+  it('a corrupt LZ4 frame is partial, its decoded prefix still scanned', () => {
+    const f = lz4Frame(EVIL_PICKLE);
+    const r = mustScan(f.subarray(0, f.length - 2));
+    expect(r.status).toBe('partial');
+    expect(ruleIds(r)).toEqual(expect.arrayContaining(['scan/malformed-input', DANGER]));
+  });
+});
+
+describe('decompression bombs: cost bounded by the ratio limit', () => {
+  // 207 bytes of bzip2 holding a 200 MB pickle (one BINBYTES8 of zeros), written with Python's bz2.
+  const BZ2_BOMB =
+    'QlpoOTFBWSZTWSDlXEsFfjfARcQIQAEQAAAIAAggAFCGBAmqiZPTeSKgJbiKgJd0RUBLuc/5miKgJeMUFZJlNZDgni3wFfjkAAwAAACCAAMIBNRkKgJakKgJcxQVkmU1kOCeLfAV+OQADAAAAIIAAwgE1GQqAlqQqAlzFBWSZTWQ4J4t8BX45AAMAAAAggADCATUZCoCWpCoCXMUFZJlNZdUhDFgB9o9AIwAAAAQAgAAggAFBmmgmqDhUiDdqIVBdlSkQeLuSKcKEgXs2/PA';
+  it('a 207-byte bzip2 stream stops at maxDecompressedBytesBeforeRatio (64 MiB), in seconds, fail-closed', () => {
+    const t0 = performance.now();
+    const r = mustScan(b64(BZ2_BOMB));
+    const ms = performance.now() - t0;
+    expect(r.status).toBe('partial');
+    const limit = findingsOf(r, 'scan/limit-exceeded')[0];
+    expect(limit?.evidence).toBe('maxDecompressionRatio');
+    expect(limit?.message).toContain(`only the first ${DECOMPRESSION_RATIO_DEFAULTS.maxDecompressedBytesBeforeRatio} bytes were analysed`);
+    expect(ms).toBeLessThan(20_000);
+  });
+  it('a deflate stream of ordinary ratio is not limited by the ratio', () => {
+    const data = new Uint8Array(2_000_000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7919) >>> 3;
+    const r = mustScan(gzipSync(pickle((b) => b.proto(4).binBytes(data).stop())));
+    expect(r.status).toBe('complete');
+    expect(r.findings).toEqual([]);
   });
 });
 

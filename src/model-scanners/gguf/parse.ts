@@ -163,6 +163,11 @@ export interface GgufFile {
   readonly alignment: number;
   /** Tensor infos read, in file order. */
   readonly tensors: readonly GgufTensorInfo[];
+  /**
+   * String values of the metadata that could hold a serialized object: scalar strings outside the
+   * templates (and outside arrays: the tokenizer vocabulary), at least 16 bytes, the first 1024.
+   */
+  readonly strings: readonly { readonly key: string; readonly offset: number; readonly bytes: Uint8Array }[];
   /** Start and length of the data section; undefined unless the whole tensor-info table was read. */
   readonly data: { readonly start: bigint; readonly length: bigint } | undefined;
   readonly problems: readonly GgufProblem[];
@@ -184,11 +189,12 @@ export function parseGguf(source: ByteSource, limits: GgufLimits): GgufFile {
   const templates: GgufTemplate[] = [];
   const alignmentValues: GgufAlignmentValue[] = [];
   const tensors: GgufTensorInfo[] = [];
+  const strings: { key: string; offset: number; bytes: Uint8Array }[] = [];
   const problems: GgufProblem[] = [];
   const header = { version: 0, littleEndian: true, kvCount: 0, tensorCount: 0 };
   let alignment = 32;
   let data: GgufFile['data'];
-  const result = (): GgufFile => ({ ...header, metadata, templates, alignmentValues, alignment, tensors, data, problems });
+  const result = (): GgufFile => ({ ...header, metadata, templates, alignmentValues, alignment, tensors, strings, data, problems });
   try {
     const head = source.read(0, 8);
     if (head.length < 8) throw new Malformed('file shorter than the GGUF header', 0);
@@ -227,15 +233,15 @@ export function parseGguf(source: ByteSource, limits: GgufLimits): GgufFile {
       if (n > BigInt(c.remaining)) throw new Malformed(`${what} length ${n} runs past the end of the file`, c.pos);
       return Number(n);
     };
-    const readString = (what: string, max: number): { text: string; offset: number; length: number; truncated: boolean } => {
+    const readString = (what: string, max: number): { text: string; offset: number; length: number; truncated: boolean; bytes: Uint8Array } => {
       const n = strLen(what);
       const offset = c.pos;
       if (n > max) {
         c.skip(n, what);
-        return { text: '', offset, length: n, truncated: true };
+        return { text: '', offset, length: n, truncated: true, bytes: new Uint8Array(0) };
       }
       const b = c.bytes(n, what);
-      return { text: new TextDecoder('utf-8', { fatal: false }).decode(b), offset, length: n, truncated: false };
+      return { text: new TextDecoder('utf-8', { fatal: false }).decode(b), offset, length: n, truncated: false, bytes: b };
     };
     const template = (key: string, text: string, offset: number): void => {
       templates.push({ key, offset, text, analysis: analyzeTemplate(text, { maxTokens: limits.maxTemplateTokens }) });
@@ -254,6 +260,8 @@ export function parseGguf(source: ByteSource, limits: GgufLimits): GgufFile {
         if (isTemplate) {
           if (value.truncated) problems.push({ kind: 'template-too-large', key: key.text, offset: value.offset, length: value.length });
           else template(key.text, value.text, value.offset);
+        } else if (!value.truncated && value.length >= 16 && strings.length < 1024) {
+          strings.push({ key: key.text, offset: value.offset, bytes: value.bytes.slice() });
         }
       } else if (type === TYPE_ARRAY) {
         skipArray(c, v1, key.text, limits, (s, off) => {

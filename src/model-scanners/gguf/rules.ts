@@ -132,4 +132,16 @@ export const duplicateKey = defineRule<GgufSubject>({
   },
 });
 
-export const GGUF_RULES = [chatTemplateInjection, malformedHeader, tensorDataLayout, duplicateKey] as const;
+export const embeddedObject = defineRule<GgufSubject>({
+  id: 'gguf/embedded-object',
+  title: 'GGUF string metadata holds a serialized object',
+  severity: 'medium',
+  description:
+    'A string value of the GGUF metadata (outside the tokenizer vocabulary and the chat templates) holds bytes (raw, base64- or hex-encoded) that Bulwark recognises as a serialized object or model format: a pickle, a zip or tar archive, a compressed stream, another model file. Nothing in the format loads such a value, but code that reads the metadata and deserializes it (`pickle.loads(base64.b64decode(meta[...]))`) runs what it holds, and hiding a payload in metadata is how it escapes scanners that only read the weights. The value is scanned as a member of the file and its own findings say what it does (a pickle calling os.system is critical there); this finding records where it hides.',
+  remediation: 'Do not deserialize metadata from untrusted models. Remove the value (re-export the file with the reference tools) or check why the producer stores serialized objects there.',
+  references: ['https://github.com/ggml-org/ggml/blob/master/docs/gguf.md'],
+  tags: ['gguf', 'embedded', 'obfuscation'],
+  maturity: 'stable',
+});
+
+export const GGUF_RULES = [chatTemplateInjection, malformedHeader, tensorDataLayout, duplicateKey, embeddedObject] as const;

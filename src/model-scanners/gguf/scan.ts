@@ -8,7 +8,8 @@ import type { ModelScanContext } from '../context.js';
 import { quote } from '../text/index.js';
 import type { GgufFile } from './parse.js';
 import { parseGguf } from './parse.js';
-import { GGUF_RULES } from './rules.js';
+import { GGUF_RULES, embeddedObject } from './rules.js';
+import { scanEmbeddedValue } from '../containers.js';
 
 export interface GgufSummary {
   readonly version: number;
@@ -50,6 +51,7 @@ export function scanGguf(source: ByteSource, ctx: ModelScanContext): GgufSummary
     }
   }
   ctx.check(GGUF_RULES, { gguf, at: ctx.locator });
+  for (const v of gguf.strings) scanEmbeddedValue(ctx, embeddedObject, `<gguf metadata ${quote(v.key.slice(0, 80))}>`, v.bytes, ctx.at(v.offset));
   if (stopped) return undefined;
   const { version, littleEndian, kvCount, tensorCount, alignment } = gguf;
   return { version, littleEndian, kvCount, tensorCount, templates: gguf.templates.map((t) => t.key), alignment };

@@ -65,7 +65,7 @@ type FolderFormat = 'json-config' | 'chat-template' | 'python-source';
 /** What the folder analysis reads a file as, by its name (undefined: not read). */
 function folderFormat(rel: string): FolderFormat | undefined {
   const name = posix.basename(rel);
-  if (AUTO_MAP_FILES.has(name) || name === 'model_index.json' || name === 'adapter_config.json' || name === 'chat_template.json' || name.endsWith('.index.json')) return 'json-config';
+  if (AUTO_MAP_FILES.has(name) || name === 'model_index.json' || name === 'adapter_config.json' || name === 'modules.json' || name === 'chat_template.json' || name.endsWith('.index.json')) return 'json-config';
   if (name.endsWith('.jinja') && (name.startsWith('chat_template') || rel.includes('additional_chat_templates/'))) return 'chat-template';
   if (name.endsWith('.py')) return 'python-source';
   return undefined;
@@ -186,6 +186,9 @@ export function analyzeModelFolder(dir: string, files: readonly FolderFile[], li
       if (!j) continue;
       if (isJsonObject(j.value)) collectCodeRefs(c, rel, base, j.value, j.text, refs);
       if ((name === 'tokenizer_config.json' || name === 'processor_config.json') && isJsonObject(j.value)) checkChatTemplateValue(c, rel, j.value['chat_template'], j.text);
+    } else if (name === 'modules.json') {
+      const j = readJson(c, rel);
+      if (j && Array.isArray(j.value)) collectModuleRefs(rel, base, j.value, refs);
     } else if (name === 'chat_template.json') {
       const j = readJson(c, rel);
       if (j && isJsonObject(j.value)) checkChatTemplateValue(c, rel, j.value['chat_template'], j.text);
@@ -197,9 +200,44 @@ export function analyzeModelFolder(dir: string, files: readonly FolderFile[], li
       if (j && isJsonObject(j.value) && isJsonObject(j.value['weight_map'])) checkWeightMap(c, rel, j.value['weight_map'], j.text);
     }
   }
+  collectEntryPoints(byRel, refs);
   checkCodeRefs(c, refs);
   checkPickleNextToSafetensors(c, [...byRel.keys()]);
   return { analyzed: c.analyzed };
+}
+
+/**
+ * sentence-transformers `modules.json`: `[{idx, name, path, type}]`; SentenceTransformer imports
+ * `type` (`sentence_transformers.models.Pooling`), and a type outside sentence_transformers is a
+ * custom module loaded from the repository (`custom_st.MyModule` → `custom_st.py`) like auto_map.
+ */
+function collectModuleRefs(rel: string, base: string, list: readonly JsonValue[], refs: CodeRef[]): void {
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i];
+    if (!isJsonObject(m) || typeof m['type'] !== 'string' || m['type'] === '') continue;
+    const type = m['type'];
+    if (KNOWN_LIBRARIES.has(type.split('.')[0] ?? '')) continue;
+    refs.push({ source: rel, key: `modules[${i}].type`, reference: type, base });
+  }
+}
+
+/**
+ * Python entry points that serving stacks import from the model repository without a config naming
+ * them: `handler.py` (Hugging Face Inference Endpoints custom handler, `EndpointHandler`) and
+ * `custom_generate/generate.py` (transformers custom generation methods), next to a config.
+ */
+function collectEntryPoints(files: ReadonlyMap<string, FolderFile>, refs: CodeRef[]): void {
+  for (const rel of files.keys()) {
+    const dir = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+    const name = posix.basename(rel);
+    const at = (f: string): string => (dir ? `${dir}/${f}` : f);
+    if (name === 'handler.py' && (files.has(at('config.json')) || files.has(at('modules.json')) || files.has(at('model_index.json')))) {
+      refs.push({ source: rel, key: 'Inference Endpoints custom handler', reference: 'handler.EndpointHandler', base: dir });
+    } else if (rel.endsWith('custom_generate/generate.py')) {
+      const root = posix.dirname(dir) === '.' ? '' : posix.dirname(dir);
+      refs.push({ source: rel, key: 'transformers custom_generate', reference: 'custom_generate.generate.generate', base: root });
+    }
+  }
 }
 
 function collectCodeRefs(c: Ctx, rel: string, base: string, cfg: JsonObject, text: string, refs: CodeRef[]): void {

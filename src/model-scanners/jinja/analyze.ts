@@ -20,6 +20,7 @@
  * raw-text net, so that anything the parser does not understand is still looked at.
  */
 import type { Severity } from '../../findings/index.js';
+import { maxOf } from '../../findings/index.js';
 import type { Segment, Token } from './lexer.js';
 import { lexTemplate } from './lexer.js';
 
@@ -686,7 +687,7 @@ function merge(a: Val, b: Val): Val {
 function repeat(a: Val, b: Val, offset: number, an: Analyzer): Val {
   const [s, n] = a.k === 'str' && b.k === 'num' ? [a, b.v] : b.k === 'str' && a.k === 'num' ? [b, a.v] : [undefined, 0];
   if (!s) return a.k === 'num' && b.k === 'num' ? { k: 'num', v: a.v * b.v } : UNKNOWN;
-  const len = Math.max(...s.vs.map((x) => x.length)) * n;
+  const len = maxOf(s.vs.map((x) => x.length)) * n;
   if (len > 10_000_000) an.issue('resource-exhaustion', 'medium', offset, `string * ${n}`, 'a string is repeated to a huge size; rendering can exhaust memory');
   if (n < 0 || len > MAX_STR) return { k: 'unknown', tainted: true };
   return str(...s.vs.map((x) => x.repeat(n)));

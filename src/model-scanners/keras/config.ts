@@ -10,6 +10,7 @@
  */
 import type { Location } from '../../findings/index.js';
 import { coreRules } from '../../rules/index.js';
+import { BufferSource } from '../../limits/index.js';
 import type { ModelScanContext } from '../context.js';
 import type { JsonValue } from '../text/index.js';
 import { isJsonObject, parseStrictJson, quote } from '../text/index.js';
@@ -96,10 +97,66 @@ export function analyzeKerasConfig(text: string, origin: KerasConfigOrigin, ctx:
   return analyzeKerasConfigValue(parsed.value, origin, ctx);
 }
 
+/** Strings of a config examined as possible embedded blobs, per config (the rest are not decoded). */
+const MAX_BLOB_CANDIDATES = 256;
+/** Shortest string worth decoding as an embedded serialized object. */
+const MIN_BLOB_CHARS = 24;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const BASE64_URL = /^[A-Za-z0-9_-]+={0,2}$/;
+
+/**
+ * Serialized objects a config carries as strings, fed back to the scanner: Keras 3's
+ * `TorchModuleWrapper` stores `torch.save(module)` base64-encoded in `config.module` and passes it to
+ * `torch.load(weights_only=False)` when the model is loaded; `__bytes__` objects hold bytes as text;
+ * any other long base64 string that decodes to a format Bulwark recognises is scanned too. Each is
+ * scanned as a member named after its JSON path; what it contains decides the findings.
+ */
+export function scanConfigBlobs(root: JsonValue, origin: KerasConfigOrigin, ctx: ModelScanContext): void {
+  const stack: { v: JsonValue; path: string; parentClass: string | undefined }[] = [{ v: root, path: '', parentClass: undefined }];
+  let candidates = 0;
+  while (stack.length > 0 && candidates < MAX_BLOB_CANDIDATES) {
+    const { v, path, parentClass } = stack.pop() as { v: JsonValue; path: string; parentClass: string | undefined };
+    if (typeof v === 'string') {
+      const bytesField = parentClass === '__bytes__' && path.endsWith('/config/value');
+      if (v.length < (bytesField ? 2 : MIN_BLOB_CHARS)) continue;
+      const blob = bytesField ? new Uint8Array(Buffer.from(v, 'utf8')) : decodeBase64(v);
+      if (blob === undefined) continue;
+      candidates++;
+      const src = new BufferSource(blob);
+      // Detected by content; a string that decodes to no recognised format is left alone.
+      const what = parentClass === 'TorchModuleWrapper' ? 'TorchModuleWrapper module (torch.load on model load)' : bytesField ? 'bytes' : 'base64';
+      ctx.scanNested(src, `${origin.label.split(' ')[0] ?? 'config'}:${path} (${what})`);
+      continue;
+    }
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i] as JsonValue, path: `${path}/${i}`, parentClass });
+      continue;
+    }
+    if (!isJsonObject(v)) continue;
+    const cls = typeof v['class_name'] === 'string' ? v['class_name'] : parentClass;
+    const entries = Object.entries(v);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [k, child] = entries[i] as [string, JsonValue];
+      if (child !== null && (typeof child === 'object' || typeof child === 'string')) stack.push({ v: child, path: `${path}/${k}`, parentClass: cls });
+    }
+  }
+}
+
+function decodeBase64(s: string): Uint8Array | undefined {
+  const t = s.replace(/\s+/g, '');
+  if (t.length < MIN_BLOB_CHARS || t.length % 4 === 1) return undefined;
+  if (!BASE64.test(t) && !BASE64_URL.test(t)) return undefined;
+  // Plain words and identifiers are valid base64 too: require the mix a binary encoding has.
+  if (!/[0-9]/.test(t) || !/[A-Z]/.test(t) || !/[a-z]/.test(t)) return undefined;
+  const b = Buffer.from(t, BASE64.test(t) ? 'base64' : 'base64url');
+  return b.length === 0 ? undefined : new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
 /** Judge the objects of a parsed config with the Keras rules; returns counts for the summary. */
 export function analyzeKerasConfigValue(root: JsonValue, origin: KerasConfigOrigin, ctx: ModelScanContext): KerasConfigSummary {
   const objects = kerasObjects(root);
   ctx.check(KERAS_CONFIG_RULES, { objects, origin });
+  scanConfigBlobs(root, origin, ctx);
   let classes = 0;
   let layers = 0;
   let lambdas = 0;

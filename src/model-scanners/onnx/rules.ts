@@ -187,4 +187,16 @@ export const externalDataRange = defineRule<OnnxSubject>({
   },
 });
 
-export const ONNX_RULES = [customOperatorDomain, externalDataPath, externalDataMissing, externalDataRange] as const;
+export const embeddedObject = defineRule<OnnxSubject>({
+  id: 'onnx/embedded-object',
+  title: 'ONNX metadata or string tensor holds a serialized object',
+  severity: 'medium',
+  description:
+    'An ONNX `metadata_props` value (model or graph) or the data of a string tensor (initializer or Constant attribute) holds bytes (raw, base64- or hex-encoded) that Bulwark recognises as a serialized object or model format: a pickle, a zip or tar archive, a compressed stream, another model file. Nothing in the format loads such a value, but code that reads the metadata and deserializes it (`pickle.loads(base64.b64decode(meta[...]))`) runs what it holds, and hiding a payload in metadata is how it escapes scanners that only read the weights. The value is scanned as a member of the file and its own findings say what it does (a pickle calling os.system is critical there); this finding records where it hides.',
+  remediation: 'Do not deserialize metadata from untrusted models. Remove the value (re-export the file with the reference tools) or check why the producer stores serialized objects there.',
+  references: ['https://onnx.ai/onnx/repo-docs/IR.html'],
+  tags: ['onnx', 'embedded', 'obfuscation'],
+  maturity: 'stable',
+});
+
+export const ONNX_RULES = [customOperatorDomain, externalDataPath, externalDataMissing, externalDataRange, embeddedObject] as const;

@@ -13,13 +13,15 @@ import type { ModelScanContext } from '../context.js';
 import type { OnnxExternalRef, OnnxModel } from './parse.js';
 import { parseOnnx } from './parse.js';
 import type { OnnxExternalData, OnnxExternalFile } from './rules.js';
-import { ONNX_RULES, locationProblem } from './rules.js';
+import { ONNX_RULES, embeddedObject, locationProblem } from './rules.js';
+import { scanEmbeddedValue } from '../containers.js';
 
 /** Scan one ONNX model; returns what the walk read (also when it stopped early). */
 export function scanOnnx(source: ByteSource, ctx: ModelScanContext): OnnxModel {
   const model = parseOnnx(source, ctx.limits);
   if (model.error !== undefined) ctx.failed(model.error, 'ONNX analysis');
   ctx.check(ONNX_RULES, { model, external: resolveExternalData(model.externalData, ctx), at: ctx.locator });
+  for (const v of model.embedded) scanEmbeddedValue(ctx, embeddedObject, `<onnx ${v.label}>`, v.bytes, ctx.at(v.at));
   return model;
 }
 

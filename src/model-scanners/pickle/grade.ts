@@ -8,6 +8,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import type { Severity } from '../../findings/index.js';
+import { severityRank } from '../../findings/index.js';
 import type { ByteSource } from '../../limits/index.js';
 import { BufferSource, SliceSource } from '../../limits/index.js';
 import type { RuleMeta } from '../../rules/index.js';
@@ -17,12 +18,13 @@ import type { MachineObserver, MutationOp, PendingArray, StreamOutcome, StreamRu
 import { StreamStop } from './observer.js';
 import type { PicklePolicyExtension, Verdict } from './policy.js';
 import { judgeGlobal } from './policy.js';
-import { renderValue, safeName } from './render.js';
+import { quoteStr, renderValue, safeName } from './render.js';
 import type { Den, ResolveEnv, Target } from './resolve.js';
 import { analyzeCall, nestedBytes, renderDen, resolve } from './resolve.js';
 import * as rules from './rules.js';
-import type { CallOp, Value , PyDict, PyTuple} from './values.js';
-import { Call, Global, Pers, Unknown, dictGet, seqItems, strOf } from './values.js';
+import type { CallOp, Value, PyDict, PyTuple } from './values.js';
+import type { ShippedModule } from './types.js';
+import { Call, Global, Pers, PyBytes, Unknown, dictGet, seqItems, strOf } from './values.js';
 
 interface RefInfo {
   readonly at: number;
@@ -115,6 +117,7 @@ export class Grader implements ResolveEnv, MachineObserver {
     private readonly source: ByteSource,
     private readonly ctx: ModelScanContext,
     private readonly nestedPickle: NestedScan,
+    private readonly archive: { readonly torchscript?: boolean; readonly shipped?: ReadonlyMap<string, ShippedModule> } = {},
   ) {
     this.maxStringBytes = ctx.limits.maxStringBytes;
     this.strict = ctx.options.strict;
@@ -163,8 +166,32 @@ export class Grader implements ResolveEnv, MachineObserver {
   }
 
   verdict(g: Global): Verdict {
-    if (g.verdict === undefined) g.verdict = judgeGlobal(g.module, g.name, g.dynamic, this.policyExtension);
+    if (g.verdict === undefined) {
+      const v = judgeGlobal(g.module, g.name, g.dynamic, this.policyExtension);
+      // Code that ships in the archive is graded by what it is; a built-in deny (high) still wins.
+      g.verdict = v.kind === 'unknown' || (v.kind === 'deny' && v.severity === 'medium') ? (this.archiveVerdict(g, v) ?? v) : v;
+    }
     return g.verdict;
+  }
+
+  /** The verdict of a global defined by the archive itself (TorchScript classes, torch.package modules). */
+  private archiveVerdict(g: Global, v: Verdict): Verdict | undefined {
+    if (g.dynamic) return undefined;
+    if (this.archive.torchscript === true && (g.module === '__torch__' || g.module.startsWith('__torch__.'))) {
+      return { kind: 'allow', severity: 'info', why: "is a class TorchScript compiles from the archive's code/ (torch.jit.load resolves __torch__ names against the archive; it imports no Python module)", matched: g.qualified, referenceOnly: false, role: v.role };
+    }
+    const shipped = this.archive.shipped;
+    if (shipped === undefined) return undefined;
+    const parts = g.module.split('.');
+    for (let i = parts.length; i > 0; i--) {
+      const m = shipped.get(parts.slice(0, i).join('.'));
+      if (m === undefined) continue;
+      if (m.severity === undefined || severityRank(m.severity) < severityRank('high')) {
+        return { kind: 'allow', severity: 'info', why: `is defined by ${m.member}, source shipped in the torch.package archive (scanned: nothing dangerous)`, matched: g.qualified, referenceOnly: false, role: v.role };
+      }
+      return { kind: 'deny', severity: m.severity, why: `is defined by ${m.member}, source shipped in the torch.package archive that ${m.what ?? 'does something dangerous'} when imported`, matched: g.qualified, referenceOnly: false, role: v.role };
+    }
+    return undefined;
   }
 
   reference(g: Global, via: Call): void {
@@ -313,6 +340,7 @@ export class Grader implements ResolveEnv, MachineObserver {
         if (v.role === 'add-extension' && this.quiet === undefined) this.addExtension(t.args);
         if (v.role === 'type-of' && t.args.length === 1) return;
         if (RESOLVER_ROLES.has(v.role)) {
+          if ((v.role === 'import' || v.role === 'resolve-name') && result.t === 'global') this.importByName(g, v, result.g, call, t);
           if (result.t === 'dynamic' && call.callee === g) {
             this.emit(
               rules.dangerousGlobal,
@@ -344,7 +372,10 @@ export class Grader implements ResolveEnv, MachineObserver {
           );
           return;
         }
-        if (v.kind === 'unknown' || v.referenceOnly) this.notePayload(call, t, v);
+        if (v.kind === 'unknown' || v.referenceOnly) {
+          this.notePayload(call, t, v);
+          this.suspicious(g, call, t);
+        }
         return;
       }
       case 'attrgetter':
@@ -364,6 +395,48 @@ export class Grader implements ResolveEnv, MachineObserver {
     const evidence = this.evidenceOf(call, t);
     this.scope.payload ??= evidence;
     this.emit(rules.unresolvedCall, call.offset, `loading the pickle calls ${renderDen(d)}, which cannot be resolved statically: ${shorten(evidence)}`, evidence, sev);
+  }
+
+  /**
+   * `importlib.import_module("x")`, `__import__("x")`, `pkgutil.resolve_name("x:y")`: the pickle picks
+   * a module and the loader imports it, which runs its top-level code (a module shipped beside the
+   * pickle, a torch.package module, anything on sys.path). High whatever the module; critical when
+   * the module reached is a critical deny entry.
+   */
+  private importByName(g: Global, v: Verdict, target: Global, call: Call, t: Target): void {
+    const tv = this.verdict(target);
+    const what = target.name === '' ? `the module ${safeName(target.module)}` : `${safeName(target.qualified)} (importing ${safeName(target.module)})`;
+    const evidence = this.evidenceOf(call, t);
+    this.scope.payload ??= evidence;
+    this.emit(
+      rules.dangerousCall,
+      call.offset,
+      `loading the pickle calls ${safeName(g.qualified)} to import ${what}, chosen by the pickle: importing runs the module's top-level code, and ${safeName(g.qualified)} ${v.why}: ${shorten(evidence)}`,
+      evidence,
+      tv.kind === 'deny' && tv.severity === 'critical' ? 'critical' : 'high',
+    );
+  }
+
+  /**
+   * A function (by Python naming: the last part starts with a lower-case letter) off the allowlist,
+   * called with a string that looks like code, a command, a path or a URL: high.
+   */
+  private suspicious(g: Global, call: Call, t: Target): void {
+    if (t.construct) return;
+    const last = g.name.slice(g.name.lastIndexOf('.') + 1);
+    if (last === '' || !/^_*[a-z]/.test(last)) return;
+    for (const str of stringArgs(t.args, t.kwargs)) {
+      const kind = codeLike(str);
+      if (kind === undefined) continue;
+      const evidence = this.evidenceOf(call, t);
+      this.emit(
+        rules.suspiciousCall,
+        call.offset,
+        `loading the pickle calls ${safeName(g.qualified)}${g.written !== undefined ? ` (written ${safeName(g.written)})` : ''}, a function outside the allowlist, with ${kind} ${quoteStr(str, 120)}: ${shorten(evidence)}`,
+        evidence,
+      );
+      return;
+    }
   }
 
   /** Remember the first call of something not allowlisted (for malformed-after-payload). */
@@ -617,6 +690,41 @@ export class Grader implements ResolveEnv, MachineObserver {
   nestedFormat(): string {
     return 'pickle';
   }
+}
+
+/** String arguments of a call (top level, one level into tuples and lists, keyword values); at most 32. */
+function stringArgs(args: readonly Value[], kwargs: PyDict | null): string[] {
+  const out: string[] = [];
+  const add = (v: Value): void => {
+    if (out.length >= 32) return;
+    const s = strOf(v);
+    if (s !== undefined) out.push(s);
+    else if (v instanceof PyBytes && v.data !== undefined && v.data.length <= 4096) out.push(Buffer.from(v.data).toString('latin1'));
+  };
+  for (const a of args) {
+    add(a);
+    const items = seqItems(a);
+    if (items !== undefined) for (let i = 0; i < items.length && i < 32; i++) add(items[i] ?? null);
+  }
+  if (kwargs !== null) for (let i = 0; i < kwargs.vals.length && i < 32; i++) add(kwargs.vals[i] ?? null);
+  return out;
+}
+
+const URL_LIKE = /^\s*[a-z][a-z0-9+.-]{1,15}:\/\/\S/i;
+const PATH_LIKE = /^(\/|~\/|\.{1,2}\/|[A-Za-z]:[\\/]|\\\\)[^\n]*$/;
+const SCRIPT_FILE = /\.(py|pyc|pth|so|dll|dylib|sh|bash|zsh|exe|bat|cmd|ps1|pl|rb)$/i;
+const SHELL_WORDS = 'curl|wget|bash|sh|zsh|dash|python[0-9.]*|perl|ruby|node|nc|ncat|netcat|socat|powershell|pwsh|cmd(?:\\.exe)?|chmod|chown|rm|mkfifo|telnet|ssh|scp|sudo|nohup|crontab|base64|whoami|id|uname|cat|echo|touch|mv|cp|kill|pkill';
+const COMMAND_LIKE = new RegExp(`(^|[\\s;&|\`(])(${SHELL_WORDS})\\s+\\S|[;|]\\s*(${SHELL_WORDS})\\b|\\$\\(|\`[^\`]+\`|\\S\\s*&&\\s*\\S|\\S\\s*\\|\\|\\s*\\S|^\\s*(whoami|id|uname)\\s*$`);
+const CODE_LIKE = /\bimport\s+[A-Za-z_]|\bexec\s*\(|\beval\s*\(|__import__|\bcompile\s*\(|\bopen\s*\(|\bos\.(system|popen|exec|spawn)|\bsubprocess\b|\blambda\b[^:]*:|\bdef\s+\w+\s*\(|\bgetattr\s*\(|\bglobals\s*\(\)|\bsys\.modules\b/;
+
+/** Does `s` look like code, a command, a path or a URL? Which, as finding text. */
+export function codeLike(s: string): string | undefined {
+  const t = s.length > 4096 ? s.slice(0, 4096) : s;
+  if (CODE_LIKE.test(t)) return 'what looks like Python code';
+  if (URL_LIKE.test(t)) return 'a URL';
+  if (COMMAND_LIKE.test(t)) return 'what looks like a shell command';
+  if ((PATH_LIKE.test(t) && t.length > 1) || SCRIPT_FILE.test(t.trim())) return 'a file path';
+  return undefined;
 }
 
 function shorten(s: string, max = 240): string {

@@ -141,9 +141,11 @@ describe('resolver chains built from innocent-looking callables', () => {
       osModule(b).str('system').tuple2().reduce().value(tuple('id')).reduce().stop();
     });
     const r = scanBytes(bytes);
-    const f = r.of('pickle/dangerous-call')[0];
+    const f = r.of('pickle/dangerous-call').find((x) => x.message.includes('os.system'));
     expect(f?.evidence).toBe('builtins.getattr(importlib.import_module("os"), "system")("id") \u21d2 os.system("id")');
     expect(f?.severity).toBe('critical');
+    // The import by name is reported on its own (high): it runs the module's top-level code.
+    expect(r.of('pickle/dangerous-call').some((x) => x.message.includes('to import the module os'))).toBe(true);
   });
 
   test('inspect.getattr_static(...) and builtins.__import__("os")', () => {

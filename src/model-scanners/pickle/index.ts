@@ -8,7 +8,7 @@
  * Rule cases (PICKLE_RULE_CASES) live in cases.ts, a test-only surface imported by ../rule-cases.ts,
  * so that the CLI never loads the test-fixture builders they use.
  */
-export type { PersistentRef, PickleAnalysis, PickleScanOptions } from './types.js';
+export type { PersistentRef, PickleAnalysis, PickleScanOptions, ShippedModule } from './types.js';
 export { scanPickle } from './scan.js';
 export { looksLikePickle } from './sniff.js';
 export { PICKLE_RULES } from './rules.js';

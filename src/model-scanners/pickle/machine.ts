@@ -86,9 +86,14 @@ function isAscii(s: string): boolean {
   return true;
 }
 
-/** Python 2 `repr`-style string literal of the STRING opcode: quoted, with backslash escapes. */
+/**
+ * Python 2 `repr`-style string literal of the STRING opcode: quoted, with backslash escapes. As the C
+ * unpickler (load_string), trailing bytes up to space are stripped before the quotes are checked.
+ */
 function decodeStringLiteral(raw: string): string | undefined {
-  const t = raw.replace(/[\r]+$/, '');
+  let n = raw.length;
+  while (n > 0 && raw.charCodeAt(n - 1) <= 0x20) n--;
+  const t = raw.slice(0, n);
   if (t.length < 2) return undefined;
   const q = t[0];
   if ((q !== '"' && q !== "'") || t[t.length - 1] !== q) return undefined;

@@ -17,11 +17,13 @@
  */
 import type { Severity } from '../../findings/index.js';
 
-export const PICKLE_POLICY_VERSION = '2025.06.1';
+export const PICKLE_POLICY_VERSION = '2026.12.1';
 
 export interface DenyEntry {
   readonly module: string;
   readonly names: readonly string[];
+  /** Names the entry's patterns match but do not deny (exact names). */
+  readonly except?: readonly string[];
   readonly severity: Extract<Severity, 'critical' | 'high' | 'medium'>;
   /** What the callable does, as finding text: "os.system runs a shell command". */
   readonly why: string;
@@ -37,6 +39,11 @@ export interface AllowEntry {
 }
 
 const SHELL = 'runs a command in a shell or a new process';
+/**
+ * torch.jit._pickle: the helpers TorchScript archives' pickles (data.pkl, constants.pkl,
+ * code/*.debug_pkl) call to rebuild typed lists and restore type tags; pure data constructors.
+ */
+const TORCHSCRIPT_PICKLE_HELPERS = ['build_intlist', 'build_tensorlist', 'build_doublelist', 'build_boollist', 'build_complexlist', 'build_tensor_from_id', 'restore_type_tag'];
 const EXEC = 'executes arbitrary Python code';
 const IMPORT = 'imports a module or resolves an attribute chosen by the pickle';
 
@@ -171,7 +178,7 @@ export const DENY: readonly DenyEntry[] = [
   { module: 'torch.package', names: ['*'], severity: 'critical', why: 'imports code from a package archive' },
   { module: 'torch.package.*', names: ['*'], severity: 'critical', why: 'imports code from a package archive' },
   { module: 'torch.jit', names: ['load', '_load_for_lite_interpreter', 'CompilationUnit', 'script', 'trace'], severity: 'critical', why: 'compiles or loads TorchScript code' },
-  { module: 'torch.jit.*', names: ['*'], severity: 'high', why: 'compiles or loads TorchScript code' },
+  { module: 'torch.jit.*', names: ['*'], except: TORCHSCRIPT_PICKLE_HELPERS, severity: 'high', why: 'compiles or loads TorchScript code' },
   { module: 'torch.utils.cpp_extension', names: ['*'], severity: 'critical', why: 'compiles and loads native extensions' },
   { module: 'torch.fx.graph_module', names: ['reduce_graph_module', 'reduce_package_graph_module', 'reduce_deploy_graph_module', '_forward_from_src', '_method_from_src', '_exec_with_source', '_deserialize_graph_module'], severity: 'critical', why: 'executes Python source code carried in the pickle' },
   { module: 'torch.fx.*', names: ['_exec_with_source', '_forward_from_src', '_method_from_src'], severity: 'critical', why: EXEC },
@@ -223,6 +230,98 @@ export const DENY: readonly DenyEntry[] = [
   { module: 'threading', names: ['Thread', 'Timer', 'settrace', 'setprofile', 'excepthook', '_start_new_thread', 'start_new_thread'], severity: 'high', why: 'starts threads running a callable chosen by the pickle' },
   { module: 'atexit', names: ['*'], severity: 'high', why: 'registers a callable to run at interpreter exit' },
   { module: 'builtins', names: ['__dict__', '__builtins__'], severity: 'critical', why: 'reaches the builtins namespace (eval, exec, __import__)' },
+
+  // Gadgets in the standard library and ML frameworks found by the peers' advisories and Bulwark's own
+  // review: functions that run commands, execute or import code, or load further pickles.
+  { module: 'torch.utils.collect_env', names: ['*'], severity: 'critical', why: 'runs shell commands (collect_env.run is subprocess.Popen(shell=True))' },
+  { module: 'torch.utils.bottleneck.*', names: ['*'], severity: 'critical', why: EXEC },
+  { module: 'torch._dynamo.guards', names: ['GuardBuilder.*'], severity: 'critical', why: 'evaluates guard expressions (eval)' },
+  { module: 'torch._inductor.codecache', names: ['*'], severity: 'critical', why: 'compiles and loads generated code (runs the compiler command it is given)' },
+  { module: 'torch.fx.experimental.symbolic_shapes', names: ['ShapeEnv.evaluate_guards_expression', 'ShapeEnv.evaluate_guards_for_args'], severity: 'critical', why: 'evaluates guard expressions (eval)' },
+  { module: 'torch.jit.unsupported_tensor_ops', names: ['*'], severity: 'critical', why: EXEC },
+  { module: 'torch.jit.annotations', names: ['*'], severity: 'critical', why: 'evaluates type annotation strings (eval, CVE-2022-45907)' },
+  { module: 'torch.jit.frontend', names: ['*'], severity: 'critical', why: 'compiles Python source into TorchScript' },
+  { module: 'torch.utils._config_module', names: ['ConfigModule.load_config', '*.load_config'], severity: 'critical', why: 'loads a pickle carried as configuration' },
+  { module: 'torch.utils.data.datapipes.utils.decoder', names: ['*'], severity: 'critical', why: 'decodes data with handlers that unpickle it' },
+  { module: 'torch.utils.model_zoo', names: ['*'], severity: 'critical', why: 'downloads and loads a checkpoint (torch.load)' },
+  { module: 'torch.testing._internal.*', names: ['*'], severity: 'critical', why: 'test utilities that run shell commands and Python source' },
+  { module: 'torch.distributed.rpc', names: ['*'], severity: 'critical', why: 'runs remote procedure calls (arbitrary functions, CVE-2024-5480, CVE-2024-48063)' },
+  { module: 'torch.distributed.rpc.*', names: ['*'], severity: 'critical', why: 'runs remote procedure calls (arbitrary functions, CVE-2024-5480, CVE-2024-48063)' },
+  { module: 'torch.distributed', names: ['run', 'launch', 'launcher'], severity: 'critical', why: SHELL },
+  { module: 'torch.distributed.run', names: ['*'], severity: 'critical', why: SHELL },
+  { module: 'torch.distributed.launch', names: ['*'], severity: 'critical', why: SHELL },
+  { module: 'torch.distributed.elastic.*', names: ['*'], severity: 'high', why: 'starts and manages worker processes' },
+  { module: 'torch.multiprocessing', names: ['*'], severity: 'high', why: 'starts processes' },
+  { module: 'torch.multiprocessing.*', names: ['*'], severity: 'high', why: 'starts processes' },
+  { module: 'torch._C', names: ['_load*', 'import_ir_module*', '_import_ir*', '_jit_*', '_get_model_bytecode*', '_backport*'], severity: 'critical', why: 'compiles or loads TorchScript code' },
+  { module: 'torch', names: ['from_file', 'compile'], severity: 'high', why: 'reads files or compiles generated code' },
+  { module: 'torch.onnx', names: ['export', 'dynamo_export', 'load'], severity: 'high', why: 'writes or reads model files' },
+  { module: 'torch.utils.tensorboard.*', names: ['*'], severity: 'high', why: 'writes event files' },
+  { module: 'torchvision.io', names: ['*'], severity: 'high', why: 'reads or writes image and video files' },
+  { module: 'torchvision.io.*', names: ['*'], severity: 'high', why: 'reads or writes image and video files' },
+  { module: 'torchvision.datasets.*', names: ['download*', 'extract*', '*download*', 'check_integrity'], severity: 'high', why: 'downloads files and extracts archives' },
+  { module: 'trace', names: ['Trace.*'], severity: 'critical', why: EXEC },
+  { module: 'lib2to3.pgen2.grammar', names: ['Grammar.load', 'Grammar.loads'], severity: 'critical', why: 'loads a pickle (grammar tables)' },
+  { module: 'lib2to3.pgen2.pgen', names: ['ParserGenerator.make_label'], severity: 'critical', why: 'evaluates a string (eval)' },
+  { module: 'logging', names: ['FileHandler', 'basicConfig'], severity: 'high', why: 'creates or truncates a file' },
+  { module: 'logging.handlers', names: ['*'], severity: 'high', why: 'writes files, sockets, mail or HTTP requests' },
+  { module: 'imaplib', names: ['IMAP4_stream'], severity: 'critical', why: SHELL },
+  { module: 'site', names: ['addpackage', 'addsitedir', 'main', 'execsitecustomize', 'execusercustomize', 'venv'], severity: 'critical', why: 'processes .pth files (their import lines are executed)' },
+  { module: 'test.support.*', names: ['*'], severity: 'critical', why: 'test helpers that run Python (script_helper.assert_python_ok) and commands' },
+  { module: 'unittest', names: ['main', 'TestProgram'], severity: 'critical', why: IMPORT },
+  { module: 'unittest.main', names: ['*'], severity: 'critical', why: IMPORT },
+  { module: 'unittest.loader', names: ['*'], severity: 'critical', why: IMPORT },
+  { module: '_winapi', names: ['*'], severity: 'critical', why: SHELL },
+  { module: 'msvcrt', names: ['*'], severity: 'high', why: 'is a low-level operating-system call' },
+  { module: 'winreg', names: ['*'], severity: 'high', why: 'reads and writes the Windows registry' },
+  { module: 'zipapp', names: ['*'], severity: 'high', why: 'writes executable archives' },
+  { module: 'dbm', names: ['*'], severity: 'high', why: 'opens database files' },
+  { module: 'dbm.*', names: ['*'], severity: 'high', why: 'opens database files' },
+  { module: 'asyncore', names: ['*'], severity: 'high', why: 'opens network connections' },
+  { module: 'asynchat', names: ['*'], severity: 'high', why: 'opens network connections' },
+  { module: 'numpy._pytesttester', names: ['*'], severity: 'critical', why: 'runs the test suite (imports and runs test modules)' },
+  { module: 'numpy', names: ['*.tofile', '*.dump'], severity: 'high', why: 'writes an array to a file' },
+  { module: 'numpy.ndarray', names: ['tofile', 'dump'], severity: 'high', why: 'writes an array to a file' },
+  { module: 'scipy._lib._testutils', names: ['*'], severity: 'critical', why: 'runs the test suite (imports and runs test modules)' },
+  { module: 'scipy.io', names: ['*'], severity: 'high', why: 'reads or writes data files' },
+  { module: 'scipy.io.*', names: ['*'], severity: 'high', why: 'reads or writes data files' },
+  { module: 'sklearn.utils._testing', names: ['*'], severity: 'critical', why: 'test utilities that run Python source (assert_run_python_script*)' },
+  { module: 'sklearn.datasets.*', names: ['fetch_*', 'load_svmlight_file*', 'dump_svmlight_file', 'load_files', 'get_data_home', 'clear_data_home'], severity: 'high', why: 'downloads, reads or writes data files' },
+  { module: 'sklearn.datasets', names: ['fetch_*', 'load_svmlight_file*', 'dump_svmlight_file', 'load_files', 'get_data_home', 'clear_data_home'], severity: 'high', why: 'downloads, reads or writes data files' },
+  { module: 'pandas.util._tester', names: ['*'], severity: 'critical', why: 'runs the test suite (imports and runs test modules)' },
+  { module: 'pandas._testing', names: ['*'], severity: 'high', why: 'test utilities (files, network, environment changes)' },
+  { module: 'pandas._testing.*', names: ['*'], severity: 'high', why: 'test utilities (files, network, environment changes)' },
+  { module: 'pandas', names: ['*.to_*', 'to_pickle'], severity: 'high', why: 'writes files (DataFrame.to_csv, to_pickle, ...)' },
+  { module: 'pandas.core.*', names: ['*.to_*', 'to_pickle', 'read_*'], severity: 'high', why: 'reads or writes files' },
+  { module: 'transformers.dynamic_module_utils', names: ['*'], severity: 'critical', why: 'downloads and imports remote code (trust_remote_code)' },
+  { module: 'transformers.*', names: ['*.from_pretrained', 'from_pretrained', 'pipeline', 'load_tf_weights*', 'load_pytorch_*', 'hf_hub_download', 'cached_file', 'get_class_from_dynamic_module'], severity: 'critical', why: 'downloads and loads models (pickles, remote code)' },
+  { module: 'transformers', names: ['pipeline', '*.from_pretrained'], severity: 'critical', why: 'downloads and loads models (pickles, remote code)' },
+  { module: 'huggingface_hub', names: ['*'], severity: 'high', why: 'downloads from or uploads to the Hugging Face Hub' },
+  { module: 'huggingface_hub.*', names: ['*'], severity: 'high', why: 'downloads from or uploads to the Hugging Face Hub' },
+  { module: 'datasets', names: ['load_dataset', 'load_from_disk', 'load_dataset_builder'], severity: 'critical', why: 'runs dataset loading scripts and loads pickled caches' },
+  { module: 'datasets.*', names: ['load_dataset', 'load_from_disk', 'load_dataset_builder', 'dataset_module_factory', '*.from_file'], severity: 'critical', why: 'runs dataset loading scripts and loads pickled caches' },
+  { module: 'accelerate.commands.*', names: ['*'], severity: 'critical', why: SHELL },
+  { module: 'accelerate.utils.*', names: ['load*', 'save*', 'write_basic_config'], severity: 'high', why: 'reads or writes checkpoints and files' },
+  { module: 'hydra.utils', names: ['instantiate', 'call', 'get_method', 'get_class', 'get_object', 'get_static_method', '_locate'], severity: 'critical', why: 'imports and calls a target named in configuration data' },
+  { module: 'hydra._internal.*', names: ['*'], severity: 'critical', why: 'imports and calls a target named in configuration data' },
+  { module: 'lightning.*', names: ['*.load_from_checkpoint', 'load_from_checkpoint', '*_load', 'pl_load'], severity: 'critical', why: 'loads a checkpoint (torch.load)' },
+  { module: 'pytorch_lightning.*', names: ['*.load_from_checkpoint', 'load_from_checkpoint', '*_load', 'pl_load'], severity: 'critical', why: 'loads a checkpoint (torch.load)' },
+  { module: 'mlflow', names: ['*'], severity: 'critical', why: 'loads models (pickled Python functions) and runs projects' },
+  { module: 'mlflow.*', names: ['*'], severity: 'critical', why: 'loads models (pickled Python functions) and runs projects' },
+  { module: 'gensim.utils', names: ['unpickle', 'pickle', 'SaveLoad.load', 'SaveLoad.save', 'open', 'smart_open'], severity: 'critical', why: 'loads or writes pickles and files' },
+  { module: 'gensim.*', names: ['*.load', '*.save', 'load', 'save', 'load_word2vec_format', '*.load_word2vec_format', 'save_word2vec_format', '*.save_word2vec_format'], severity: 'critical', why: 'loads or writes pickles and files' },
+  { module: 'statsmodels.iolib.*', names: ['*'], severity: 'critical', why: 'loads or writes pickles and files' },
+  { module: 'statsmodels.*', names: ['*.load', '*.save', 'load_pickle', 'save_pickle'], severity: 'critical', why: 'loads or writes pickles and files' },
+  { module: 'xgboost.*', names: ['*.save_model', '*.load_model', '*.dump_model', 'save_model', 'load_model'], severity: 'high', why: 'reads or writes model files' },
+  { module: 'lightgbm.*', names: ['*.save_model', '*.load_model', '*.dump_model', 'save_model', 'load_model'], severity: 'high', why: 'reads or writes model files' },
+  { module: 'catboost.*', names: ['*.save_model', '*.load_model', 'save_model', 'load_model'], severity: 'high', why: 'reads or writes model files' },
+  { module: 'fsspec', names: ['*'], severity: 'high', why: 'opens local or remote files by URL' },
+  { module: 'fsspec.*', names: ['*'], severity: 'high', why: 'opens local or remote files by URL' },
+  { module: 'h5py', names: ['File'], severity: 'high', why: 'opens (and can create or truncate) a file' },
+  { module: 'PIL.*', names: ['open', '*.save'], severity: 'high', why: 'reads or writes image files' },
+  { module: 'keras.utils', names: ['get_file'], severity: 'high', why: 'downloads files' },
+  { module: 'keras.*', names: ['get_file'], severity: 'high', why: 'downloads files' },
+  { module: 'tensorflow.*', names: ['write_file', 'read_file', 'get_file', 'GFile', '*gfile*', 'save_model', 'save'], severity: 'high', why: 'reads, writes or downloads files' },
 ];
 
 /** Dunder attributes whose traversal reaches code, globals or every class: a gadget-chain hallmark. */
@@ -272,6 +371,7 @@ export const ALLOW: readonly AllowEntry[] = [
   { module: 'torch.distributed.tensor.*', names: [CLASS], why: 'PyTorch DTensor metadata (weights_only names them)' },
   { module: 'torch.distributed.device_mesh', names: ['DeviceMesh'], why: 'PyTorch DTensor metadata' },
   { module: 'torch.ao.quantization.*', names: [CLASS], why: 'PyTorch quantization observers and configs' },
+  { module: 'torch.jit._pickle', names: TORCHSCRIPT_PICKLE_HELPERS, why: 'TorchScript typed-list and type-tag helpers (pure data)' },
   // numpy reconstruction.
   { module: 'numpy.core.multiarray', names: ['_reconstruct', 'scalar', '_frombuffer'], why: 'numpy array reconstruction' },
   { module: 'numpy._core.multiarray', names: ['_reconstruct', 'scalar', '_frombuffer'], why: 'numpy array reconstruction' },
@@ -310,8 +410,13 @@ export const ALLOW: readonly AllowEntry[] = [
   // Classic ML libraries.
   { module: 'sklearn.*', names: [CLASS], why: 'scikit-learn estimator and helper classes' },
   { module: 'sklearn.*', names: [/^[a-z_][a-z0-9_]*$/], use: 'reference', why: 'scikit-learn functions stored as parameters (score functions, kernels)' },
-  { module: 'scipy.sparse', names: [CLASS], why: 'scipy sparse matrices' },
-  { module: 'scipy.sparse.*', names: [CLASS], why: 'scipy sparse matrices' },
+  { module: 'scipy.sparse', names: [CLASS, /^[a-z]{3}_(matrix|array)$/], why: 'scipy sparse matrices' },
+  { module: 'scipy.sparse.*', names: [CLASS, /^[a-z]{3}_(matrix|array)$/], why: 'scipy sparse matrices' },
+  { module: 'sklearn.*', names: ['newObj', /^__pyx_unpickle_[A-Za-z0-9_]+$/], why: 'scikit-learn Cython classes rebuilt by their generated helpers (KD trees, distance metrics, losses)' },
+  { module: 'torchvision.*', names: [CLASS], why: 'torchvision transforms, model and ops classes' },
+  { module: 'pytz', names: ['_UTC', '_p', 'utc', 'UTC'], why: 'pytz time zones (rebuilt by name)' },
+  { module: 'zoneinfo', names: ['ZoneInfo', 'ZoneInfo._unpickle'], why: 'zoneinfo time zones (rebuilt by key)' },
+  { module: 'dateutil.tz.*', names: [CLASS, /^tz[a-z]+$/], why: 'dateutil time zones' },
   { module: 'xgboost.core', names: ['Booster', 'DMatrix'], why: 'xgboost models' },
   { module: 'xgboost.sklearn', names: [CLASS], why: 'xgboost scikit-learn wrappers' },
   { module: 'lightgbm.basic', names: ['Booster', 'Dataset', '_InnerPredictor'], why: 'lightgbm models' },
@@ -321,11 +426,12 @@ export const ALLOW: readonly AllowEntry[] = [
   { module: 'joblib.numpy_pickle_compat', names: ['NDArrayWrapper', 'ZNDArrayWrapper'], why: 'legacy joblib array placeholders' },
   { module: 'pandas', names: ['DataFrame', 'Series', 'Index', 'Categorical', 'Timestamp', 'Timedelta', 'Period', 'Interval'], why: 'pandas containers and scalars' },
   { module: 'pandas.core.*', names: [CLASS], why: 'pandas containers, indexes and dtypes' },
-  { module: 'pandas._libs.*', names: [/^_?(unpickle|new|reconstruct)[A-Za-z0-9_]*$/i, CLASS], why: 'pandas reconstruction helpers' },
+  { module: 'pandas._libs.*', names: [/^_?(unpickle|new|reconstruct)[A-Za-z0-9_]*$/i, /^__pyx_unpickle_[A-Za-z0-9_]+$/, CLASS], why: 'pandas reconstruction helpers' },
+  { module: 'pandas.core.*', names: [/^_new_[A-Za-z]*Index$/, '_unpickle_series_compat', '_new_PeriodIndex'], why: 'pandas index reconstruction' },
   { module: 'pandas.core.indexes.base', names: ['_new_Index'], why: 'pandas index reconstruction' },
   { module: 'pandas.core.internals.blocks', names: ['new_block', 'new_block_2d'], why: 'pandas block reconstruction' },
   // transformers: configs, training arguments, enums, tokenizers' batch encodings.
-  { module: 'transformers.*', names: [/^[A-Za-z0-9_]*(Config|Arguments|Strategy|Type|Names|Option|Options|Encoding|Enum|Mode)$/], why: 'transformers configuration, training arguments and enums' },
+  { module: 'transformers.*', names: [/^[A-Za-z0-9_]*(Config|Arguments|Strategy|Type|Names|Option|Options|Encoding|Enum|Mode|State|Control)$/], why: 'transformers configuration, training arguments, trainer state and enums' },
   { module: 'accelerate.*', names: [/^[A-Za-z0-9_]*(Type|Mode|Kwargs|Config|Plugin|Options)$/], why: 'accelerate configuration and enums' },
   { module: 'tokenizers', names: ['Tokenizer', 'AddedToken'], why: 'tokenizers objects (rebuilt from JSON)' },
   // Training frameworks' checkpoint metadata.
@@ -337,3 +443,226 @@ export const ALLOW: readonly AllowEntry[] = [
   { module: 'typing', names: ['Any', 'Optional', 'Union', 'List', 'Dict', 'Tuple'], why: 'type annotations stored in configurations' },
   { module: 'tokenizers.*', names: [CLASS], why: 'tokenizers components (rebuilt from JSON)' },
 ];
+
+// ---------------------------------------------------------------------------------------------
+// The peers' deny lists, with provenance. Every entry below is graded high or critical by Bulwark
+// (policy.test.ts asserts it): Bulwark's own DENY entries above grade most of them with a precise
+// reason; whatever they do not cover is denied high because a peer denies it (policy.ts turns each
+// entry into a deny rule). `names: '*'` denies the module, every name in it and — as picklescan,
+// modelaudit and fickling match them — every submodule.
+
+export type PeerTool = 'picklescan' | 'modelscan' | 'modelaudit' | 'fickling';
+
+/** Where each tool's list was read (search index of public repositories, 2026). */
+export const PEER_DENY_SOURCES: Readonly<Record<PeerTool, string>> = {
+  picklescan: 'mmaitre314/picklescan src/picklescan/scanner.py `_unsafe_globals` (releases up to the 2026-09 snapshot, older entries kept: `aiohttp.client`)',
+  modelscan: 'protectai/modelscan modelscan/settings.py `DEFAULT_SETTINGS["unsafe_globals"]` (CRITICAL and HIGH)',
+  modelaudit:
+    'promptfoo/modelaudit modelaudit/detectors/suspicious_symbols.py `SUSPICIOUS_GLOBALS` (with ADVANCED_PICKLE_PATTERNS and OS_MODULE_ALIASES) and modelaudit/scanners/pickle_scanner.py `ALWAYS_DANGEROUS_FUNCTIONS` / `ALWAYS_DANGEROUS_MODULES`; bare names (`eval`, `open`, `getattr`) are read as builtins',
+  fickling: 'trailofbits/fickling fickling/fickle.py `Pickled.unsafe_imports` (modules, and any global named `eval`) and fickling/analysis.py `UnsafeImportsML.UNSAFE_MODULES` / `UNSAFE_IMPORTS`',
+};
+
+export interface PeerDenyEntry {
+  readonly module: string;
+  /** `'*'`: the module, every name in it and its submodules; else exact (possibly dotted) names. */
+  readonly names: '*' | readonly string[];
+  readonly tools: readonly PeerTool[];
+}
+
+const PS: readonly PeerTool[] = ['picklescan'];
+const MA: readonly PeerTool[] = ['modelaudit'];
+const FK: readonly PeerTool[] = ['fickling'];
+
+export const PEER_DENY: readonly PeerDenyEntry[] = [
+  // Builtins (picklescan, modelscan: eval/compile/getattr/apply/exec/open/breakpoint; modelscan adds
+  // __import__; modelaudit adds input/globals/locals/setattr/delattr/vars/dir, Python 2 execfile,
+  // raw_input, reload, file; fickling denies the whole builtins module).
+  { module: 'builtins', names: ['eval', 'compile', 'getattr', 'apply', 'exec', 'open', 'breakpoint'], tools: ['picklescan', 'modelscan', 'modelaudit', 'fickling'] },
+  { module: 'builtins', names: ['__import__'], tools: ['modelscan', 'modelaudit', 'fickling'] },
+  { module: 'builtins', names: ['input', 'globals', 'locals', 'setattr', 'delattr', 'vars', 'dir', 'file'], tools: ['modelaudit', 'fickling'] },
+  { module: '__builtin__', names: ['eval', 'compile', 'getattr', 'apply', 'exec', 'open', 'breakpoint'], tools: ['picklescan', 'modelscan', 'modelaudit', 'fickling'] },
+  { module: '__builtin__', names: ['__import__', 'execfile', 'input', 'raw_input', 'reload'], tools: ['modelscan', 'modelaudit', 'fickling'] },
+  { module: '__builtins__', names: ['eval', 'exec', 'compile', 'open', 'input', '__import__', 'execfile', 'raw_input', 'reload'], tools: ['modelaudit', 'fickling'] },
+  { module: 'builtins', names: '*', tools: FK },
+  { module: '__builtin__', names: '*', tools: FK },
+  { module: '__builtins__', names: '*', tools: ['modelaudit', 'fickling'] },
+  // Processes, shells, the interpreter.
+  { module: 'os', names: '*', tools: ['picklescan', 'modelscan', 'modelaudit', 'fickling'] },
+  { module: 'posix', names: '*', tools: ['picklescan', 'modelscan', 'modelaudit', 'fickling'] },
+  { module: 'nt', names: '*', tools: ['picklescan', 'modelscan', 'modelaudit', 'fickling'] },
+  { module: 'posixpath', names: '*', tools: MA },
+  { module: 'ntpath', names: '*', tools: MA },
+  { module: 'subprocess', names: '*', tools: ['picklescan', 'modelscan', 'modelaudit', 'fickling'] },
+  { module: 'sys', names: '*', tools: ['picklescan', 'modelscan', 'modelaudit', 'fickling'] },
+  { module: 'commands', names: '*', tools: ['picklescan', 'modelaudit'] },
+  { module: 'pty', names: '*', tools: ['picklescan', 'modelscan', 'modelaudit'] },
+  { module: 'platform', names: ['system', 'popen'], tools: MA },
+  { module: 'runpy', names: '*', tools: ['picklescan', 'modelscan', 'modelaudit'] },
+  { module: 'code', names: '*', tools: ['modelaudit', 'fickling'] },
+  { module: 'code', names: ['InteractiveInterpreter.runcode'], tools: PS },
+  { module: 'codeop', names: '*', tools: MA },
+  { module: 'compileall', names: '*', tools: MA },
+  { module: 'py_compile', names: '*', tools: MA },
+  { module: 'importlib', names: '*', tools: MA },
+  { module: 'importlib', names: ['import_module'], tools: MA },
+  { module: 'importlib.machinery', names: '*', tools: MA },
+  { module: 'importlib.util', names: '*', tools: MA },
+  { module: 'zipimport', names: '*', tools: MA },
+  { module: 'pkgutil', names: ['resolve_name'], tools: ['picklescan', 'modelaudit'] },
+  { module: 'pkgutil', names: ['get_importer', 'walk_packages'], tools: MA },
+  { module: 'types', names: ['CodeType'], tools: ['picklescan', 'modelaudit'] },
+  { module: 'types', names: ['FunctionType'], tools: MA },
+  { module: 'marshal', names: ['loads', 'load', 'dumps', 'dump'], tools: MA },
+  { module: 'ctypes', names: '*', tools: ['picklescan', 'modelaudit'] },
+  { module: 'ctypes.util', names: '*', tools: MA },
+  { module: '_ctypes', names: '*', tools: MA },
+  { module: 'mmap', names: '*', tools: MA },
+  { module: 'multiprocessing', names: '*', tools: MA },
+  { module: 'multiprocessing.pool', names: '*', tools: MA },
+  { module: 'concurrent.futures', names: ['ProcessPoolExecutor', 'ThreadPoolExecutor'], tools: MA },
+  { module: 'signal', names: '*', tools: MA },
+  { module: '_signal', names: '*', tools: MA },
+  { module: 'threading', names: '*', tools: MA },
+  { module: '_thread', names: '*', tools: MA },
+  { module: 'asyncio', names: '*', tools: ['picklescan', 'modelaudit'] },
+  { module: 'asyncio.subprocess', names: '*', tools: MA },
+  { module: 'asyncio.unix_events', names: ['_UnixSubprocessTransport._start'], tools: PS },
+  { module: 'uuid', names: '*', tools: PS },
+  { module: 'uuid', names: ['_get_command_stdout', '_popen'], tools: MA },
+  { module: '_osx_support', names: '*', tools: PS },
+  { module: '_aix_support', names: '*', tools: PS },
+  { module: '_pyrepl', names: '*', tools: PS },
+  { module: 'venv', names: '*', tools: ['picklescan', 'modelaudit'] },
+  { module: 'ensurepip', names: '*', tools: MA },
+  { module: 'ensurepip', names: ['_run_pip'], tools: PS },
+  { module: 'pip', names: '*', tools: ['picklescan', 'modelaudit'] },
+  { module: 'distutils', names: '*', tools: MA },
+  { module: 'distutils.file_util', names: '*', tools: PS },
+  { module: 'pexpect', names: '*', tools: MA },
+  // Debuggers, profilers, REPLs and tools that run code.
+  { module: 'bdb', names: '*', tools: ['picklescan', 'modelaudit'] },
+  { module: 'pdb', names: '*', tools: ['picklescan', 'modelaudit'] },
+  { module: 'cProfile', names: '*', tools: ['picklescan', 'modelaudit'] },
+  { module: 'profile', names: '*', tools: ['picklescan', 'modelaudit'] },
+  { module: 'trace', names: '*', tools: MA },
+  { module: 'trace', names: ['Trace.run', 'Trace.runctx'], tools: PS },
+  { module: 'timeit', names: '*', tools: PS },
+  { module: 'timeit', names: ['timeit', 'repeat'], tools: MA },
+  { module: 'doctest', names: '*', tools: MA },
+  { module: 'doctest', names: ['debug_script'], tools: PS },
+  { module: 'pydoc', names: '*', tools: ['picklescan', 'modelaudit'] },
+  { module: 'idlelib', names: '*', tools: MA },
+  { module: 'idlelib.autocomplete', names: ['AutoComplete.get_entity', 'AutoComplete.fetch_completions'], tools: PS },
+  { module: 'idlelib.calltip', names: ['Calltip.fetch_tip', 'get_entity'], tools: PS },
+  { module: 'idlelib.debugobj', names: ['ObjectTreeItem.SetText'], tools: PS },
+  { module: 'idlelib.pyshell', names: ['ModifiedInterpreter.runcode', 'ModifiedInterpreter.runcommand'], tools: PS },
+  { module: 'idlelib.run', names: ['Executive.runcode'], tools: PS },
+  { module: 'lib2to3', names: '*', tools: MA },
+  { module: 'lib2to3.pgen2.grammar', names: ['Grammar.loads'], tools: PS },
+  { module: 'lib2to3.pgen2.pgen', names: ['ParserGenerator.make_label'], tools: PS },
+  { module: 'test', names: '*', tools: PS },
+  // Attribute access and calling trampolines.
+  { module: 'operator', names: ['attrgetter'], tools: ['picklescan', 'modelscan', 'modelaudit', 'fickling'] },
+  { module: 'operator', names: ['itemgetter', 'methodcaller'], tools: ['picklescan', 'modelaudit', 'fickling'] },
+  { module: 'operator', names: ['getitem'], tools: ['modelaudit', 'fickling'] },
+  { module: '_operator', names: ['attrgetter', 'itemgetter', 'methodcaller'], tools: PS },
+  { module: '_operator', names: '*', tools: MA },
+  { module: 'functools', names: ['partial'], tools: ['picklescan', 'modelaudit'] },
+  { module: 'functools', names: ['reduce'], tools: MA },
+  // Serialisation inside serialisation.
+  { module: 'pickle', names: '*', tools: ['picklescan', 'modelscan'] },
+  { module: 'pickle', names: ['loads', 'load'], tools: MA },
+  { module: '_pickle', names: '*', tools: ['picklescan', 'modelaudit'] },
+  { module: 'dill', names: ['load', 'loads', 'load_module', 'load_module_asdict', 'load_session'], tools: MA },
+  { module: 'dill', names: '*', tools: FK },
+  { module: 'dill._dill', names: '*', tools: MA },
+  { module: 'cloudpickle', names: '*', tools: MA },
+  { module: 'cloudpickle.cloudpickle', names: ['_builtin_type', '_make_function', '_function_setstate', '_make_cell', '_make_empty_cell', 'subimport'], tools: PS },
+  { module: 'joblib', names: '*', tools: MA },
+  { module: 'shelve', names: '*', tools: MA },
+  { module: 'base64', names: ['b64decode', 'b64encode', 'decode'], tools: MA },
+  { module: 'codecs', names: ['decode', 'encode'], tools: MA },
+  // Files.
+  { module: 'shutil', names: '*', tools: ['picklescan', 'fickling'] },
+  { module: 'shutil', names: ['rmtree', 'copy', 'move', 'copytree'], tools: MA },
+  { module: 'tempfile', names: ['mktemp'], tools: MA },
+  { module: 'io', names: ['open'], tools: MA },
+  { module: '_io', names: ['FileIO'], tools: PS },
+  { module: 'logging', names: ['FileHandler'], tools: PS },
+  { module: 'logging', names: ['config'], tools: MA },
+  { module: 'filecmp', names: '*', tools: MA },
+  { module: 'fileinput', names: '*', tools: MA },
+  { module: 'glob', names: '*', tools: MA },
+  { module: 'tarfile', names: '*', tools: MA },
+  { module: 'zipfile', names: '*', tools: MA },
+  { module: 'sqlite3', names: '*', tools: MA },
+  { module: '_sqlite3', names: '*', tools: MA },
+  { module: 'syslog', names: '*', tools: MA },
+  // Network.
+  { module: 'socket', names: '*', tools: ['picklescan', 'modelscan', 'modelaudit', 'fickling'] },
+  { module: 'ssl', names: '*', tools: ['picklescan', 'modelaudit'] },
+  { module: 'select', names: '*', tools: MA },
+  { module: 'selectors', names: '*', tools: MA },
+  { module: 'socketserver', names: '*', tools: MA },
+  { module: 'httplib', names: '*', tools: ['picklescan', 'modelscan'] },
+  { module: 'http', names: '*', tools: MA },
+  { module: 'urllib', names: '*', tools: ['modelaudit', 'fickling'] },
+  { module: 'urllib2', names: '*', tools: ['modelaudit', 'fickling'] },
+  { module: 'urllib.request', names: '*', tools: PS },
+  { module: 'ftplib', names: '*', tools: MA },
+  { module: 'telnetlib', names: '*', tools: MA },
+  { module: 'smtplib', names: '*', tools: MA },
+  { module: 'poplib', names: '*', tools: MA },
+  { module: 'imaplib', names: '*', tools: MA },
+  { module: 'imaplib', names: ['IMAP4_stream'], tools: PS },
+  { module: 'nntplib', names: '*', tools: MA },
+  { module: 'xmlrpc', names: '*', tools: MA },
+  { module: 'xmlrpc.client', names: '*', tools: MA },
+  { module: 'xmlrpc.server', names: '*', tools: MA },
+  { module: 'webbrowser', names: '*', tools: ['picklescan', 'modelscan', 'modelaudit'] },
+  { module: 'requests', names: '*', tools: MA },
+  { module: 'requests.api', names: '*', tools: ['picklescan', 'modelscan'] },
+  { module: 'aiohttp', names: '*', tools: ['picklescan', 'modelaudit'] },
+  { module: 'aiohttp.client', names: '*', tools: ['picklescan', 'modelscan'] },
+  // ML libraries.
+  { module: 'numpy.f2py', names: '*', tools: PS },
+  { module: 'numpy.testing._private.utils', names: '*', tools: PS },
+  { module: 'numpy.testing._private.utils', names: ['runstring'], tools: ['modelaudit', 'fickling'] },
+  { module: 'torch', names: ['load'], tools: ['modelaudit', 'fickling'] },
+  { module: 'torch.hub', names: '*', tools: ['modelaudit', 'fickling'] },
+  { module: 'torch.hub', names: ['load', 'load_state_dict_from_url'], tools: MA },
+  { module: 'torch.storage', names: ['_load_from_bytes'], tools: MA },
+  { module: 'torch.serialization', names: ['load'], tools: PS },
+  { module: 'torch._dynamo.guards', names: ['GuardBuilder.get'], tools: PS },
+  { module: 'torch._inductor.codecache', names: ['compile_file'], tools: PS },
+  { module: 'torch.fx.experimental.symbolic_shapes', names: ['ShapeEnv.evaluate_guards_expression'], tools: PS },
+  { module: 'torch.jit.unsupported_tensor_ops', names: ['execWrapper'], tools: PS },
+  { module: 'torch.utils._config_module', names: ['ConfigModule.load_config'], tools: PS },
+  { module: 'torch.utils.bottleneck.__main__', names: ['run_cprofile', 'run_autograd_prof'], tools: PS },
+  { module: 'torch.utils.collect_env', names: ['run'], tools: PS },
+  { module: 'torch.utils.data.datapipes.utils.decoder', names: ['basichandlers'], tools: PS },
+];
+
+/**
+ * Names a peer's whole-module entry covers that Bulwark allows: plain value types real checkpoints
+ * need. They are reached only by their exact name (`builtins.set`, `uuid.UUID`); every other name of
+ * those modules stays denied. A built-in deny entry naming one of them explicitly still wins.
+ */
+export const PEER_EXEMPT: readonly { readonly module: string; readonly names: readonly (string | RegExp)[]; readonly why: string }[] = [
+  {
+    module: 'builtins',
+    names: ['set', 'frozenset', 'complex', 'slice', 'bytearray', 'bytes', 'range', 'int', 'float', 'str', 'bool', 'tuple', 'list', 'dict', 'object', 'Ellipsis', 'NotImplemented', /^[A-Z][A-Za-z]*(Error|Exception|Warning)$/],
+    why: 'builtin value types (fickling denies the builtins module as a whole; it grades find_class of value types separately)',
+  },
+  {
+    module: 'builtins',
+    names: ['print', 'hash', 'len', 'min', 'max', 'sum', 'abs', 'round', 'sorted', 'reversed', 'enumerate', 'zip', 'iter', 'next', 'repr', 'id', 'isinstance', 'issubclass', 'callable', 'divmod', 'pow', 'any', 'all', 'bin', 'hex', 'oct', 'ascii', 'ord', 'format'],
+    why: "pure builtin functions stored as references (gensim keeps `hash`, skorch callbacks keep `print`); modelaudit's own ML_SAFE_GLOBALS lists them as safe. Bulwark's own entries still grade `print`, `hash`, `id` medium",
+  },
+  { module: 'uuid', names: ['UUID', 'SafeUUID'], why: 'UUID values (picklescan denies uuid for its command-running helpers)' },
+  { module: 'joblib.numpy_pickle', names: ['NumpyArrayWrapper'], why: 'joblib array placeholder (modelaudit denies the joblib package; its own allowlist keeps the wrapper)' },
+  { module: 'joblib.numpy_pickle_compat', names: ['NDArrayWrapper', 'ZNDArrayWrapper'], why: 'legacy joblib array placeholders' },
+];
+
+/** Names denied in any module (fickling flags any import of a name `eval`). */
+export const ANY_MODULE_DENY: readonly { readonly name: string; readonly tools: readonly PeerTool[] }[] = [{ name: 'eval', tools: FK }];

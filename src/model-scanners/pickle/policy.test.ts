@@ -2,7 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { pickle, tuple } from '../../../test-fixtures/pickle-builder.js';
 import { mapPy2Name } from './compat.js';
 import { judgeGlobal, picklePolicyProblems } from './policy.js';
-import { ALLOW, DENY, PICKLE_POLICY_VERSION } from './policy-data.js';
+import { ALLOW, ANY_MODULE_DENY, DENY, PEER_DENY, PEER_DENY_SOURCES, PEER_EXEMPT, PICKLE_POLICY_VERSION } from './policy-data.js';
+import { MODULE_ALIASES } from './policy-aliases.js';
+import { aliasCanonical } from './policy.js';
 import { scanBytes } from './test-utils.js';
 
 describe('policy data', () => {
@@ -14,6 +16,110 @@ describe('policy data', () => {
       expect(e.why.length).toBeGreaterThan(5);
     }
     for (const e of ALLOW) expect(e.names.length).toBeGreaterThan(0);
+  });
+});
+
+describe("the peers' deny lists (picklescan, modelscan, modelaudit, fickling)", () => {
+  const high = (m: string, n: string): boolean => {
+    const [mm, mn] = mapPy2Name(m, n);
+    for (const [a, b] of [[m, n], [mm, mn]] as const) {
+      const v = judgeGlobal(a, b);
+      if (v.kind !== 'deny' || (v.severity !== 'high' && v.severity !== 'critical')) return false;
+    }
+    return true;
+  };
+  test('every entry keeps its provenance', () => {
+    const tools = new Set(Object.keys(PEER_DENY_SOURCES));
+    for (const e of PEER_DENY) {
+      expect(e.tools.length, e.module).toBeGreaterThan(0);
+      for (const t of e.tools) expect(tools.has(t), `${e.module}: ${t}`).toBe(true);
+    }
+    expect(new Set(PEER_DENY.flatMap((e) => e.tools))).toEqual(tools);
+  });
+  test('every entry is graded high or critical (names; whole modules, their names and submodules)', () => {
+    const missed: string[] = [];
+    for (const e of PEER_DENY) {
+      if (e.names === '*') {
+        for (const [m, n] of [[e.module, 'probe_function'], [e.module, 'ProbeClass.method'], [`${e.module}.probe_submodule`, 'probe'], [e.module, '']] as const) {
+          if (!high(m, n)) missed.push(`${m}.${n} (${e.tools.join(', ')})`);
+        }
+      } else {
+        for (const n of e.names) if (!high(e.module, n)) missed.push(`${e.module}.${n} (${e.tools.join(', ')})`);
+      }
+    }
+    expect(missed).toEqual([]);
+    expect(PEER_DENY.length).toBeGreaterThan(150);
+  });
+  test('a global named eval in any module (fickling) is high', () => {
+    expect(ANY_MODULE_DENY.map((a) => a.name)).toEqual(['eval']);
+    expect(judgeGlobal('mylib.utils', 'eval')).toMatchObject({ kind: 'deny', severity: 'high' });
+  });
+  test('the exemptions are value types only, reached by their exact name', () => {
+    for (const x of PEER_EXEMPT) {
+      for (const n of x.names) {
+        if (typeof n !== 'string') continue;
+        const v = judgeGlobal(x.module, n);
+        // Only Bulwark's own entries apply to them: value types are allowed, `print` stays medium.
+        expect(v.kind === 'allow' || v.severity === 'medium', `${x.module}.${n}: ${v.kind} ${v.severity}`).toBe(true);
+      }
+      expect(judgeGlobal(x.module, 'probe_function').kind).toBe('deny');
+    }
+    expect(judgeGlobal('builtins', 'ValueError').kind).toBe('allow');
+    expect(judgeGlobal('builtins', 'set').kind).toBe('allow');
+    expect(judgeGlobal('builtins', 'print')).toMatchObject({ kind: 'deny', severity: 'medium' });
+    expect(judgeGlobal('builtins', 'set.mro')).toMatchObject({ kind: 'deny' });
+    expect(judgeGlobal('joblib.numpy_pickle', 'NumpyArrayWrapper').kind).toBe('allow');
+    expect(judgeGlobal('joblib.numpy_pickle', 'load').severity).toBe('critical');
+    expect(judgeGlobal('joblib', 'dump')).toMatchObject({ kind: 'deny', severity: 'high' });
+  });
+  test("picklescan's advisory samples are graded critical", () => {
+    for (const [m, n] of [
+      ['torch.utils.bottleneck.__main__', 'run_cprofile'],
+      ['torch._dynamo.guards', 'GuardBuilder.get'],
+      ['torch.fx.experimental.symbolic_shapes', 'ShapeEnv.evaluate_guards_expression'],
+      ['torch.utils.collect_env', 'run'],
+      ['torch.utils.data.datapipes.utils.decoder', 'basichandlers'],
+      ['torch.jit.unsupported_tensor_ops', 'execWrapper'],
+      ['torch.utils._config_module', 'ConfigModule.load_config'],
+      ['trace', 'Trace.runctx'],
+      ['profile', 'Profile.run'],
+      ['lib2to3.pgen2.grammar', 'Grammar.loads'],
+      ['idlelib.debugobj', 'ObjectTreeItem.SetText'],
+      ['code', 'InteractiveInterpreter.runcode'],
+      ['ensurepip', '_run_pip'],
+      ['lib2to3.pgen2.pgen', 'ParserGenerator.make_label'],
+      ['doctest', 'debug_script'],
+      ['cProfile', 'runctx'],
+      ['asyncio.unix_events', '_UnixSubprocessTransport._start'],
+      ['ctypes', 'CDLL'],
+      ['pydoc', 'locate'],
+      ['pty', 'spawn'],
+      ['numpy.f2py.crackfortran', 'getlincoef'],
+      ['_io', 'FileIO'],
+      ['cloudpickle.cloudpickle', '_make_function'],
+      ['runpy', '_run_code'],
+      ['numpy.testing._private.utils', 'runstring'],
+    ] as const) {
+      expect(judgeGlobal(m, n).severity, `${m}.${n}`).toBe('critical');
+    }
+  });
+});
+
+describe('module aliases (generated from the sources: scripts/gen-pickle-aliases.py)', () => {
+  test('the table holds the standard library and ML library aliases that reach denied objects', () => {
+    expect(MODULE_ALIASES['tempfile']).toContain('_os=os');
+    expect(Object.keys(MODULE_ALIASES).length).toBeGreaterThan(300);
+    expect(aliasCanonical(['tempfile', '_os', 'system']).map((p) => p.parts.join('.'))).toContain('os.system');
+  });
+  test('paths through private aliases are graded as what they reach', () => {
+    const v = judgeGlobal('tempfile', '_os.system');
+    expect(v).toMatchObject({ kind: 'deny', severity: 'critical', matched: 'os.system' });
+    expect(judgeGlobal('tempfile', '_shutil.rmtree')).toMatchObject({ kind: 'deny' });
+  });
+  test('aliases never turn an allowlisted checkpoint global into a finding', () => {
+    for (const [m, n] of [['torch._utils', '_rebuild_tensor_v2'], ['collections', 'OrderedDict'], ['numpy.core.multiarray', '_reconstruct'], ['sklearn.linear_model._logistic', 'LogisticRegression']] as const) {
+      expect(judgeGlobal(m, n).kind, `${m}.${n}`).toBe('allow');
+    }
   });
 });
 
@@ -70,9 +176,9 @@ describe('judgeGlobal', () => {
     expect(judgeGlobal('posixpath', 'os.system').matched).toBe('os.system');
   });
 
-  test('os.path is not os: os.path.join is unknown, not denied', () => {
-    expect(judgeGlobal('os.path', 'join').kind).toBe('unknown');
-    expect(judgeGlobal('posixpath', 'join').kind).toBe('unknown');
+  test('os.path and posixpath are denied high, as picklescan (os.*) and modelaudit (posixpath) deny them', () => {
+    expect(judgeGlobal('os.path', 'join')).toMatchObject({ kind: 'deny', severity: 'high' });
+    expect(judgeGlobal('posixpath', 'join')).toMatchObject({ kind: 'deny', severity: 'high' });
   });
 
   const allow: readonly (readonly [string, string])[] = [
@@ -168,11 +274,21 @@ describe('grading in scans', () => {
     expect(r.of('pickle/unknown-global')[0]?.message).toMatch(/only as a stored reference/);
   });
 
-  test('a module reached by a resolver but only used to reach an allowed name is not reported', () => {
+  test('a module imported by a name the stream chooses is high, even when only used to reach an allowed name', () => {
     const bytes = pickle((b) =>
       b.proto(4).stackGlobal('builtins', 'getattr').stackGlobal('importlib', 'import_module').value(tuple('collections')).reduce().str('OrderedDict').tuple2().reduce().emptyTuple().reduce().stop(),
     );
-    expect(scanBytes(bytes).findings).toEqual([]);
+    const r = scanBytes(bytes);
+    expect(r.findings.map((f) => `${f.ruleId} ${f.severity}`)).toEqual(['pickle/dangerous-call high']);
+    expect(r.findings[0]?.message).toContain('to import the module collections, chosen by the pickle');
+  });
+  test('__import__ and pkgutil.resolve_name of a module the stream names are high (critical for os)', () => {
+    const mine = scanBytes(pickle((b) => b.proto(2).global('builtins', '__import__').value(tuple('evil_helpers')).reduce().stop()));
+    expect(mine.of('pickle/dangerous-call').map((f) => f.severity)).toEqual(['high']);
+    const os = scanBytes(pickle((b) => b.proto(2).global('importlib', 'import_module').value(tuple('os')).reduce().stop()));
+    expect(os.of('pickle/dangerous-call').map((f) => f.severity)).toEqual(['high']);
+    const rn = scanBytes(pickle((b) => b.proto(2).global('pkgutil', 'resolve_name').value(tuple('shipped_module:build')).reduce().stop()));
+    expect(rn.of('pickle/dangerous-call')[0]?.message).toContain('shipped_module.build');
   });
 });
 

@@ -16,9 +16,10 @@
  * every allow.
  */
 import type { Severity } from '../../findings/index.js';
-import { BulwarkError, severityRank } from '../../findings/index.js';
-import type { AllowEntry, DenyEntry } from './policy-data.js';
-import { ALLOW, DENY, ESCAPE_DUNDERS } from './policy-data.js';
+import { BulwarkError, pushAll, severityRank } from '../../findings/index.js';
+import { MODULE_ALIASES } from './policy-aliases.js';
+import type { AllowEntry, DenyEntry, PeerDenyEntry } from './policy-data.js';
+import { ALLOW, ANY_MODULE_DENY, DENY, ESCAPE_DUNDERS, PEER_DENY, PEER_EXEMPT } from './policy-data.js';
 
 export type Role =
   | 'none'
@@ -285,8 +286,34 @@ function index<E extends { module: string }>(entries: readonly E[]): Indexed<E> 
   return { exact, sub };
 }
 
-const DENY_INDEX = index(DENY);
+/** The deny rules a peer's entry adds: its names in its module, and (for `*`) its submodules too. */
+function peerRules(p: PeerDenyEntry): DenyEntry[] {
+  const why = `is on the deny list of ${p.tools.join(', ')}`;
+  if (p.names !== '*') return [{ module: p.module, names: p.names, severity: 'high', why }];
+  return [
+    { module: p.module, names: ['*'], severity: 'high', why },
+    { module: `${p.module}.*`, names: ['*'], severity: 'high', why },
+  ];
+}
+
+const PEER_RULES: readonly DenyEntry[] = PEER_DENY.flatMap(peerRules);
+const PEER_RULE_SET: ReadonlySet<DenyEntry> = new Set(PEER_RULES);
+
+/**
+ * Is the dotted path exactly one of the value types the peers' whole-module entries cover but
+ * Bulwark allows (`builtins.set`, `uuid.UUID`, `builtins.ValueError`)? Then only Bulwark's own deny
+ * entries apply to it.
+ */
+function peerExempt(all: readonly string[]): boolean {
+  if (all.length < 2) return false;
+  const name = all[all.length - 1] as string;
+  const module = all.slice(0, -1).join('.');
+  return PEER_EXEMPT.some((x) => x.module === module && x.names.some((n) => (typeof n === 'string' ? n === name : n.test(name))));
+}
+
+const DENY_INDEX = index([...DENY, ...PEER_RULES]);
 const ALLOW_INDEX = index(ALLOW);
+const ANY_MODULE: ReadonlyMap<string, string> = new Map(ANY_MODULE_DENY.map((a) => [a.name, `is named ${a.name} (on the deny list of ${a.tools.join(', ')} in any module)`]));
 
 function entriesFor<E>(idx: Indexed<E>, module: string): E[] {
   const out: E[] = [...(idx.exact.get(module) ?? [])];
@@ -296,17 +323,77 @@ function entriesFor<E>(idx: Indexed<E>, module: string): E[] {
     if (dot < 0) break;
     m = m.slice(0, dot);
     const s = idx.sub.get(m);
-    if (s) out.push(...s);
+    if (s) pushAll(out, s);
   }
   return out;
 }
 
-function denyMatch(module: string, name: string): DenyEntry | undefined {
+function denyMatch(module: string, name: string, ownOnly = false): DenyEntry | undefined {
   let best: DenyEntry | undefined;
+  const moduleLast = module.slice(module.lastIndexOf('.') + 1);
   for (const e of entriesFor(DENY_INDEX, module)) {
-    if (e.names.some((p) => nameMatches(p, name)) && (best === undefined || severityRank(e.severity) > severityRank(best.severity))) best = e;
+    if (ownOnly && PEER_RULE_SET.has(e)) continue;
+    if (!e.names.some((p) => nameMatches(p, name))) continue;
+    // `except` names are exempt both as names and as the last part of a path read as a module.
+    if (e.except !== undefined && (e.except.includes(name) || (name === '\u0000any' && e.module.endsWith('.*') && e.except.includes(moduleLast)))) continue;
+    if (best === undefined || severityRank(e.severity) > severityRank(best.severity)) best = e;
   }
   return best;
+}
+
+/** Alias table of a module (parsed once from the generated data). */
+const ALIAS_CACHE = new Map<string, ReadonlyMap<string, readonly string[]> | null>();
+function aliasesOf(module: string): ReadonlyMap<string, readonly string[]> | undefined {
+  let a = ALIAS_CACHE.get(module);
+  if (a === undefined) {
+    const raw = Object.prototype.hasOwnProperty.call(MODULE_ALIASES, module) ? MODULE_ALIASES[module] : undefined;
+    if (raw === undefined) a = null;
+    else {
+      const m = new Map<string, string[]>();
+      for (const pair of raw.split(' ')) {
+        const eq = pair.indexOf('=');
+        if (eq > 0) m.set(pair.slice(0, eq), pair.slice(eq + 1).split('|'));
+      }
+      a = m;
+    }
+    ALIAS_CACHE.set(module, a);
+  }
+  return a ?? undefined;
+}
+
+/** Rewrites of one path at most, and paths explored, when canonicalising through aliases. */
+const MAX_ALIAS_STEPS = 8;
+const MAX_ALIAS_PATHS = 16;
+
+/**
+ * Other spellings of a dotted path that reach the same object through module aliases: when a module
+ * on the path binds the next part by an import (`tempfile` does `import os as _os`), the path
+ * continues from the import's target (`tempfile._os.system` is `os.system`). Bounded breadth-first.
+ */
+export function aliasCanonical(parts: readonly string[]): { readonly parts: string[]; readonly modLen: number }[] {
+  const out: { parts: string[]; modLen: number }[] = [];
+  const queue: { p: readonly string[]; steps: number }[] = [{ p: parts, steps: 0 }];
+  const seen = new Set<string>([parts.join('.')]);
+  while (queue.length > 0 && out.length < MAX_ALIAS_PATHS) {
+    const { p, steps } = queue.shift() as { p: readonly string[]; steps: number };
+    if (steps >= MAX_ALIAS_STEPS) continue;
+    for (let k = 1; k < p.length; k++) {
+      const al = aliasesOf(p.slice(0, k).join('.'));
+      const targets = al?.get(p[k] as string);
+      if (targets === undefined) continue;
+      for (const t of targets) {
+        const head = t.split('.');
+        const next = [...head, ...p.slice(k + 1)];
+        const key = next.join('.');
+        if (seen.has(key)) continue;
+        seen.add(key);
+        // The target is a module path (or a module-level name): no suffix of it is reached as a module.
+        out.push({ parts: next, modLen: head.length });
+        queue.push({ p: next, steps: steps + 1 });
+      }
+    }
+  }
+  return out;
 }
 
 function allowMatch(module: string, name: string): AllowEntry | undefined {
@@ -321,11 +408,42 @@ function isDunder(s: string): boolean {
 /** Dunders that reach code, globals or every class directly. */
 const STRONG_DUNDERS: ReadonlySet<string> = new Set(['__globals__', '__builtins__', '__subclasses__', '__code__', '__dict__', '__import__', '__getattribute__', '__loader__', '__spec__']);
 
+/** An enum member's name (UPPER_CASE, as Python's enums and torchvision's InterpolationMode spell them). */
+const ENUM_MEMBER = /^[A-Z][A-Z0-9_]*$/;
+
 /** Dotted-path parts graded one by one; deeper paths are obfuscation. */
 const MAX_PATH_PARTS = 24;
 
 /** Python identifiers (Unicode letters allowed, as in PEP 3131), dotted. */
 const VALID_MODULE = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*(?:\.[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*)*$/u;
+
+/**
+ * The most severe deny entry reached by any (module path, name path) split of any sub-path of the
+ * dotted path `all` (whose first `modLen` parts are the written module path).
+ */
+function denyOver(all: readonly string[], modLen: number): { e: DenyEntry; q: string } | undefined {
+  let best: { e: DenyEntry; q: string } | undefined;
+  const ownOnly = peerExempt(all);
+  for (let j = 0; j < all.length; j++) {
+    for (let i = j + 1; i <= all.length; i++) {
+      // A path part inside the written module path is not a module of its own (numpy.random._pickle
+      // is not _pickle): sub-paths start at the module or inside the attribute path.
+      if (j > 0 && j < modLen) continue;
+      const m = all.slice(j, i).join('.');
+      const n = all.slice(i).join('.');
+      let e: DenyEntry | undefined;
+      if (n === '') {
+        // The module object itself: dangerous when its every name is denied.
+        const w = denyMatch(m, '\u0000any', ownOnly);
+        if (w && w.names.includes('*')) e = { ...w, severity: w.severity === 'critical' ? 'high' : w.severity, why: `gives access to the ${m} module, which ${w.why}` };
+      } else {
+        e = denyMatch(m, n, ownOnly);
+      }
+      if (e && (best === undefined || severityRank(e.severity) > severityRank(best.e.severity))) best = { e, q: n === '' ? m : `${m}.${n}` };
+    }
+  }
+  return best;
+}
 
 /**
  * Grade a global `module`.`name` (name may be dotted or empty for the module itself). Pure function
@@ -376,27 +494,33 @@ export function judgeGlobal(module: string, name: string, dynamic = false, exten
     };
   }
 
-  // Deny: every (module path, name path) split of every sub-path of the full dotted path.
-  let best: { e: DenyEntry; q: string } | undefined;
+  // Deny: every (module path, name path) split of every sub-path of the full dotted path, and of
+  // every spelling of it through module aliases (`tempfile._os.system` is `os.system`).
+  let best = denyOver(all, modParts.length);
+  if (all.length > 2 || (all.length === 2 && modParts.length === 1)) {
+    for (const alt of aliasCanonical(all)) {
+      const b = denyOver(alt.parts, alt.modLen);
+      if (b && (best === undefined || severityRank(b.e.severity) > severityRank(best.e.severity))) best = b;
+    }
+  }
+  const last = all[all.length - 1] ?? '';
+  const anyModule = ANY_MODULE.get(last);
+  if (anyModule !== undefined && all.length > 1 && (best === undefined || severityRank(best.e.severity) < severityRank('high'))) {
+    best = { e: { module: module, names: [last], severity: 'high', why: anyModule }, q: qual };
+  }
   let userDeny: { entry: string; q: string } | undefined;
-  for (let j = 0; j < all.length; j++) {
-    for (let i = j + 1; i <= all.length; i++) {
-      const m = all.slice(j, i).join('.');
-      const n = all.slice(i).join('.');
-      if (j > 0 && i <= modParts.length) continue; // a suffix of the module path alone is not reached
-      let e: DenyEntry | undefined;
-      if (n === '') {
-        // The module object itself: dangerous when its every name is denied.
-        const w = denyMatch(m, '\u0000any');
-        if (w && w.names.includes('*')) e = { ...w, severity: w.severity === 'critical' ? 'high' : w.severity, why: `gives access to the ${m} module, which ${w.why}` };
-      } else {
-        e = denyMatch(m, n);
-      }
-      if (e && (best === undefined || severityRank(e.severity) > severityRank(best.e.severity))) best = { e, q: n === '' ? m : `${m}.${n}` };
-      if (ext !== undefined && userDeny === undefined) {
+  if (ext !== undefined) {
+    outer: for (let j = 0; j < all.length; j++) {
+      for (let i = j + 1; i <= all.length; i++) {
+        if (j > 0 && j < modParts.length) continue;
+        const m = all.slice(j, i).join('.');
+        const n = all.slice(i).join('.');
         const q = n === '' ? m : `${m}.${n}`;
         const entry = entryFor(ext.deny, q);
-        if (entry !== undefined) userDeny = { entry, q };
+        if (entry !== undefined) {
+          userDeny = { entry, q };
+          break outer;
+        }
       }
     }
   }
@@ -415,6 +539,14 @@ export function judgeGlobal(module: string, name: string, dynamic = false, exten
     const n = all.slice(i).join('.');
     const a = allowMatch(m, n);
     if (a) return { kind: 'allow', severity: 'info', why: a.why, matched: `${m}.${n}`, referenceOnly: a.use === 'reference', role };
+  }
+  // An enum member of an allowlisted class (`IntervalStrategy.STEPS`, which Python 3.11 pickles as
+  // getattr(IntervalStrategy, "STEPS")): an UPPER_CASE attribute of a class is a value, not code.
+  if (nameParts.length >= 2 && ENUM_MEMBER.test(nameParts[nameParts.length - 1] as string)) {
+    const owner = judgeGlobal(module, nameParts.slice(0, -1).join('.'), false, extension);
+    if (owner.kind === 'allow' && !owner.referenceOnly && owner.role === 'none') {
+      return { kind: 'allow', severity: 'info', why: `is a member of ${owner.matched}, which ${owner.why}`, matched: qual, referenceOnly: false, role };
+    }
   }
   // User allow entries: treated like built-in allowlisted names (the deny lists above still win).
   if (ext !== undefined) {

@@ -12,6 +12,7 @@
  * Anything else is `dynamic`: computed at load time and graded as such.
  */
 import type { Severity } from '../../findings/index.js';
+import { pushAll } from '../../findings/index.js';
 import type { Verdict } from './policy.js';
 import { renderValue, safeName } from './render.js';
 import type { Value } from './values.js';
@@ -364,7 +365,7 @@ function invokeGlobal(env: ResolveEnv, g: Global, args: readonly Value[], kwargs
         const items = seqItems(it);
         const x = items?.[0];
         if (x !== undefined) {
-          if (g.name === 'starmap') firsts.push(...(seqItems(x) ?? [x]));
+          if (g.name === 'starmap') pushAll(firsts, seqItems(x) ?? [x]);
           else firsts.push(x);
         }
       }

@@ -128,8 +128,21 @@ export const trailingData = defineRule({
   maturity: 'stable',
 });
 
+export const suspiciousCall = defineRule({
+  id: 'pickle/suspicious-call',
+  title: 'Pickle calls a function outside the allowlist with code, a command, a path or a URL',
+  severity: 'high',
+  description:
+    'Loading the pickle calls a function (not a class: real checkpoints construct objects, they do not call functions with strings) that is on neither the allowlist nor the deny list, and passes it a string that looks like Python code, a shell command, a file path or a URL. That is the shape of a gadget the deny list does not know yet: a test helper that runs Python source, a diagnostics function that runs a shell command, a framework writer pointed at a `.pth` start-up file, a downloader. The function is named in the finding; its module is imported and the call runs when the file is loaded.',
+  remediation: 'Do not load the file. If the function is your own and the argument is expected, allowlist the function in the configuration (`pickle: {allow: [...]}`) after reviewing what it does with the argument.',
+  references: REFS_PICKLE,
+  tags: ['pickle', 'code-execution'],
+  maturity: 'stable',
+});
+
 export const PICKLE_RULES: readonly AnyRule[] = [
   dangerousCall,
+  suspiciousCall,
   unresolvedCall,
   dangerousGlobal,
   unknownGlobal,

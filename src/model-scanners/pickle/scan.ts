@@ -31,9 +31,14 @@ export function scanPickle(source: ByteSource, ctx: ModelScanContext, options: P
   let complete = true;
   let opsBudget: { left: number; readonly max: number } | undefined;
   try {
-    const g = new Grader(source, ctx, (src, c) => {
-      scanPickle(src, c);
-    });
+    const g = new Grader(
+      source,
+      ctx,
+      (src, c) => {
+        scanPickle(src, c);
+      },
+      { torchscript: options.torchscript === true, ...(options.shippedModules !== undefined && { shipped: options.shippedModules }) },
+    );
     grader = g;
     const limits = ctx.limits;
     opsBudget = { left: limits.maxPickleOps, max: limits.maxPickleOps };
@@ -120,6 +125,7 @@ export function scanPickle(source: ByteSource, ctx: ModelScanContext, options: P
     complete = false;
     ctx.failed(e, 'pickle analysis', endOffset);
   }
+  ctx.pickleEnd = Math.max(ctx.pickleEnd ?? 0, endOffset);
   const persistentIds: readonly PersistentRef[] = grader?.persistentIds ?? [];
   const opcodes = opsBudget === undefined ? 0 : Math.min(opsBudget.max, opsBudget.max - opsBudget.left);
   return { endOffset, stops, complete, persistentIds, opcodes };

@@ -46,3 +46,35 @@ describe('looksLikePickle', () => {
     expect(looksLikePickle({ size: 10, read: () => { throw new Error('boom'); } })).toBe(false);
   });
 });
+
+describe('streams the C unpickler runs up to a call, whatever follows', () => {
+  const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+  const cat = (...p: (string | Uint8Array)[]): Uint8Array => {
+    const parts = p.map((x) => (typeof x === 'string' ? enc(x) : x));
+    const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+    let o = 0;
+    for (const x of parts) {
+      out.set(x, o);
+      o += x.length;
+    }
+    return out;
+  };
+  test('payload then garbage, truncation or no STOP', () => {
+    expect(looks(cat("cos\nsystem\n(S'id'\ntR", Uint8Array.of(0xff, 0x00, 0x01)))).toBe(true);
+    expect(looks("cos\nsystem\n(S'id'\ntR")).toBe(true);
+    expect(looks("cos\nsystem\n(S'id'\ntRp0\n")).toBe(true);
+    expect(looks("(S'id'\nios\nsystem\n\xff")).toBe(true);
+  });
+  test('arguments the C unpickler accepts (trailing blanks after a quoted STRING, control bytes in PERSID)', () => {
+    expect(looks("cos\nsystem\n(S'id' \t\ntR.")).toBe(true);
+    expect(looks("cos\nsystem\n(S'id'\r\ntR.")).toBe(true);
+  });
+  test('a protocol 0 argument longer than the sniff window', () => {
+    expect(looks(cat("cbuiltins\nexec\n(V", 'x'.repeat(20000), '\ntR\xff'))).toBe(true);
+  });
+  test('imports alone, or failures before any call, are not enough', () => {
+    expect(looks(cat('cos\nsystem\n', Uint8Array.of(0xff)))).toBe(false);
+    expect(looks("(S'id'\nt\xff")).toBe(false);
+    expect(looks('cmake\ninstall\n\nrun make\n')).toBe(false);
+  });
+});

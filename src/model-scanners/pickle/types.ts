@@ -1,4 +1,5 @@
 /** Public types of the pickle analyser (re-exported by index.ts; the contract containers rely on). */
+import type { Severity } from '../../findings/index.js';
 
 /** A persistent id seen by BINPERSID/PERSID, e.g. PyTorch's ('storage', FloatStorage, '0', 'cpu', 4). */
 export interface PersistentRef {
@@ -19,6 +20,22 @@ export interface PickleScanOptions {
   readonly single?: boolean;
   /** What loads this stream; tunes messages and which findings apply (e.g. `torch.load` with a persistent_load). */
   readonly loader?: 'pickle' | 'torch' | 'joblib' | 'numpy';
+  /**
+   * A pickle of a TorchScript archive: `__torch__.*` globals name classes torch.jit.load compiles from
+   * the archive's code/ (no Python import), and are graded as such.
+   */
+  readonly torchscript?: boolean;
+  /** Modules whose source ships beside the pickle (torch.package), with what their scan found. */
+  readonly shippedModules?: ReadonlyMap<string, ShippedModule>;
+}
+
+/** A module whose source ships beside the pickle and was scanned (torch.package interned modules). */
+export interface ShippedModule {
+  /** Archive member holding the source. */
+  readonly member: string;
+  /** The worst issue the source scan found, if any, and what it is. */
+  readonly severity?: Severity;
+  readonly what?: string;
 }
 
 export interface PickleAnalysis {

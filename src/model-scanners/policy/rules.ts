@@ -46,4 +46,38 @@ export const pickleWeightsPolicy = defineRule<PolicySubject>({
   },
 });
 
+
+/** A target the model scanners judge by its name: what it is called, how big it is, what it was found to be. */
+export interface NamedTargetSubject {
+  readonly policy: 'default' | 'production';
+  readonly path: string;
+  readonly size: number;
+  readonly format: string;
+  /** Why the name says "model" (`.pt`, `pytorch_model-00001-of-00002.bin`), from `modelFileName`. */
+  readonly nameSays: string;
+}
+
+export const unrecognizedModelFile = defineRule<NamedTargetSubject>({
+  id: 'policy/unrecognized-model-file',
+  title: 'File named like a model is empty or in no format Bulwark recognises',
+  severity: 'medium',
+  description:
+    'The file name says "model" (an extension such as .pt, .pth, .bin, .ckpt, .pkl, .joblib, .npy, .npz, .safetensors, .onnx, .gguf, .h5, .keras, .pb, or a Hugging Face weight name such as pytorch_model-00001-of-00002.bin) but the file is empty or its content is none of the formats Bulwark analyses, so nothing in it was analysed. A loader picks its parser from the name or tries several; content Bulwark does not recognise is content it cannot vouch for. Common benign causes: Git LFS or Xet pointer files (the weights were never fetched), truncated downloads, placeholders. Medium by default (a scanner that cannot tell what a file is must not pass it silently, but most such files are broken downloads); high under `--policy production`, where an unrecognised file must not be deployed as a model.',
+  remediation:
+    'Check what the file really is (`file`, `head -c 200`). Fetch the real weights (`git lfs pull`), re-download a truncated file, or remove the placeholder; if it is a model format Bulwark does not support, convert it to safetensors, ONNX or GGUF.',
+  references: ['docs/policies.md', 'docs/formats.md'],
+  tags: ['policy', 'coverage'],
+  maturity: 'stable',
+  check({ policy, path, size, nameSays }, report) {
+    const what = size === 0 ? 'is empty' : 'is in no format Bulwark recognises, so its content was not analysed';
+    report({
+      location: { kind: 'file', path },
+      message: `named like a model file (${nameSays}) but ${what}${policy === 'production' ? '; the production policy requires every model file to be analysed' : ''}`,
+      evidence: nameSays,
+      ...(policy === 'production' && { severity: 'high' as const }),
+    });
+  },
+});
+
 export const POLICY_RULES = [pickleWeightsPolicy] as const;
+export const NAME_RULES = [unrecognizedModelFile] as const;

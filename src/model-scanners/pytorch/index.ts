@@ -6,3 +6,5 @@ export { torchLayout, checkTorchZip } from './torch-zip.js';
 export type { TorchZipLayout } from './torch-zip.js';
 export { scanLegacyStream, scanLegacyStorages, scanLegacyTensors } from './legacy.js';
 export { PYTORCH_RULES, legacyTarFormat } from './rules.js';
+export { checkTorchScriptCode, packageModuleOf, scanPackageSources } from './code.js';
+export type { PackageSource } from './code.js';

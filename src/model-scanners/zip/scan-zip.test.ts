@@ -179,6 +179,23 @@ describe('data outside the entries', () => {
   });
 });
 
+describe('a member shared by many central entries', () => {
+  it('is inflated once, whatever the number of entries pointing at it (65,535 entries, 1 MB member)', () => {
+    const member = new Uint8Array(1 << 20);
+    const entries = [{ name: 'a.bin', data: member, method: 'deflate' as const }, ...Array.from({ length: 65_534 }, (_, i) => ({ name: `m${i}.bin`, data: member, method: 'deflate' as const, aliasOf: 0, centralOnly: true }))];
+    const zip = buildZip({ entries });
+    const src = new RecordingSource(new BufferSource(zip));
+    const t0 = performance.now();
+    const r = mustScan(src);
+    const ms = performance.now() - t0;
+    // The deflated member's data is read (to sniff, then to inflate) once, not once per entry.
+    const dataStart = 30 + 'a.bin'.length;
+    expect(src.reads.filter(([o]) => o === dataStart).length).toBeLessThanOrEqual(2);
+    expect(r.format).toBe('zip');
+    expect(ms).toBeLessThan(25_000);
+  }, 60_000);
+});
+
 describe('nesting', () => {
   it('follows npz inside zip down to an object array pickle', () => {
     const npy = buildNpy({ descr: "'|O'", shape: '(1,)', data: EVIL_PICKLE });

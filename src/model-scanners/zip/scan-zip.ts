@@ -14,19 +14,19 @@
 import { crc32 } from 'node:zlib';
 import { LimitExceededError } from '../../findings/index.js';
 import type { ByteSource, DecompressResult } from '../../limits/index.js';
-import { BufferSource, SliceSource, decodeLzmaRaw, decompress, inflateRawHead } from '../../limits/index.js';
+import { BufferSource, SliceSource, decodeLzmaRaw, decompress, inflateRawHead, resultOfBuffer } from '../../limits/index.js';
 import type { RuleSelection } from '../../rules/index.js';
 import { Reporter, coreRules } from '../../rules/index.js';
 import { decodeFor, decompressedSource, inChild, scanRegion } from '../containers.js';
 import { ModelScanContext, TargetState } from '../context.js';
 import type { DetectedFormat } from '../detect-format.js';
 import { detectFormat } from '../detect-format.js';
-import type { PersistentRef } from '../pickle/index.js';
+import type { PersistentRef, ShippedModule } from '../pickle/index.js';
 import { scanPickle } from '../pickle/index.js';
-import type { TorchZipLayout } from '../pytorch/index.js';
-import { checkTorchZip, torchLayout } from '../pytorch/index.js';
-import type { ZipArchive, ZipEntry } from './parse.js';
-import { hiddenLocalEntry, parseZip } from './parse.js';
+import type { PackageSource, TorchZipLayout } from '../pytorch/index.js';
+import { checkTorchScriptCode, checkTorchZip, packageModuleOf, scanPackageSources, torchLayout } from '../pytorch/index.js';
+import type { ZipArchive, ZipEntry, ZipNameIndex } from './parse.js';
+import { asciiLower, hiddenLocalEntry, parseZip } from './parse.js';
 import { ZIP_ISSUE_RULES, badCrc, encryptedMember, headerMismatch, unsupportedMethod } from './rules.js';
 
 /** Compression methods Bulwark decodes: stored, deflate, bzip2, LZMA, zstd, xz. */
@@ -47,9 +47,24 @@ const EVERY_RULE: RuleSelection = { state: () => ({ enabled: true, reason: 'spec
 export interface ZipScanOptions {
   /** The caller already scanned the bytes before the archive (a pickle/zip polyglot). */
   readonly skipPrepended?: boolean;
+  /**
+   * Offset where the pickle stream(s) of this file end (the last STOP): an archive that ends before
+   * it lies inside the pickle's data (skorch stores `torch.save` output as bytes in its pickle) and
+   * is analysed as that embedded archive, from its own start, not as a file with prepended data.
+   */
+  readonly pickleEnd?: number;
 }
 
 export function scanZip(source: ByteSource, ctx: ModelScanContext, options: ZipScanOptions = {}): string {
+  if (options.pickleEnd !== undefined) {
+    const embedded = embeddedArchive(source, ctx, options.pickleEnd);
+    if (embedded !== undefined) {
+      // Bytes inside the pickle that end with an EOCD: an archive stored as data. Read it as what it
+      // is, from its own start (no prepended data, offsets consistent), like the code that unpacks it.
+      ctx.scanNested(new SliceSource(source, embedded.start, embedded.end - embedded.start), `<zip archive inside the pickle data at offset ${embedded.start}>`);
+      return 'zip';
+    }
+  }
   let archive: ZipArchive;
   let torch: TorchZipLayout | undefined;
   let scanner = new MemberScanner(source, ctx, undefined);
@@ -61,7 +76,7 @@ export function scanZip(source: ByteSource, ctx: ModelScanContext, options: ZipS
       maxIssuesPerKind: ctx.limits.maxFindingsPerRule,
       onDirectory: (entries, names) => {
         torch = torchLayout(entries, names);
-        scanner = new MemberScanner(source, ctx, torch);
+        scanner = new MemberScanner(source, ctx, torch, archiveCode(entries, names, torch));
       },
       onEntry: (e) => scanner.scanSafely(e),
     });
@@ -82,6 +97,7 @@ export function scanZip(source: ByteSource, ctx: ModelScanContext, options: ZipS
     }
   }
 
+  scanner.finishPackage();
   if (archive.prepended && !options.skipPrepended) scanRegion(ctx, source, archive.prepended.start, archive.prepended.end, '<data before the archive>');
   for (const g of archive.gaps) scanGap(source, ctx, scanner, g.start, g.end);
   if (archive.appended) scanRegion(ctx, source, archive.appended.start, archive.appended.end, '<data after the archive>');
@@ -93,6 +109,18 @@ export function scanZip(source: ByteSource, ctx: ModelScanContext, options: ZipS
     return 'pytorch-zip';
   }
   return scanner.sawNpy ? 'numpy-npz' : 'zip';
+}
+
+/** The archive's region when it lies entirely before `pickleEnd` and does not start at 0, else undefined. */
+function embeddedArchive(source: ByteSource, ctx: ModelScanContext, pickleEnd: number): { start: number; end: number } | undefined {
+  try {
+    const a = parseZip(source, { maxEntries: ctx.limits.maxArchiveEntries, maxIssuesPerKind: 1 });
+    const start = a.prepended?.end ?? 0;
+    const end = a.appended?.start ?? source.size;
+    return start > 0 && end <= pickleEnd && end > start ? { start, end } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -136,17 +164,88 @@ function reportIssues(archive: ZipArchive, ctx: ModelScanContext): void {
   }
 }
 
+/** Code that ships in the archive: a TorchScript program, or a torch.package's modules. */
+interface ArchiveCode {
+  /** TorchScript: `<root>/code/` members are TorchScript source; pickles name its classes. */
+  readonly torchscriptRoot?: string;
+  /** torch.package: the archive root (modules ship as `<root>/<path>.py`). */
+  readonly packageRoot?: string;
+}
+
+function archiveCode(entries: readonly ZipEntry[], names: ZipNameIndex, torch: TorchZipLayout | undefined): ArchiveCode {
+  const first = entries[0];
+  const slash = first === undefined ? -1 : first.key.indexOf('/');
+  const root = first === undefined || slash < 0 ? undefined : first.key.slice(0, slash);
+  if (root === undefined) return {};
+  if (torch !== undefined && (torch.lookup('constants.pkl').length > 0 || torch.lookup('code/__torch__.py').length > 0)) return { torchscriptRoot: root };
+  if (names.lookup(asciiLower(`${root}/.data/extern_modules`)).length > 0) return { packageRoot: root };
+  return {};
+}
+
+/** Source members larger than this are not read as code (reported, not analysed). */
+const MAX_CODE_BYTES = 4 * 1024 * 1024;
+
 class MemberScanner {
   readonly persistentIds: PersistentRef[] = [];
   sawNpy = false;
-  /** Data offsets already scanned, with the compressed size and method scanned there. */
-  private readonly done = new Map<number, number>();
+  /** torch.package: sources and pickles held until every module is scanned (finishPackage). */
+  private readonly packageSources: PackageSource[] = [];
+  private readonly packagePickles: { e: ZipEntry; content: ByteSource }[] = [];
+  /** Data offsets already sniffed, with the views (compressed size, method, role) sniffed there. */
+  private readonly done = new Map<number, number[]>();
 
   constructor(
     private readonly source: ByteSource,
     private readonly ctx: ModelScanContext,
     private readonly torch: TorchZipLayout | undefined,
+    private readonly code: ArchiveCode = {},
   ) {}
+
+  /** torch.package: scan the shipped modules, then the pickles with what those modules hold. */
+  finishPackage(): void {
+    if (this.code.packageRoot === undefined) return;
+    let shipped: ReadonlyMap<string, ShippedModule> = new Map();
+    try {
+      shipped = scanPackageSources(this.packageSources, this.ctx);
+    } catch (e) {
+      this.ctx.failed(e, 'torch.package sources');
+    }
+    for (const { e, content } of this.packagePickles) {
+      inChild(this.ctx, e.name, 'pickle analysis', (child) => {
+        scanPickle(content, child, { loader: 'pickle', shippedModules: shipped });
+      });
+    }
+  }
+
+  /** Source members handled as code (TorchScript program, torch.package module); true when handled. */
+  private scanCode(e: ZipEntry): boolean {
+    const ts = this.code.torchscriptRoot;
+    const pkg = this.code.packageRoot;
+    if (ts !== undefined && e.key.startsWith(`${ts}/code/`) && e.key.endsWith('.py')) {
+      const c = this.ctx.child(e.name);
+      const text = this.text(e, c);
+      if (text !== undefined) checkTorchScriptCode(text, c);
+      return true;
+    }
+    if (pkg !== undefined) {
+      const module = packageModuleOf(e.key, pkg);
+      if (module === undefined) return false;
+      const text = this.text(e, this.ctx.child(e.name));
+      if (text !== undefined) this.packageSources.push({ member: e.name, module, text });
+      return true;
+    }
+    return false;
+  }
+
+  private text(e: ZipEntry, c: ModelScanContext): string | undefined {
+    if (e.uncompressedSize > MAX_CODE_BYTES || e.compressedSize > MAX_CODE_BYTES) {
+      c.incomplete(coreRules.limitExceeded, `source member of ${e.uncompressedSize} bytes is larger than ${MAX_CODE_BYTES}; not analysed`, undefined, 'maxTextBytes');
+      return undefined;
+    }
+    const content = this.content(e, c, true);
+    if (content === undefined) return undefined;
+    return Buffer.from(content.read(0, content.size)).toString('utf8');
+  }
 
   private stopped = false;
 
@@ -172,9 +271,15 @@ class MemberScanner {
   private scan(e: ZipEntry): void {
     if (e.dataOffset < 0) return; // no local header: reported as malformed
     if (e.compressedSize === 0 && e.uncompressedSize <= 0) return; // empty file or directory
-    // The same bytes under another name or view are scanned once (only scanned ones are recorded).
-    const id = e.compressedSize * 65536 + e.method;
-    if (this.done.get(e.dataOffset) === id) return;
+    // The same bytes under another name or view are sniffed and scanned once, however many central
+    // entries point at them (65,535 entries sharing one member cost one inflation, not 65,535).
+    const isDataPkl = this.torch?.dataPkl.includes(e) ?? false;
+    const isStorage = this.torch?.isStorage(e) === true;
+    const id = (e.compressedSize * 65536 + e.method) * 4 + (isDataPkl ? 2 : 0) + (isStorage ? 1 : 0);
+    const seen = this.done.get(e.dataOffset);
+    if (seen !== undefined && seen.includes(id)) return;
+    if (seen === undefined) this.done.set(e.dataOffset, [id]);
+    else if (seen.length < 8) seen.push(id);
     if (e.encrypted) {
       const c = this.ctx.child(e.name);
       c.incomplete(encryptedMember, 'the entry is encrypted; its content was not analysed');
@@ -186,10 +291,10 @@ class MemberScanner {
       c.incomplete(unsupportedMethod, `compressed with ${name}, which Bulwark cannot decode; the entry was not analysed`, undefined, String(e.method));
       return;
     }
-    const isDataPkl = this.torch?.dataPkl.includes(e) ?? false;
+    if (this.scanCode(e)) return;
     let format: DetectedFormat | undefined;
     try {
-      format = isDataPkl ? 'pickle' : detectFormat(this.head(e), { zipTail: false, storage: this.torch?.isStorage(e) === true });
+      format = isDataPkl ? 'pickle' : detectFormat(this.head(e), { zipTail: false, storage: isStorage });
     } catch (err) {
       this.ctx.child(e.name).failed(err, 'sniffing the entry');
       return;
@@ -197,16 +302,20 @@ class MemberScanner {
     if (format === undefined) return; // tensor data or other opaque bytes: head sniffed, rest skipped
     if (format === 'numpy-npy') this.sawNpy = true;
     // Tensor storage records are raw bytes to torch; a few of them start like a pickle by chance.
-    const storage = this.torch?.isStorage(e) === true && PICKLE_FORMATS.has(format);
+    const storage = isStorage && PICKLE_FORMATS.has(format);
     if (storage && !this.isRealPickle(e)) return;
-    this.done.set(e.dataOffset, id);
     const c = this.ctx.child(e.name);
     const content = this.content(e, c, PICKLE_FORMATS.has(format) && !storage);
     if (!content) return;
+    if (this.code.packageRoot !== undefined && PICKLE_FORMATS.has(format)) {
+      this.packagePickles.push({ e, content });
+      return;
+    }
     if (this.torch && PICKLE_FORMATS.has(format)) {
       // Pickles in a PyTorch archive are read by torch.load / torch.jit.load: analyse them as such.
+      const torchscript = this.code.torchscriptRoot !== undefined;
       inChild(this.ctx, e.name, 'pickle analysis', (child) => {
-        const r = scanPickle(content, child, { loader: 'torch' });
+        const r = scanPickle(content, child, { loader: 'torch', torchscript });
         // No spread: a checkpoint can reference hundreds of thousands of storages.
         if (isDataPkl) for (const ref of r.persistentIds) this.persistentIds.push(ref);
       });
@@ -263,7 +372,7 @@ class MemberScanner {
         return decodeLzmaRaw(input.subarray(4 + propsSize), props[0] ?? 0, dict, size, cap, limitName);
       }
       default:
-        return { data: new Uint8Array(0), consumed: 0, warnings: [] };
+        return resultOfBuffer(new Uint8Array(0), 0, []);
     }
   }
 
@@ -277,14 +386,15 @@ class MemberScanner {
       return slice;
     }
     const input = this.source.read(e.dataOffset, e.compressedSize);
-    const r = decodeFor(c, (cap, limitName) => this.decode(e, input, cap, limitName));
+    const r = decodeFor(c, input.length, (cap, limitName) => this.decode(e, input, cap, limitName));
     const out = decompressedSource(c, r, `${METHODS[e.method] ?? 'compressed'} entry`);
     if (!r.error && e.uncompressedSize >= 0) {
-      this.checkCrc(e, c, r.data);
-      if (r.data.length !== e.uncompressedSize && e.index >= 0) {
+      this.checkCrc(e, c, r.output);
+      const n = r.output.size;
+      if (n !== e.uncompressedSize && e.index >= 0) {
         c.report(headerMismatch, {
           location: c.at(),
-          message: `the entry decompresses to ${r.data.length} bytes but declares ${e.uncompressedSize}: readers that stop at the declared size see ${r.data.length > e.uncompressedSize ? 'less' : 'a truncated entry'}`,
+          message: `the entry decompresses to ${n} bytes but declares ${e.uncompressedSize}: readers that stop at the declared size see ${n > e.uncompressedSize ? 'less' : 'a truncated entry'}`,
         });
       }
     }
