@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { run as admission } from './admission.js';
 import { benchDir } from './common.js';
 import { run as bombs } from './bombs.js';
 import { run as formats } from './formats.js';
@@ -19,6 +20,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   k8s,
   signing: () => signing(),
   bombs,
+  admission: () => admission(),
 };
 
 const wanted = process.argv.slice(2);

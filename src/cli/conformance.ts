@@ -7,6 +7,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { checkAdmissionConformance } from '../admission/index.js';
 import { checkPsaConformance } from '../k8s-manifests/index.js';
 import { checkOmsConformance } from '../model-signing/index.js';
 
@@ -25,6 +26,7 @@ async function main(): Promise<number> {
   }
   const suites: [string, () => Promise<SuiteResult> | SuiteResult][] = [];
   if (existsSync(join(dir, 'psa'))) suites.push(['Pod Security Admission (psa/)', () => checkPsaConformance(join(dir, 'psa'))]);
+  if (existsSync(join(dir, 'psa'))) suites.push(['Admission review() vs PSA (psa/, Pods and Deployments)', () => checkAdmissionConformance(join(dir, 'psa'))]);
   if (existsSync(join(dir, 'oms'))) suites.push(['OpenSSF Model Signing (oms/)', () => checkOmsConformance(join(dir, 'oms'))]);
   if (suites.length === 0) {
     process.stderr.write(`bulwark conformance: no psa/ or oms/ suite under ${arg}\n`);

@@ -4,6 +4,7 @@ import { toolVersion } from '../engine/index.js';
 import { errorMessage, isBulwarkError } from '../findings/index.js';
 import { guardStdout, installSignalCleanup, removePendingFiles } from './io.js';
 import { registerExplain } from './commands/explain.js';
+import { registerAdmission } from './commands/admission.js';
 import { registerRules } from './commands/rules.js';
 import { registerScan } from './commands/scan.js';
 import { registerSign } from './commands/sign.js';
@@ -28,6 +29,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerSign(program);
   registerVerify(program);
   registerRules(program);
+  registerAdmission(program);
   registerExplain(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
