@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run as admission } from './admission.js';
+import { run as audit } from './audit.js';
 import { benchDir } from './common.js';
 import { run as bombs } from './bombs.js';
 import { run as formats } from './formats.js';
@@ -21,6 +22,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   signing: () => signing(),
   bombs,
   admission: () => admission(),
+  audit: () => audit(),
 };
 
 const wanted = process.argv.slice(2);

@@ -5,6 +5,7 @@ import { errorMessage, isBulwarkError } from '../findings/index.js';
 import { guardStdout, installSignalCleanup, removePendingFiles } from './io.js';
 import { registerExplain } from './commands/explain.js';
 import { registerAdmission } from './commands/admission.js';
+import { registerAudit } from './commands/audit.js';
 import { registerRules } from './commands/rules.js';
 import { registerScan } from './commands/scan.js';
 import { registerSign } from './commands/sign.js';
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerVerify(program);
   registerRules(program);
   registerAdmission(program);
+  registerAudit(program);
   registerExplain(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });

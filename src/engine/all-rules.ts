@@ -6,6 +6,7 @@
  * the domains that define them. Servers build their own registry from the domains they serve
  * (`createRegistry([CORE_RULESET, K8S_RULESET])`) and never load this module.
  */
+import { AUDIT_RULESET } from '../audit/index.js';
 import { K8S_RULESET } from '../k8s-manifests/index.js';
 import { MODEL_SCANNER_RULESET } from '../model-scanners/index.js';
 import { SIGNING_RULESET } from '../model-signing/index.js';
@@ -16,7 +17,7 @@ import { CORE_RULESET, createRegistry } from '../rules/index.js';
 export const SCAN_RULESETS: readonly RuleSet[] = [CORE_RULESET, MODEL_SCANNER_RULESET, K8S_RULESET, SIGNING_RULESET];
 
 /** Every rule set Bulwark ships: the scan's, plus the streaming domains' (audit log, runtime). */
-export const ALL_RULESETS: readonly RuleSet[] = [...SCAN_RULESETS];
+export const ALL_RULESETS: readonly RuleSet[] = [...SCAN_RULESETS, AUDIT_RULESET];
 
 /** The scan's registry (its reports carry the metadata of these rules). */
 export const registry = createRegistry(SCAN_RULESETS);

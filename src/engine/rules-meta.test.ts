@@ -17,6 +17,8 @@ import type { RuleCase, RuleCases } from '../rules/index.js';
 import { definedRules, firingProblem, wasReported } from '../rules/index.js';
 import { ALL_RULE_CASES } from './all-rule-cases.js';
 import { ALL_RULES, allRegistry as registry } from './all-rules.js';
+import { runAuditRuleCase } from '../audit/case-runner.js';
+import { auditRuleCases } from '../audit/rule-cases.js';
 import { scan } from './engine.js';
 import { scanOptions } from './options.js';
 
@@ -66,7 +68,7 @@ const NOT_IMPORTED = new Set(['src/cli/main.ts', 'src/cli/conformance.ts', 'src/
 
 /** Every domain's cases (rules that keep their cases in their own file are included by their domain). */
 function allCases(): readonly RuleCases[] {
-  return [...ALL_RULE_CASES];
+  return [...ALL_RULE_CASES, ...auditRuleCases()];
 }
 
 /**
@@ -74,6 +76,12 @@ function allCases(): readonly RuleCases[] {
  * runtime events through the runtime agent's analyzer, audit events through the audit engine.
  */
 async function runAnyCase(c: RuleCase, ruleId: string): Promise<Finding[]> {
+  if (ruleId.startsWith('audit/')) {
+    const out = await runAuditRuleCase(c, ruleId);
+    const bypass = out.filter((f) => !wasReported(f));
+    if (bypass.length > 0) throw new Error(`findings that did not leave through a Reporter: ${bypass.map((f) => f.ruleId).join(', ')}`);
+    return out;
+  }
   return runCase(c, ruleId);
 }
 
