@@ -11,6 +11,7 @@ import { benchDir } from './common.js';
 import { run as bombs } from './bombs.js';
 import { run as formats } from './formats.js';
 import { run as k8s } from './k8s.js';
+import { run as runtime } from './runtime.js';
 import { run as scanner } from './scanner.js';
 import { run as signing } from './signing.js';
 
@@ -20,6 +21,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   formats,
   k8s,
   signing: () => signing(),
+  runtime: () => runtime(),
   bombs,
   admission: () => admission(),
   audit: () => audit(),

@@ -7,6 +7,7 @@ import { registerExplain } from './commands/explain.js';
 import { registerAdmission } from './commands/admission.js';
 import { registerAudit } from './commands/audit.js';
 import { registerRules } from './commands/rules.js';
+import { registerRuntime } from './commands/runtime.js';
 import { registerScan } from './commands/scan.js';
 import { registerSign } from './commands/sign.js';
 import { registerVerify } from './commands/verify.js';
@@ -33,6 +34,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerAdmission(program);
   registerAudit(program);
   registerExplain(program);
+  registerRuntime(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {

@@ -19,6 +19,8 @@ import { ALL_RULE_CASES } from './all-rule-cases.js';
 import { ALL_RULES, allRegistry as registry } from './all-rules.js';
 import { runAuditRuleCase } from '../audit/case-runner.js';
 import { auditRuleCases } from '../audit/rule-cases.js';
+import { RUNTIME_RULE_CASES } from '../runtime/rule-cases.js';
+import { runRuntimeRuleCase } from '../runtime/case-runner.js';
 import { scan } from './engine.js';
 import { scanOptions } from './options.js';
 
@@ -68,7 +70,7 @@ const NOT_IMPORTED = new Set(['src/cli/main.ts', 'src/cli/conformance.ts', 'src/
 
 /** Every domain's cases (rules that keep their cases in their own file are included by their domain). */
 function allCases(): readonly RuleCases[] {
-  return [...ALL_RULE_CASES, ...auditRuleCases()];
+  return [...ALL_RULE_CASES, ...RUNTIME_RULE_CASES, ...auditRuleCases()];
 }
 
 /**
@@ -78,6 +80,12 @@ function allCases(): readonly RuleCases[] {
 async function runAnyCase(c: RuleCase, ruleId: string): Promise<Finding[]> {
   if (ruleId.startsWith('audit/')) {
     const out = await runAuditRuleCase(c, ruleId);
+    const bypass = out.filter((f) => !wasReported(f));
+    if (bypass.length > 0) throw new Error(`findings that did not leave through a Reporter: ${bypass.map((f) => f.ruleId).join(', ')}`);
+    return out;
+  }
+  if (ruleId.startsWith('runtime/')) {
+    const out = runRuntimeRuleCase(c, ruleId);
     const bypass = out.filter((f) => !wasReported(f));
     if (bypass.length > 0) throw new Error(`findings that did not leave through a Reporter: ${bypass.map((f) => f.ruleId).join(', ')}`);
     return out;
