@@ -7,7 +7,7 @@
  * - with only the PSS rules selected, the decision (allowed or denied) must be PSA's;
  * - with every rule on, the PSS checks that failed (the `pss:<check>` controls of the findings) must
  *   be exactly the expected set: the other Bulwark rules may add denials, never change PSS verdicts.
- * Used by admission tests and (via the hook proposed in docs/admission.md) `npm run conformance`.
+ * Used by the admission tests and by `npm run conformance` (src/cli/conformance.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

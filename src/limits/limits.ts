@@ -70,7 +70,12 @@ export const LIMIT_SPECS = {
   maxEventBytes: { domain: 'events', default: 4 * MiB, unit: 'bytes', bounds: 'one event (a JSON line, a webhook batch item, an AdmissionReview)' },
   maxEventQueue: { domain: 'events', default: 10_000, unit: 'count', bounds: 'events or findings waiting in one queue between a source and its consumer (a sink, a rule engine)' },
   maxStateEntries: { domain: 'events', default: 100_000, unit: 'count', bounds: 'entries one stateful detection keeps (identities, pods, sequences, first sightings); the oldest are evicted and counted' },
+  maxAuditBatchBytes: { domain: 'events', default: 64 * MiB, unit: 'bytes', bounds: 'one webhook body (EventList batch) accepted by `bulwark audit serve` (413 above; keep it above the API server\'s batch size)' },
   maxProcesses: { domain: 'events', default: 100_000, unit: 'count', bounds: 'processes the runtime sensor tracks at once' },
+  maxFdsPerProcess: { domain: 'events', default: 4096, unit: 'count', bounds: 'file descriptors of one process the runtime sensor reads per scan (sockets, stdio, GPU devices)' },
+  maxCmdlineBytes: { domain: 'events', default: 64 * KiB, unit: 'bytes', bounds: 'argv of one process read by the runtime sensor' },
+  maxHashBytes: { domain: 'events', default: 128 * MiB, unit: 'bytes', bounds: 'one executable hashed by the runtime sensor (larger ones are not hashed)' },
+  maxPodListBytes: { domain: 'events', default: 64 * MiB, unit: 'bytes', bounds: "the kubelet's pod list (or --pods-file) read by the runtime agent" },
 } as const satisfies Readonly<Record<string, LimitSpec>>;
 
 export type LimitName = keyof typeof LIMIT_SPECS;

@@ -5,7 +5,7 @@
  * time by the `RuntimeAnalyzer`. The CLI wires the sinks, the server and the metrics around it.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { BoundedQueue } from '../limits/index.js';
+import { BoundedQueue, DEFAULT_LIMITS } from '../limits/index.js';
 import type { LineRecord } from '../limits/index.js';
 import type { RuntimeAnalyzer } from './analyze.js';
 import type { RuntimeContext } from './context.js';
@@ -19,8 +19,8 @@ import type { ProcSensor } from './proc-sensor.js';
 import { fileLines } from './sources.js';
 import { parseTetragonEvent } from './tetragon.js';
 
-/** Largest pod list read from the kubelet or a file (proposed limit `maxPodListBytes`). */
-export const MAX_POD_LIST_BYTES = 64 * 1024 * 1024;
+/** Largest pod list read from the kubelet or a file (named limit `maxPodListBytes`). */
+export const MAX_POD_LIST_BYTES = DEFAULT_LIMITS.maxPodListBytes;
 
 export type JsonInputKind = 'falco' | 'tetragon' | 'events';
 
@@ -36,6 +36,8 @@ export interface AgentOptions {
   readonly maxEventBytes: number;
   readonly maxEventQueue: number;
   readonly maxStateEntries: number;
+  /** Largest pod list read (`maxPodListBytes`; default MAX_POD_LIST_BYTES). */
+  readonly maxPodListBytes?: number;
   readonly proc?: ProcSensor;
   readonly procIntervalMs?: number;
   readonly files?: readonly FileInput[];
@@ -258,22 +260,23 @@ export class RuntimeAgent {
   private async refreshPods(): Promise<void> {
     const p = this.o.pods;
     if (p === undefined) return;
+    const maxBytes = this.o.maxPodListBytes ?? MAX_POD_LIST_BYTES;
     let text: string | undefined;
     try {
       if (p.file !== undefined) {
         const st = statSync(p.file);
         const stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
         if (stamp === this.podsStamp) return;
-        if (st.size > MAX_POD_LIST_BYTES) throw new Error(`pod list larger than ${MAX_POD_LIST_BYTES} bytes`);
+        if (st.size > maxBytes) throw new Error(`pod list larger than ${maxBytes} bytes (maxPodListBytes)`);
         this.podsStamp = stamp;
         text = readFileSync(p.file, 'utf8');
       } else if (p.url !== undefined) {
         const res = await fetch(p.url, { signal: AbortSignal.timeout(5000), ...(p.headers !== undefined && { headers: p.headers }) });
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         const len = Number(res.headers.get('content-length') ?? '0');
-        if (len > MAX_POD_LIST_BYTES) throw new Error(`pod list larger than ${MAX_POD_LIST_BYTES} bytes`);
+        if (len > maxBytes) throw new Error(`pod list larger than ${maxBytes} bytes (maxPodListBytes)`);
         text = await res.text();
-        if (text.length > MAX_POD_LIST_BYTES) throw new Error(`pod list larger than ${MAX_POD_LIST_BYTES} bytes`);
+        if (text.length > maxBytes) throw new Error(`pod list larger than ${maxBytes} bytes (maxPodListBytes)`);
       }
       if (text === undefined) return;
       const ctx: RuntimeContext = this.o.analyzer.ctx;

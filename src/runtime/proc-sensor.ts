@@ -14,21 +14,22 @@
  * can be missed: that is what the Falco and Tetragon inputs are for.
  *
  * Bounded: at most `maxProcesses` processes tracked (the rest counted in `stats.dropped`), at most
- * `MAX_FDS_PER_PROCESS` descriptors read per process and scan, at most `MAX_CMDLINE_BYTES` of argv.
+ * `maxFdsPerProcess` descriptors read per process and scan, at most `maxCmdlineBytes` of argv.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { DEFAULT_LIMITS } from '../limits/index.js';
 import { identityFromCgroupFile } from './cgroup.js';
 import type { ChainLink, ContainerRef, ProcessView, RuntimeEvent, SocketView, StdioBinding } from './model.js';
 import { baseName } from './model.js';
 import { isOutbound, parseInetTable, parseUnixTable } from './proc-net.js';
 
-/** Descriptors read per process and scan (proposed limit `maxFdsPerProcess`). */
-export const MAX_FDS_PER_PROCESS = 4096;
-/** argv bytes read per process (proposed limit `maxCmdlineBytes`). */
-export const MAX_CMDLINE_BYTES = 64 * 1024;
-/** Largest executable hashed for the miner hash list (proposed limit `maxHashBytes`). */
-export const MAX_HASH_BYTES = 128 * 1024 * 1024;
+/** Descriptors read per process and scan (named limit `maxFdsPerProcess`). */
+export const MAX_FDS_PER_PROCESS = DEFAULT_LIMITS.maxFdsPerProcess;
+/** argv bytes read per process (named limit `maxCmdlineBytes`). */
+export const MAX_CMDLINE_BYTES = DEFAULT_LIMITS.maxCmdlineBytes;
+/** Largest executable hashed for the miner hash list (named limit `maxHashBytes`). */
+export const MAX_HASH_BYTES = DEFAULT_LIMITS.maxHashBytes;
 /** Ancestors put in a process chain. */
 const MAX_CHAIN = 8;
 /** Kernel clock ticks per second of /proc/<pid>/stat (USER_HZ, fixed at 100 in the Linux ABI). */
@@ -38,6 +39,12 @@ export interface ProcSensorOptions {
   readonly procRoot?: string;
   /** Most processes tracked at once (`maxProcesses`). */
   readonly maxProcesses: number;
+  /** Descriptors read per process and scan (`maxFdsPerProcess`; default MAX_FDS_PER_PROCESS). */
+  readonly maxFdsPerProcess?: number;
+  /** argv bytes read per process (`maxCmdlineBytes`; default MAX_CMDLINE_BYTES). */
+  readonly maxCmdlineBytes?: number;
+  /** Largest executable hashed (`maxHashBytes`; default MAX_HASH_BYTES). */
+  readonly maxHashBytes?: number;
   readonly node?: string;
   /** Hash new executables (only worth it when a miner hash list is configured). */
   readonly hashExecutables?: boolean;
@@ -301,7 +308,7 @@ export class ProcSensor {
   private inspect(pid: number, st: StatLine, pollNo: number, nowMs: number): Tracked {
     const dir = `${this.root}/${pid}`;
     const rawExe = readLink(`${dir}/exe`);
-    const cmd = readBounded(`${dir}/cmdline`, MAX_CMDLINE_BYTES) ?? '';
+    const cmd = readBounded(`${dir}/cmdline`, this.o.maxCmdlineBytes ?? MAX_CMDLINE_BYTES) ?? '';
     const args = cmd === '' ? [] : cmd.replace(/\0+$/, '').split('\0');
     const kernel = rawExe === undefined && args.length === 0;
     const p: Tracked = {
@@ -364,7 +371,7 @@ export class ProcSensor {
     }
     try {
       const s = fstatSync(fd);
-      if (s.size > MAX_HASH_BYTES) return undefined;
+      if (s.size > (this.o.maxHashBytes ?? MAX_HASH_BYTES)) return undefined;
       const key = `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
       const cached = this.hashCache.get(key);
       if (cached !== undefined) return cached;
@@ -375,7 +382,7 @@ export class ProcSensor {
         if (n <= 0) break;
         h.update(SCRATCH.subarray(0, n));
         total += n;
-        if (total > MAX_HASH_BYTES) return undefined;
+        if (total > (this.o.maxHashBytes ?? MAX_HASH_BYTES)) return undefined;
       }
       const digest = h.digest('hex');
       if (this.hashCache.size >= this.o.maxProcesses) this.hashCache.clear();
@@ -466,7 +473,7 @@ export class ProcSensor {
     let listening = false;
     let n = 0;
     for (const fdName of fds) {
-      if (++n > MAX_FDS_PER_PROCESS) break;
+      if (++n > (this.o.maxFdsPerProcess ?? MAX_FDS_PER_PROCESS)) break;
       const target = readLink(`${dir}/${fdName}`);
       if (target === undefined) continue;
       if (target.startsWith('socket:[')) {

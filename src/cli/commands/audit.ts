@@ -38,7 +38,7 @@ import type { Finding, Severity, TargetResult } from '../../findings/index.js';
 import { BulwarkError, SEVERITIES, atLeast, isSeverity, maxOf } from '../../findings/index.js';
 import { K8S_RULESET } from '../../k8s-manifests/index.js';
 import type { Limits } from '../../limits/index.js';
-import { LIMIT_NAMES, parseSize, resolveLimits } from '../../limits/index.js';
+import { DEFAULT_LIMITS, LIMIT_NAMES, parseSize, resolveLimits } from '../../limits/index.js';
 import type { ReportFormat } from '../../reporters/index.js';
 import { FORMATS, renderJson, renderNdjson, renderSarif, renderText, sanitizeText } from '../../reporters/index.js';
 import type { RuleRegistry } from '../../rules/index.js';
@@ -53,8 +53,8 @@ import { useColor, writeFileAtomic, writeStdout } from '../io.js';
 /** The rules an audit analysis can report: fail-closed/config, Kubernetes (object rules), audit. */
 export const AUDIT_REGISTRY: RuleRegistry = createRegistry([CORE_RULESET, K8S_RULESET, AUDIT_RULESET]);
 
-/** `--max-batch-bytes` default: the proposed named limit `maxAuditBatchBytes` (docs/audit.md). */
-export const DEFAULT_MAX_BATCH_BYTES = 64 * 1024 * 1024;
+/** `--max-batch-bytes` default: the named limit `maxAuditBatchBytes` (docs/limits.md). */
+export const DEFAULT_MAX_BATCH_BYTES = DEFAULT_LIMITS.maxAuditBatchBytes;
 /** Sink queue fill (0..1) above which the receiver holds, then refuses (429), new batches. */
 export const SINK_HIGH_WATER = 0.8;
 
@@ -427,7 +427,7 @@ export function registerAudit(program: Command): void {
     .option('--alerts <sink>', 'where findings go (repeatable; default stdout): stdout[+falco], file[+falco]:PATH[;maxBytes=…;maxFiles=…], webhook[+falco]:URL[;retries=…]', collect, [] as string[])
     .option('--policy <file>', 'audit policy (YAML or JSON)')
     .option('--dedup-window <duration>', 'rate-limit duplicate findings within this window (0 turns it off)')
-    .option('--max-batch-bytes <size>', 'largest webhook body accepted (413 above; keep it above the API server\u2019s batch size)', String(DEFAULT_MAX_BATCH_BYTES))
+    .option('--max-batch-bytes <size>', `largest webhook body accepted (413 above; keep it above the API server\u2019s batch size); default: the limit maxAuditBatchBytes (${DEFAULT_MAX_BATCH_BYTES / 2 ** 20} MiB)`)
     .option('--hold-timeout <duration>', 'how long a batch waits for sink room before the answer is 429 (keep well under the API server\u2019s 30s timeout)', '5s')
     .option('--hostname <name>', 'hostname of Falco-format alerts (default: the pod\u2019s host name)')
     .option('--tls-reload-interval <duration>', 'how often the TLS files are read again', '5s')
@@ -442,11 +442,11 @@ export function registerAudit(program: Command): void {
     .action(async (opts) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new BulwarkError('USAGE', `--port must be a TCP port, got ${JSON.stringify(opts.port)}`);
-      const maxBatch = parseSize(opts.maxBatchBytes);
-      if (maxBatch === undefined || maxBatch <= 0) throw new BulwarkError('USAGE', `--max-batch-bytes must be a size, got ${JSON.stringify(opts.maxBatchBytes)}`);
       const config = auditConfig(loadCliConfig(opts.config));
       const selection = resolveRules(config, AUDIT_REGISTRY.rules);
       const limits = resolveLimits(parseLimitFlags(opts.limit), resolveLimits(config.limits));
+      const maxBatch = opts.maxBatchBytes === undefined ? limits.maxAuditBatchBytes : parseSize(opts.maxBatchBytes);
+      if (maxBatch === undefined || maxBatch <= 0) throw new BulwarkError('USAGE', `--max-batch-bytes must be a size, got ${JSON.stringify(opts.maxBatchBytes)}`);
       const policy = withDedup(policyFromFlag(opts.policy), opts.dedupWindow);
       const log = createLogger('bulwark-audit', opts.logLevel);
       const { sink, sinks } = sinksFrom(opts.alerts.length === 0 ? ['stdout'] : opts.alerts, limits, (m) => log.error({ event: 'sink-error', msg: m }, 'alert sink error'), opts.hostname);

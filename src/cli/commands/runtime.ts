@@ -231,7 +231,7 @@ export function registerRuntime(program: Command): void {
         rateLimit: { windowMs: parseDuration('--rate-limit-window', opts.rateLimitWindow), burst: Math.max(1, Number(opts.rateLimitBurst) || 1), maxKeys: limits.maxStateEntries },
       });
       const sensor = useProc
-        ? new ProcSensor({ procRoot: opts.procRoot, maxProcesses: limits.maxProcesses, node, gpuDevicePrefixes: dataSet.gpuDevices, hashExecutables: dataSet.minerHashes.length > 0, rescanEvery: Math.max(1, Number(opts.rescanEvery) || 30) })
+        ? new ProcSensor({ procRoot: opts.procRoot, maxProcesses: limits.maxProcesses, maxFdsPerProcess: limits.maxFdsPerProcess, maxCmdlineBytes: limits.maxCmdlineBytes, maxHashBytes: limits.maxHashBytes, node, gpuDevicePrefixes: dataSet.gpuDevices, hashExecutables: dataSet.minerHashes.length > 0, rescanEvery: Math.max(1, Number(opts.rescanEvery) || 30) })
         : undefined;
       let gpuStream: { lines: AsyncIterable<LineRecord>; columns: string[] } | undefined;
       const gpuColumns = opts.gpuColumns.split(',').map((c) => c.trim());
@@ -241,6 +241,7 @@ export function registerRuntime(program: Command): void {
         maxEventBytes: limits.maxEventBytes,
         maxEventQueue: limits.maxEventQueue,
         maxStateEntries: limits.maxStateEntries,
+        maxPodListBytes: limits.maxPodListBytes,
         ...(sensor !== undefined && { proc: sensor, procIntervalMs: parseDuration('--interval', opts.interval) }),
         files,
         ...(opts.gpuProcesses !== undefined && !gpuStdin && follow && { gpuFile: { path: opts.gpuProcesses, columns: gpuColumns, intervalMs: parseDuration('--gpu-interval', opts.gpuInterval) } }),
@@ -261,7 +262,7 @@ export function registerRuntime(program: Command): void {
       }
       // Pods before anything is judged.
       if (opts.podsFile !== undefined && !follow) {
-        const index = podIndexFromJson(readJsonFile('--pods-file', opts.podsFile, 64 * 1024 * 1024), { gpuResource: data.gpuResource, inferenceImages: dataSet.inferenceImages, maxPods: limits.maxStateEntries });
+        const index = podIndexFromJson(readJsonFile('--pods-file', opts.podsFile, limits.maxPodListBytes), { gpuResource: data.gpuResource, inferenceImages: dataSet.inferenceImages, maxPods: limits.maxStateEntries });
         analyzer.setContext({ ...analyzer.ctx, pods: index });
       }
       let server: Awaited<ReturnType<typeof createServer>> | undefined;

@@ -40,7 +40,7 @@ export const namespacePsaPrivileged = objectRule({
       message:
         templates.length === 0
           ? `namespace ${object.name} enforces Pod Security level "privileged": any pod is admitted there (no workload of this scan runs in it)`
-          : `namespace ${object.name} enforces Pod Security level "privileged": any pod is admitted there, so its ${templates.length} pod template${templates.length > 1 ? 's' : ''} in this scan get no Pod Security findings one by one${needing.length > 0 ? `; ${needing.length} need more than baseline allows: ${shown}${more}` : '; none of them needs more than baseline allows, so the namespace could enforce baseline'}`,
+          : `namespace ${object.name} enforces Pod Security level "privileged": any pod is admitted there, so its ${templates.length} pod template${templates.length > 1 ? 's' : ''} in this scan ${templates.length > 1 ? 'get' : 'gets'} no Pod Security findings one by one${needing.length > 0 ? `; ${needing.length} ${needing.length > 1 ? 'need' : 'needs'} more than baseline allows: ${shown}${more}` : '; none of them needs more than baseline allows, so the namespace could enforce baseline'}`,
     });
   },
   cases: () => ({
