@@ -49,7 +49,7 @@ import { applyDefaults } from './defaults.js';
 import { reportKustomization } from './folders.js';
 import type { ManifestTextKind } from './load-formats.js';
 import { objectIdentity } from './json-objects.js';
-import { clearlyManifestDocument, decodeManifestHead, hasTemplateAction, helmTemplateMarker, looksLikeManifest, splitJsonStream } from './manifest-text.js';
+import { clearlyManifestDocument, decodeManifestHead, hasCodeFence, hasTemplateAction, helmTemplateMarker, looksLikeManifest, splitJsonStream } from './manifest-text.js';
 import { IMAGE, at, fires, goodPod, pod, silent } from './sample-manifests.js';
 import type { FieldPath, FileOrigin, Json, JsonObject, ManifestObject, Position } from './model.js';
 import { fileLocationOf, formatFieldPath } from './model.js';
@@ -617,7 +617,7 @@ export function reportManifestTooLarge(path: string, bytes: number, limits: Limi
 /** Whether the beginning of an oversized text is a Kubernetes manifest (its first document, judged from its first 64 KiB). */
 export function manifestHead(head: string): boolean {
   const text = head.length > 65536 ? head.slice(0, 65536) : head;
-  if (!looksLikeManifest(text) || helmTemplateMarker(text) !== undefined) return false;
+  if (!looksLikeManifest(text) || hasCodeFence(text) || helmTemplateMarker(text) !== undefined) return false;
   return clearlyManifestDocument(text, text.length);
 }
 
@@ -643,7 +643,7 @@ export function loadManifestText(text: string, path: string, limits: Limits, rep
     reportManifestTooLarge(path, byteLength(text), limits, reporter);
     return { kind: 'manifest', objects: [] };
   }
-  if (!looksLikeManifest(text)) return { kind: 'not-manifest', objects: [] };
+  if (!looksLikeManifest(text) || hasCodeFence(text)) return { kind: 'not-manifest', objects: [] };
   if (helmTemplateMarker(text) !== undefined) return { kind: 'helm-template', objects: [] };
   const lc = new LineCounter();
   let load = new FileLoad(text, path, limits, lc);

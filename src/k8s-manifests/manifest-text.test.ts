@@ -16,6 +16,8 @@ const POD = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  container
 describe('text that is not a manifest: no object, no finding', () => {
   it.each([
     ['Markdown with a YAML code block', `# Deploying\n\nApply this: it works.\n\n\`\`\`yaml\n${POD}\`\`\`\n\nThen check the pod.\n`],
+    ['Markdown with a multi-document YAML code block (a middle document parses alone)', `# Example\n\n| | |\n|---|---|\n| Severity | high |\n\n\`\`\`yaml\n${POD}---\n${POD}---\n${POD}\`\`\`\n\nProse: after.\n`],
+    ['Markdown with a tilde fence', `Intro\n~~~yaml\n${POD}---\n${POD}~~~\n`],
     ['Markdown whose prose has colons', `Note: apiVersion and kind are required.\nkind: of a note\n\`\`\`yaml\n${POD}\`\`\`\n`],
     ['TypeScript with a manifest in a string', `const manifest = \`\n${POD}\`;\nexport default { apiVersion: 'v1', kind: 'Pod' };\n`],
     ['Helm values', 'image:\n  repository: vllm/vllm-openai\n  tag: latest\nresources: {}\nextraManifests:\n- apiVersion: v1\n  kind: ConfigMap\n'],

@@ -109,6 +109,19 @@ export function looksLikeManifest(text: string): boolean {
   return API_VERSION_KEY.test(head) && KIND_KEY.test(head);
 }
 
+/**
+ * A Markdown code fence (three backticks or tildes) at the start of a line. A backtick cannot start a
+ * YAML plain scalar, and a fence at column 0 cannot sit inside any block of a Kubernetes object, so a
+ * text with one is Markdown (or another document with code blocks), never a manifest — even when a
+ * YAML document between two `---` lines of its code block would parse on its own.
+ */
+const CODE_FENCE = /^(?:```|~~~)/m;
+
+/** Whether `text` holds a Markdown code fence at the start of a line (see CODE_FENCE). */
+export function hasCodeFence(text: string): boolean {
+  return CODE_FENCE.test(text);
+}
+
 /** Helm's own template objects and functions: text that uses them is an unrendered chart template. */
 const HELM_MARKER = /\{\{-?\s*(?:[^{}]*?[\s(|])?(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|\$\.Values|include\s+"|tpl\s)/;
 
