@@ -1,0 +1,341 @@
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pickle } from '../../../test-fixtures/pickle-builder.js';
+import type { PickleBuilder } from '../../../test-fixtures/pickle-builder.js';
+import { buildTorchZip, buildZip, torchZipEntries } from '../../../test-fixtures/zip-builder.js';
+import { BufferSource, DEFAULT_LIMITS } from '../../limits/index.js';
+import { scanInput } from './plan.js';
+import type { ConversionPlan, Refusal } from './index.js';
+import { planCheckpoint, planSharded, verifyConversion, writeConversion } from './index.js';
+
+const FIX = join(import.meta.dirname, '../../../test-fixtures/real/convert');
+const EXPECTED = JSON.parse(readFileSync(join(FIX, 'expected.json'), 'utf8')) as {
+  files: Record<string, Record<string, { dtype: string; shape: number[]; sha256: string }>>;
+};
+const dir = mkdtempSync(join(tmpdir(), 'bulwark-convert-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const OPTS = { version: '0.0.0-test' };
+
+/** Write a plan to `out` with positional writes (the CLI uses the atomic writer). */
+function writeTo(plan: ConversionPlan, out: string): string {
+  const fd = openSync(out, 'w');
+  let pos = 0;
+  try {
+    const r = writeConversion(plan, {
+      write(data) {
+        writeSync(fd, data, 0, data.length, pos);
+        pos += data.length;
+      },
+      writeAt(p, data) {
+        writeSync(fd, data, 0, data.length, p);
+      },
+    });
+    return r.sha256;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function mustPlan(p: ConversionPlan | Refusal): ConversionPlan {
+  if (p.refused) throw new Error(`refused: ${p.problems.join('; ')} ${p.findings.map((f) => `${f.ruleId}(${f.severity}): ${f.message}`).join('; ')}`);
+  return p;
+}
+
+/** A strict independent reader: header, metadata, every tensor's bytes. */
+function readSt(path: string): { meta: Record<string, string>; tensors: Map<string, { dtype: string; shape: number[]; bytes: Buffer }>; headerLen: number } {
+  const buf = readFileSync(path);
+  const n = Number(buf.readBigUInt64LE(0));
+  expect(n % 8).toBe(0);
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, unknown>;
+  const data = buf.subarray(8 + n);
+  const tensors = new Map<string, { dtype: string; shape: number[]; bytes: Buffer }>();
+  const ranges: [number, number][] = [];
+  for (const [k, v] of Object.entries(header)) {
+    if (k === '__metadata__') continue;
+    const e = v as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    tensors.set(k, { dtype: e.dtype, shape: e.shape, bytes: data.subarray(e.data_offsets[0], e.data_offsets[1]) });
+    ranges.push(e.data_offsets);
+  }
+  // The safetensors crate's validation: ranges sorted by offset are contiguous and cover the data.
+  ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let end = 0;
+  for (const [a, b] of ranges) {
+    expect(a).toBe(end);
+    end = b;
+  }
+  expect(end).toBe(data.length);
+  const names = Object.keys(header).filter((k) => k !== '__metadata__');
+  expect(names).toEqual([...names].sort());
+  return { meta: (header.__metadata__ ?? {}) as Record<string, string>, tensors, headerLen: n };
+}
+
+function sha(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+/** Check every expected tensor of a fixture in a converted file (aliases resolved through the metadata). */
+function checkAgainstExpected(out: string, fixture: string, source: string): void {
+  const st = readSt(out);
+  const want = EXPECTED.files[fixture];
+  expect(want).toBeDefined();
+  for (const [name, w] of Object.entries(want ?? {})) {
+    const kept = st.tensors.has(name) ? name : st.meta[name];
+    const t = kept === undefined ? undefined : st.tensors.get(kept);
+    expect(t, `${fixture}: ${name}`).toBeDefined();
+    expect(t?.dtype, name).toBe(w.dtype);
+    expect(t?.shape, name).toEqual(w.shape);
+    expect(sha(t?.bytes ?? new Uint8Array()), name).toBe(w.sha256);
+  }
+  expect(st.tensors.size + Object.keys(st.meta).filter((k) => st.tensors.has(st.meta[k] ?? '')).length).toBe(Object.keys(want ?? {}).length);
+  expect(st.meta.format).toBe('pt');
+  expect(st.meta['bulwark.version']).toBe('0.0.0-test');
+  expect(st.meta['bulwark.source_sha256']).toBe(sha(readFileSync(source)));
+  // Bulwark's own safetensors scanner (a second, strict reader) finds nothing above info.
+  const scan = scanInput(new BufferSource(readFileSync(out)), out, DEFAULT_LIMITS);
+  expect(scan.format).toBe('safetensors');
+  expect(scan.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+}
+
+describe('bulwark convert on real torch.save checkpoints (Debian python3-torch)', () => {
+  for (const fixture of ['state-dict-fp32.pt', 'dtypes-mix.pt', 'tied-state-dict.pt', 'views.pt', 'nested.pt']) {
+    it(`converts ${fixture} exactly and verifies it`, () => {
+      const src = join(FIX, fixture);
+      const plan = mustPlan(planCheckpoint(src, OPTS));
+      const out = join(dir, `${fixture}.safetensors`);
+      writeTo(plan, out);
+      checkAgainstExpected(out, fixture, src);
+      const v = verifyConversion(src, out, OPTS);
+      expect(v.refused).toBe(false);
+      expect(v.refused === false && v.mismatches).toEqual([]);
+    });
+  }
+
+  it('stores tied weights once and records the alias as safetensors.torch.save_model does', () => {
+    const plan = mustPlan(planCheckpoint(join(FIX, 'tied-state-dict.pt'), OPTS));
+    expect(plan.tensors.map((t) => t.name)).toEqual(['embed.weight']);
+    expect([...plan.aliases]).toEqual([['head.weight', 'embed.weight']]);
+  });
+
+  it('copies non-contiguous and offset views into contiguous tensors', () => {
+    const plan = mustPlan(planCheckpoint(join(FIX, 'views.pt'), OPTS));
+    const byName = new Map(plan.tensors.map((t) => [t.name, t]));
+    expect(byName.get('transposed')?.direct).toBe(false);
+    expect(byName.get('column')?.direct).toBe(false);
+    expect(byName.get('rows')?.direct).toBe(true);
+    expect(byName.get('rows')?.offset).toBe(5);
+  });
+
+  it('unwraps a training checkpoint ({epoch, model}) and strips DataParallel prefixes; lists what it left out', () => {
+    const plan = mustPlan(planCheckpoint(join(FIX, 'nested.pt'), OPTS));
+    expect(plan.tensors.map((t) => t.name).sort()).toEqual(['bias', 'weight']);
+    const keyed = mustPlan(planCheckpoint(join(FIX, 'nested.pt'), { ...OPTS, key: 'model' }));
+    expect(keyed.tensors.map((t) => t.name).sort()).toEqual(['bias', 'weight']);
+    const missing = planCheckpoint(join(FIX, 'nested.pt'), { ...OPTS, key: 'optimizer' });
+    expect(missing.refused && missing.problems.join()).toMatch(/no key "optimizer"/);
+  });
+
+  it('refuses a full-model save (a custom class) with its findings, and takes its tensors with --tensors-only', () => {
+    const src = join(FIX, 'tied-full-model.pt');
+    const r = planCheckpoint(src, OPTS);
+    expect(r.refused).toBe(true);
+    if (!r.refused) return;
+    expect(r.findings.map((f) => f.ruleId)).toContain('pickle/unknown-global');
+    expect(r.findings.some((f) => f.message.includes('tinylm.TiedLM'))).toBe(true);
+    const t = mustPlan(planCheckpoint(src, { ...OPTS, tensorsOnly: true }));
+    expect(t.leftOut.join('\n')).toMatch(/tinylm\.TiedLM/);
+    const out = join(dir, 'tied-full.safetensors');
+    writeTo(t, out);
+    checkAgainstExpected(out, 'tied-full-model.pt', src);
+  });
+
+  it('converts a Hugging Face sharded checkpoint into the layout transformers loads', () => {
+    const sp = planSharded(join(FIX, 'sharded', 'pytorch_model.bin.index.json'), OPTS);
+    expect(sp.refused).toBe(false);
+    if (sp.refused) return;
+    expect(sp.shards.map((s) => s.output)).toEqual(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
+    const index = JSON.parse(sp.indexJson) as { metadata: { total_size: number }; weight_map: Record<string, string> };
+    expect(index.weight_map).toEqual({
+      'lm_head.bias': 'model-00002-of-00002.safetensors',
+      'model.embed.weight': 'model-00001-of-00002.safetensors',
+      'model.layer.0.weight': 'model-00001-of-00002.safetensors',
+      'model.layer.1.weight': 'model-00002-of-00002.safetensors',
+    });
+    const inIndex = JSON.parse(readFileSync(join(FIX, 'sharded', 'pytorch_model.bin.index.json'), 'utf8')) as { metadata: { total_size: number } };
+    expect(index.metadata.total_size).toBe(inIndex.metadata.total_size);
+    for (const [i, s] of sp.shards.entries()) {
+      const out = join(dir, s.output);
+      writeTo(s.plan, out);
+      const name = `sharded/pytorch_model-0000${i + 1}-of-00002.bin`;
+      checkAgainstExpected(out, name, join(FIX, name));
+    }
+  });
+
+  it('refuses formats it does not convert yet with a clear reason', () => {
+    for (const f of ['legacy.pt', 'array.npy', 'arrays.npz']) {
+      const r = planCheckpoint(join(FIX, f), OPTS);
+      expect(r.refused, f).toBe(true);
+      expect(r.refused && r.problems.join()).toMatch(/bulwark convert reads PyTorch zip checkpoints/);
+    }
+  });
+});
+
+// --- hostile and synthetic checkpoints, built in code -------------------------------------------
+
+interface T {
+  readonly name: string;
+  readonly key: string;
+  readonly cls?: string;
+  readonly numel?: number;
+  readonly offset?: number;
+  readonly shape: readonly number[];
+  readonly stride?: readonly number[];
+}
+
+function rowMajor(shape: readonly number[]): number[] {
+  const s: number[] = [];
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i] as number;
+  }
+  return s;
+}
+
+function intTuple(b: PickleBuilder, xs: readonly number[]): void {
+  b.mark();
+  for (const x of xs) b.binInt(x);
+  b.tuple();
+}
+
+/** data.pkl as torch.save writes a state dict: an OrderedDict of _rebuild_tensor_v2 calls. */
+function stateDict(tensors: readonly T[], extra?: (b: PickleBuilder) => void): Uint8Array {
+  return pickle((b) => {
+    b.proto(2).global('collections', 'OrderedDict').emptyTuple().reduce().mark();
+    for (const t of tensors) {
+      b.str(t.name).global('torch._utils', '_rebuild_tensor_v2').mark();
+      b.mark().str('storage').global('torch', t.cls ?? 'FloatStorage').str(t.key).str('cpu').binInt(t.numel ?? 4).tuple().binPersId();
+      b.binInt(t.offset ?? 0);
+      intTuple(b, t.shape);
+      intTuple(b, t.stride ?? rowMajor(t.shape));
+      b.newFalse().global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce();
+    }
+    extra?.(b);
+    b.setItems().stop();
+  });
+}
+
+function write(name: string, data: Uint8Array): string {
+  const p = join(dir, name);
+  writeFileSync(p, data);
+  return p;
+}
+
+const f32 = (...xs: number[]): Uint8Array => new Uint8Array(new Float32Array(xs).buffer);
+
+describe('bulwark convert on hostile checkpoints', () => {
+  it('refuses a payload (os.system) with the scanner’s critical finding', () => {
+    const pkl = pickle((b) => b.proto(2).global('os', 'system').str('id').tuple1().reduce().stop());
+    const p = write('payload.pt', buildTorchZip({ dataPkl: pkl }));
+    const r = planCheckpoint(p, OPTS);
+    expect(r.refused).toBe(true);
+    expect(r.refused && r.findings.some((f) => f.ruleId === 'pickle/dangerous-call' && f.severity === 'critical')).toBe(true);
+    const t = planCheckpoint(p, { ...OPTS, tensorsOnly: true });
+    expect(t.refused).toBe(true);
+  });
+
+  it('refuses a payload hidden next to real tensors, even with --tensors-only', () => {
+    const pkl = stateDict([{ name: 'w', key: '0', shape: [2] }], (b) => {
+      b.str('evil').global('builtins', 'exec').str('import os').tuple1().reduce();
+    });
+    const p = write('mixed-payload.pt', buildTorchZip({ dataPkl: pkl, storages: { '0': f32(1, 2) } }));
+    expect(planCheckpoint(p, { ...OPTS, tensorsOnly: true }).refused).toBe(true);
+  });
+
+  it('refuses a storage offset or size forged past the storage record', () => {
+    const past = write('forged-offset.pt', buildTorchZip({ dataPkl: stateDict([{ name: 'w', key: '0', offset: 3, shape: [2] }]), storages: { '0': f32(1, 2, 3, 4) } }));
+    const r = planCheckpoint(past, OPTS);
+    expect(r.refused && r.problems.join()).toMatch(/reads up to byte 20 of archive\/data\/0, which holds 16 bytes/);
+    const big = write('forged-size.pt', buildTorchZip({ dataPkl: stateDict([{ name: 'w', key: '0', shape: [1000, 1000] }]), storages: { '0': f32(1, 2) } }));
+    expect(planCheckpoint(big, OPTS).refused).toBe(true);
+    const stride = write('forged-stride.pt', buildTorchZip({ dataPkl: stateDict([{ name: 'w', key: '0', shape: [2, 2], stride: [1, 1_000_000] }]), storages: { '0': f32(1, 2, 3, 4) } }));
+    expect(planCheckpoint(stride, OPTS).refused).toBe(true);
+  });
+
+  it('refuses a storage record whose zip sizes point past the end of the file', () => {
+    const entries = torchZipEntries({ dataPkl: stateDict([{ name: 'w', key: '0', shape: [2] }]), storages: { '0': f32(1, 2) } }).map((e) =>
+      e.name === 'archive/data/0' ? { ...e, uncompressedSize: 1 << 30, compressedSize: 1 << 30, localUncompressedSize: 1 << 30, localCompressedSize: 1 << 30 } : e,
+    );
+    const r = planCheckpoint(write('forged-member.pt', buildZip({ entries })), OPTS);
+    expect(r.refused).toBe(true);
+  });
+
+  it('refuses a missing storage, an unknown storage class and a duplicate name', () => {
+    expect(planCheckpoint(write('missing.pt', buildTorchZip({ dataPkl: stateDict([{ name: 'w', key: '9', shape: [2] }]), storages: { '0': f32(1, 2) } })), OPTS).refused).toBe(true);
+    const q = planCheckpoint(write('qint.pt', buildTorchZip({ dataPkl: stateDict([{ name: 'w', key: '0', cls: 'QInt8Storage', shape: [2] }]), storages: { '0': new Uint8Array(2) } })), OPTS);
+    expect(q.refused).toBe(true);
+  });
+
+  it('byte-swaps big-endian storages', () => {
+    const be = new Uint8Array(8);
+    new DataView(be.buffer).setFloat32(0, 1.5, false);
+    new DataView(be.buffer).setFloat32(4, -2, false);
+    const entries = torchZipEntries({ dataPkl: stateDict([{ name: 'w', key: '0', shape: [2] }]), storages: { '0': be } }).map((e) => (e.name === 'archive/byteorder' ? { ...e, data: 'big' } : e));
+    const src = write('big.pt', buildZip({ entries }));
+    const plan = mustPlan(planCheckpoint(src, OPTS));
+    const out = join(dir, 'big.safetensors');
+    writeTo(plan, out);
+    const t = readSt(out).tensors.get('w');
+    expect(Buffer.from(t?.bytes ?? []).equals(Buffer.from(f32(1.5, -2)))).toBe(true);
+    expect(verifyConversion(src, out, OPTS)).toMatchObject({ ok: true });
+  });
+
+  it('copies overlapping views of one storage separately (no alias unless the view is identical)', () => {
+    const pkl = stateDict([
+      { name: 'a', key: '0', shape: [4] },
+      { name: 'b', key: '0', offset: 1, shape: [2] },
+      { name: 'c', key: '0', shape: [4] },
+    ]);
+    const src = write('overlap.pt', buildTorchZip({ dataPkl: pkl, storages: { '0': f32(1, 2, 3, 4) } }));
+    const plan = mustPlan(planCheckpoint(src, OPTS));
+    expect([...plan.aliases]).toEqual([['c', 'a']]);
+    const out = join(dir, 'overlap.safetensors');
+    writeTo(plan, out);
+    const st = readSt(out);
+    expect(Buffer.from(st.tensors.get('b')?.bytes ?? []).equals(Buffer.from(f32(2, 3)))).toBe(true);
+    expect(Buffer.from(st.tensors.get('a')?.bytes ?? []).equals(Buffer.from(f32(1, 2, 3, 4)))).toBe(true);
+    expect(st.meta.c).toBe('a');
+  });
+
+  it('verify detects a flipped bit and a wrong source hash', () => {
+    const src = join(FIX, 'state-dict-fp32.pt');
+    const plan = mustPlan(planCheckpoint(src, OPTS));
+    const out = join(dir, 'flip.safetensors');
+    writeTo(plan, out);
+    const bytes = readFileSync(out);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
+    writeFileSync(out, bytes);
+    const v = verifyConversion(src, out, OPTS);
+    expect(v).toMatchObject({ ok: false });
+    expect(v.refused === false && v.mismatches.join()).toMatch(/bytes differ/);
+    const other = verifyConversion(join(FIX, 'views.pt'), join(dir, 'state-dict-fp32.pt.safetensors'), OPTS);
+    expect(other).toMatchObject({ ok: false });
+  });
+
+  it('handles state dicts with more entries than the scanner keeps per container', () => {
+    const tensors = Array.from({ length: 600 }, (_, i) => ({ name: `layer.${i}`, key: String(i), numel: 1, shape: [1] }));
+    const storages = Object.fromEntries(tensors.map((t, i) => [t.key, f32(i)]));
+    const src = write('many.pt', buildTorchZip({ dataPkl: stateDict(tensors), storages }));
+    const plan = mustPlan(planCheckpoint(src, OPTS));
+    expect(plan.tensors).toHaveLength(600);
+    const out = join(dir, 'many.safetensors');
+    writeTo(plan, out);
+    expect(readSt(out).tensors.get('layer.599')?.bytes.readFloatLE(0)).toBe(599);
+  });
+
+  it('never leaves a file behind when refused (the plan is made before anything is written)', () => {
+    expect(existsSync(join(dir, 'payload.safetensors'))).toBe(false);
+  });
+});
