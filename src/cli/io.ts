@@ -79,6 +79,113 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
+/**
+ * A file written all or nothing, in pieces: `write` appends (short writes retried), `writeAt`
+ * overwrites bytes already written (a header patched last), `finish` fsyncs and closes the temporary
+ * file, `commit` renames it over the target; `abort` removes it. The temporary file is removed on
+ * SIGINT/SIGTERM like writeFileAtomic's. `commitAll` renames several finished files (a sharded
+ * output): if one rename fails, the targets already renamed are removed, so none or all appear.
+ */
+export class AtomicFile {
+  private fd: number | undefined;
+  private readonly tmp: string;
+  private pos = 0;
+  private done = false;
+
+  constructor(readonly path: string) {
+    this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      this.fd = openSync(this.tmp, 'wx', 0o644);
+      pending.add(this.tmp);
+    } catch (e) {
+      throw new BulwarkError('IO', `cannot write ${path}: ${errnoText(e)}; nothing was written`, { cause: e });
+    }
+  }
+
+  private writeFully(data: Uint8Array, position: number): void {
+    if (this.fd === undefined) throw new BulwarkError('IO', `cannot write ${this.path}: already closed`);
+    let off = 0;
+    while (off < data.length) {
+      let n: number;
+      try {
+        n = writeSync(this.fd, data, off, data.length - off, position + off);
+      } catch (e) {
+        this.abort();
+        throw new BulwarkError('IO', `cannot write ${this.path}: ${errnoText(e)}; nothing was written`, { cause: e });
+      }
+      if (n <= 0) {
+        this.abort();
+        throw new BulwarkError('IO', `cannot write ${this.path}: short write (EIO); nothing was written`);
+      }
+      off += n;
+    }
+  }
+
+  write(data: Uint8Array): void {
+    this.writeFully(data, this.pos);
+    this.pos += data.length;
+  }
+
+  writeAt(position: number, data: Uint8Array): void {
+    this.writeFully(data, position);
+  }
+
+  /** fsync and close (the data is on disk under the temporary name). */
+  finish(): void {
+    if (this.fd === undefined) return;
+    try {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+    } catch (e) {
+      this.abort();
+      throw new BulwarkError('IO', `cannot write ${this.path}: ${errnoText(e)}; nothing was written`, { cause: e });
+    }
+  }
+
+  /** Rename over the target (after finish). */
+  commit(): void {
+    this.finish();
+    try {
+      renameSync(this.tmp, this.path);
+      pending.delete(this.tmp);
+      this.done = true;
+    } catch (e) {
+      this.abort();
+      throw new BulwarkError('IO', `cannot write ${this.path}: ${errnoText(e)}; nothing was written`, { cause: e });
+    }
+  }
+
+  abort(): void {
+    if (this.done) return;
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // the first error is the one to report
+      }
+      this.fd = undefined;
+    }
+    removeQuietly(this.tmp);
+    pending.delete(this.tmp);
+  }
+
+  static commitAll(files: readonly AtomicFile[]): void {
+    for (const f of files) f.finish();
+    const renamed: AtomicFile[] = [];
+    try {
+      for (const f of files) {
+        f.commit();
+        renamed.push(f);
+      }
+    } catch (e) {
+      for (const f of renamed) removeQuietly(f.path);
+      for (const f of files) f.abort();
+      throw e;
+    }
+  }
+}
+
 /** The exit code to use when the process ends early on a signal (128 + signal number). */
 const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
