@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, openSync, renameSync, unlinkSync, write as writeCb, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BulwarkError } from '../findings/index.js';
 
@@ -91,6 +91,13 @@ export class AtomicFile {
   private readonly tmp: string;
   private pos = 0;
   private done = false;
+  /** Bytes appended since the last background flush was started. */
+  private unflushed = 0;
+  private flushing: Promise<void> | undefined;
+  private flushError: unknown;
+
+  /** Start writing back to disk in the background every this many bytes (the final fsync then has less to do). */
+  static readonly FLUSH_EVERY = 128 * 1024 * 1024;
 
   constructor(readonly path: string) {
     this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -121,19 +128,68 @@ export class AtomicFile {
     }
   }
 
+  /** Append synchronously. */
   write(data: Uint8Array): void {
     this.writeFully(data, this.pos);
     this.pos += data.length;
+  }
+
+  /**
+   * Append asynchronously: the position is taken now, the write runs on libuv's thread pool (so the
+   * caller can hash the next chunk meanwhile); `data` must stay intact until the promise settles.
+   */
+  append(data: Uint8Array): Promise<void> {
+    const at = this.pos;
+    this.pos += data.length;
+    this.unflushed += data.length;
+    if (this.unflushed >= AtomicFile.FLUSH_EVERY && this.flushing === undefined && this.fd !== undefined) {
+      // Write back what is written so far while the caller produces the rest (as a durable cp would
+      // have to at the end): fdatasync runs on the thread pool; an error fails finish().
+      this.unflushed = 0;
+      const fdNow = this.fd;
+      this.flushing = new Promise((resolve) => {
+        fdatasync(fdNow, (err) => {
+          if (err !== null) this.flushError = err;
+          this.flushing = undefined;
+          resolve();
+        });
+      });
+    }
+    const fd = this.fd;
+    if (fd === undefined) return Promise.reject(new BulwarkError('IO', `cannot write ${this.path}: already closed`));
+    return new Promise((resolve, reject) => {
+      const step = (off: number): void => {
+        if (off >= data.length) {
+          resolve();
+          return;
+        }
+        writeCb(fd, data, off, data.length - off, at + off, (err, n) => {
+          if (err !== null || n <= 0) {
+            this.abort();
+            reject(new BulwarkError('IO', `cannot write ${this.path}: ${err === null ? 'short write (EIO)' : errnoText(err)}; nothing was written`, { cause: err ?? undefined }));
+            return;
+          }
+          step(off + n);
+        });
+      };
+      step(0);
+    });
   }
 
   writeAt(position: number, data: Uint8Array): void {
     this.writeFully(data, position);
   }
 
+  /** Wait for a background flush in flight (call before finish when append was used). */
+  async settle(): Promise<void> {
+    if (this.flushing !== undefined) await this.flushing;
+  }
+
   /** fsync and close (the data is on disk under the temporary name). */
   finish(): void {
     if (this.fd === undefined) return;
     try {
+      if (this.flushError !== undefined) throw this.flushError;
       fsyncSync(this.fd);
       closeSync(this.fd);
       this.fd = undefined;

@@ -4,10 +4,15 @@ import { join } from 'node:path';
 import { toolVersion } from '../../engine/index.js';
 import type { Finding } from '../../findings/index.js';
 import { BulwarkError, REPORT_SCHEMA_VERSION, compareFindings, summarize } from '../../findings/index.js';
-import type { ConversionPlan, ConvertOptions, Refusal, VerifyResult } from '../../model-scanners/index.js';
+import type { ConversionPlan, ConversionSink, ConvertOptions, Refusal, VerifyResult } from '../../model-scanners/index.js';
 import { planCheckpoint, planSharded, shardIndexOf, verifyConversion, writeConversion } from '../../model-scanners/index.js';
 import { renderText, sanitizeText } from '../../reporters/index.js';
 import { AtomicFile, useColor, writeStdout } from '../io.js';
+
+/** The converter's sink over an all-or-nothing file: appends run asynchronously. */
+function sinkOf(f: AtomicFile): ConversionSink {
+  return { write: (d) => f.append(d), writeAt: (p, d) => f.writeAt(p, d) };
+}
 
 /** Refusal: the scan's findings as `bulwark scan` prints them, then the converter's reasons. */
 function refusalText(r: Refusal, color: boolean): string {
@@ -137,7 +142,8 @@ export function registerConvert(program: Command): void {
         }
         const file = new AtomicFile(output);
         try {
-          writeConversion(plan, file);
+          await writeConversion(plan, sinkOf(file));
+          await file.settle();
           file.commit();
         } catch (e) {
           file.abort();
@@ -167,7 +173,8 @@ export function registerConvert(program: Command): void {
         for (const s of sp.shards) {
           const f = new AtomicFile(join(output, s.output));
           files.push(f);
-          writeConversion(s.plan, f);
+          await writeConversion(s.plan, sinkOf(f));
+          await f.settle();
         }
         const idx = new AtomicFile(join(output, 'model.safetensors.index.json'));
         files.push(idx);

@@ -20,11 +20,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const OPTS = { version: '0.0.0-test' };
 
 /** Write a plan to `out` with positional writes (the CLI uses the atomic writer). */
-function writeTo(plan: ConversionPlan, out: string): string {
+async function writeTo(plan: ConversionPlan, out: string): Promise<string> {
   const fd = openSync(out, 'w');
   let pos = 0;
   try {
-    const r = writeConversion(plan, {
+    const r = await writeConversion(plan, {
       write(data) {
         writeSync(fd, data, 0, data.length, pos);
         pos += data.length;
@@ -101,11 +101,11 @@ function checkAgainstExpected(out: string, fixture: string, source: string): voi
 
 describe('bulwark convert on real torch.save checkpoints (Debian python3-torch)', () => {
   for (const fixture of ['state-dict-fp32.pt', 'dtypes-mix.pt', 'tied-state-dict.pt', 'views.pt', 'nested.pt']) {
-    it(`converts ${fixture} exactly and verifies it`, () => {
+    it(`converts ${fixture} exactly and verifies it`, async () => {
       const src = join(FIX, fixture);
       const plan = mustPlan(planCheckpoint(src, OPTS));
       const out = join(dir, `${fixture}.safetensors`);
-      writeTo(plan, out);
+      await writeTo(plan, out);
       checkAgainstExpected(out, fixture, src);
       const v = verifyConversion(src, out, OPTS);
       expect(v.refused).toBe(false);
@@ -113,13 +113,13 @@ describe('bulwark convert on real torch.save checkpoints (Debian python3-torch)'
     });
   }
 
-  it('stores tied weights once and records the alias as safetensors.torch.save_model does', () => {
+  it('stores tied weights once and records the alias as safetensors.torch.save_model does', async () => {
     const plan = mustPlan(planCheckpoint(join(FIX, 'tied-state-dict.pt'), OPTS));
     expect(plan.tensors.map((t) => t.name)).toEqual(['embed.weight']);
     expect([...plan.aliases]).toEqual([['head.weight', 'embed.weight']]);
   });
 
-  it('copies non-contiguous and offset views into contiguous tensors', () => {
+  it('copies non-contiguous and offset views into contiguous tensors', async () => {
     const plan = mustPlan(planCheckpoint(join(FIX, 'views.pt'), OPTS));
     const byName = new Map(plan.tensors.map((t) => [t.name, t]));
     expect(byName.get('transposed')?.direct).toBe(false);
@@ -128,7 +128,7 @@ describe('bulwark convert on real torch.save checkpoints (Debian python3-torch)'
     expect(byName.get('rows')?.offset).toBe(5);
   });
 
-  it('unwraps a training checkpoint ({epoch, model}) and strips DataParallel prefixes; lists what it left out', () => {
+  it('unwraps a training checkpoint ({epoch, model}) and strips DataParallel prefixes; lists what it left out', async () => {
     const plan = mustPlan(planCheckpoint(join(FIX, 'nested.pt'), OPTS));
     expect(plan.tensors.map((t) => t.name).sort()).toEqual(['bias', 'weight']);
     const keyed = mustPlan(planCheckpoint(join(FIX, 'nested.pt'), { ...OPTS, key: 'model' }));
@@ -137,7 +137,7 @@ describe('bulwark convert on real torch.save checkpoints (Debian python3-torch)'
     expect(missing.refused && missing.problems.join()).toMatch(/no key "optimizer"/);
   });
 
-  it('refuses a full-model save (a custom class) with its findings, and takes its tensors with --tensors-only', () => {
+  it('refuses a full-model save (a custom class) with its findings, and takes its tensors with --tensors-only', async () => {
     const src = join(FIX, 'tied-full-model.pt');
     const r = planCheckpoint(src, OPTS);
     expect(r.refused).toBe(true);
@@ -147,11 +147,11 @@ describe('bulwark convert on real torch.save checkpoints (Debian python3-torch)'
     const t = mustPlan(planCheckpoint(src, { ...OPTS, tensorsOnly: true }));
     expect(t.leftOut.join('\n')).toMatch(/tinylm\.TiedLM/);
     const out = join(dir, 'tied-full.safetensors');
-    writeTo(t, out);
+    await writeTo(t, out);
     checkAgainstExpected(out, 'tied-full-model.pt', src);
   });
 
-  it('converts a Hugging Face sharded checkpoint into the layout transformers loads', () => {
+  it('converts a Hugging Face sharded checkpoint into the layout transformers loads', async () => {
     const sp = planSharded(join(FIX, 'sharded', 'pytorch_model.bin.index.json'), OPTS);
     expect(sp.refused).toBe(false);
     if (sp.refused) return;
@@ -167,13 +167,13 @@ describe('bulwark convert on real torch.save checkpoints (Debian python3-torch)'
     expect(index.metadata.total_size).toBe(inIndex.metadata.total_size);
     for (const [i, s] of sp.shards.entries()) {
       const out = join(dir, s.output);
-      writeTo(s.plan, out);
+      await writeTo(s.plan, out);
       const name = `sharded/pytorch_model-0000${i + 1}-of-00002.bin`;
       checkAgainstExpected(out, name, join(FIX, name));
     }
   });
 
-  it('refuses formats it does not convert yet with a clear reason', () => {
+  it('refuses formats it does not convert yet with a clear reason', async () => {
     for (const f of ['legacy.pt', 'array.npy', 'arrays.npz']) {
       const r = planCheckpoint(join(FIX, f), OPTS);
       expect(r.refused, f).toBe(true);
@@ -236,7 +236,7 @@ function write(name: string, data: Uint8Array): string {
 const f32 = (...xs: number[]): Uint8Array => new Uint8Array(new Float32Array(xs).buffer);
 
 describe('bulwark convert on hostile checkpoints', () => {
-  it('refuses a payload (os.system) with the scanner’s critical finding', () => {
+  it('refuses a payload (os.system) with the scanner’s critical finding', async () => {
     const pkl = pickle((b) => b.proto(2).global('os', 'system').str('id').tuple1().reduce().stop());
     const p = write('payload.pt', buildTorchZip({ dataPkl: pkl }));
     const r = planCheckpoint(p, OPTS);
@@ -246,7 +246,7 @@ describe('bulwark convert on hostile checkpoints', () => {
     expect(t.refused).toBe(true);
   });
 
-  it('refuses a payload hidden next to real tensors, even with --tensors-only', () => {
+  it('refuses a payload hidden next to real tensors, even with --tensors-only', async () => {
     const pkl = stateDict([{ name: 'w', key: '0', shape: [2] }], (b) => {
       b.str('evil').global('builtins', 'exec').str('import os').tuple1().reduce();
     });
@@ -254,7 +254,7 @@ describe('bulwark convert on hostile checkpoints', () => {
     expect(planCheckpoint(p, { ...OPTS, tensorsOnly: true }).refused).toBe(true);
   });
 
-  it('refuses a storage offset or size forged past the storage record', () => {
+  it('refuses a storage offset or size forged past the storage record', async () => {
     const past = write('forged-offset.pt', buildTorchZip({ dataPkl: stateDict([{ name: 'w', key: '0', offset: 3, shape: [2] }]), storages: { '0': f32(1, 2, 3, 4) } }));
     const r = planCheckpoint(past, OPTS);
     expect(r.refused && r.problems.join()).toMatch(/reads up to byte 20 of archive\/data\/0, which holds 16 bytes/);
@@ -264,7 +264,7 @@ describe('bulwark convert on hostile checkpoints', () => {
     expect(planCheckpoint(stride, OPTS).refused).toBe(true);
   });
 
-  it('refuses a storage record whose zip sizes point past the end of the file', () => {
+  it('refuses a storage record whose zip sizes point past the end of the file', async () => {
     const entries = torchZipEntries({ dataPkl: stateDict([{ name: 'w', key: '0', shape: [2] }]), storages: { '0': f32(1, 2) } }).map((e) =>
       e.name === 'archive/data/0' ? { ...e, uncompressedSize: 1 << 30, compressedSize: 1 << 30, localUncompressedSize: 1 << 30, localCompressedSize: 1 << 30 } : e,
     );
@@ -272,13 +272,13 @@ describe('bulwark convert on hostile checkpoints', () => {
     expect(r.refused).toBe(true);
   });
 
-  it('refuses a missing storage, an unknown storage class and a duplicate name', () => {
+  it('refuses a missing storage, an unknown storage class and a duplicate name', async () => {
     expect(planCheckpoint(write('missing.pt', buildTorchZip({ dataPkl: stateDict([{ name: 'w', key: '9', shape: [2] }]), storages: { '0': f32(1, 2) } })), OPTS).refused).toBe(true);
     const q = planCheckpoint(write('qint.pt', buildTorchZip({ dataPkl: stateDict([{ name: 'w', key: '0', cls: 'QInt8Storage', shape: [2] }]), storages: { '0': new Uint8Array(2) } })), OPTS);
     expect(q.refused).toBe(true);
   });
 
-  it('byte-swaps big-endian storages', () => {
+  it('byte-swaps big-endian storages', async () => {
     const be = new Uint8Array(8);
     new DataView(be.buffer).setFloat32(0, 1.5, false);
     new DataView(be.buffer).setFloat32(4, -2, false);
@@ -286,13 +286,13 @@ describe('bulwark convert on hostile checkpoints', () => {
     const src = write('big.pt', buildZip({ entries }));
     const plan = mustPlan(planCheckpoint(src, OPTS));
     const out = join(dir, 'big.safetensors');
-    writeTo(plan, out);
+    await writeTo(plan, out);
     const t = readSt(out).tensors.get('w');
     expect(Buffer.from(t?.bytes ?? []).equals(Buffer.from(f32(1.5, -2)))).toBe(true);
     expect(verifyConversion(src, out, OPTS)).toMatchObject({ ok: true });
   });
 
-  it('copies overlapping views of one storage separately (no alias unless the view is identical)', () => {
+  it('copies overlapping views of one storage separately (no alias unless the view is identical)', async () => {
     const pkl = stateDict([
       { name: 'a', key: '0', shape: [4] },
       { name: 'b', key: '0', offset: 1, shape: [2] },
@@ -302,18 +302,18 @@ describe('bulwark convert on hostile checkpoints', () => {
     const plan = mustPlan(planCheckpoint(src, OPTS));
     expect([...plan.aliases]).toEqual([['c', 'a']]);
     const out = join(dir, 'overlap.safetensors');
-    writeTo(plan, out);
+    await writeTo(plan, out);
     const st = readSt(out);
     expect(Buffer.from(st.tensors.get('b')?.bytes ?? []).equals(Buffer.from(f32(2, 3)))).toBe(true);
     expect(Buffer.from(st.tensors.get('a')?.bytes ?? []).equals(Buffer.from(f32(1, 2, 3, 4)))).toBe(true);
     expect(st.meta.c).toBe('a');
   });
 
-  it('verify detects a flipped bit and a wrong source hash', () => {
+  it('verify detects a flipped bit and a wrong source hash', async () => {
     const src = join(FIX, 'state-dict-fp32.pt');
     const plan = mustPlan(planCheckpoint(src, OPTS));
     const out = join(dir, 'flip.safetensors');
-    writeTo(plan, out);
+    await writeTo(plan, out);
     const bytes = readFileSync(out);
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
     writeFileSync(out, bytes);
@@ -324,18 +324,18 @@ describe('bulwark convert on hostile checkpoints', () => {
     expect(other).toMatchObject({ ok: false });
   });
 
-  it('handles state dicts with more entries than the scanner keeps per container', () => {
+  it('handles state dicts with more entries than the scanner keeps per container', async () => {
     const tensors = Array.from({ length: 600 }, (_, i) => ({ name: `layer.${i}`, key: String(i), numel: 1, shape: [1] }));
     const storages = Object.fromEntries(tensors.map((t, i) => [t.key, f32(i)]));
     const src = write('many.pt', buildTorchZip({ dataPkl: stateDict(tensors), storages }));
     const plan = mustPlan(planCheckpoint(src, OPTS));
     expect(plan.tensors).toHaveLength(600);
     const out = join(dir, 'many.safetensors');
-    writeTo(plan, out);
+    await writeTo(plan, out);
     expect(readSt(out).tensors.get('layer.599')?.bytes.readFloatLE(0)).toBe(599);
   });
 
-  it('never leaves a file behind when refused (the plan is made before anything is written)', () => {
+  it('never leaves a file behind when refused (the plan is made before anything is written)', async () => {
     expect(existsSync(join(dir, 'payload.safetensors'))).toBe(false);
   });
 });

@@ -16,12 +16,17 @@ import { DEFAULT_LIMITS, FileSource } from '../../limits/index.js';
 import type { ConversionPlan, ConvertOptions, PlannedTensor, Refusal } from './plan.js';
 import { planCheckpoint, scanInput } from './plan.js';
 
-/** Where the output goes (the CLI's all-or-nothing file writer). */
+/**
+ * Where the output goes (the CLI's all-or-nothing file writer). `write` appends: the sink assigns the
+ * position when it is called, so several writes may be in flight at once (they complete in any
+ * order); a returned promise settles when the bytes are written, and the caller keeps `data` intact
+ * until then.
+ */
 export interface ConversionSink {
-  /** Append bytes (all of them, or throw). */
-  write(data: Uint8Array): void;
+  /** Append bytes (all of them, or reject). */
+  write(data: Uint8Array): Promise<void> | void;
   /** Overwrite bytes already written at `position`. */
-  writeAt(position: number, data: Uint8Array): void;
+  writeAt(position: number, data: Uint8Array): Promise<void> | void;
 }
 
 const CHUNK = 8 * 1024 * 1024;
@@ -104,22 +109,36 @@ function swapInPlace(b: Uint8Array, unit: number): void {
   }
 }
 
-/** Stream a plan into `sink`; returns the source's SHA-256 (hex) and the bytes written. */
-export function writeConversion(plan: ConversionPlan, sink: ConversionSink): { sha256: string; bytes: number } {
+/** Buffers in the pipeline: one being hashed while the others' writes are in flight. */
+const RING = 3;
+
+/**
+ * Stream a plan into `sink`; returns the source's SHA-256 (hex) and the bytes written. The input is
+ * read once, sequentially, in 8 MiB chunks: each chunk is hashed on this thread while the writes of
+ * the previous chunks run (the sink's writes are asynchronous), so hashing and writing overlap.
+ */
+export async function writeConversion(plan: ConversionPlan, sink: ConversionSink): Promise<{ sha256: string; bytes: number }> {
   const fd = openInput(plan.input);
+  const inflight: Promise<void>[][] = Array.from({ length: RING }, () => []);
   try {
     if (fstatSync(fd).size !== plan.inputSize) throw new BulwarkError('IO', `${plan.input} changed while it was converted (its size differs from the scanned file)`);
-    sink.write(plan.header);
+    await sink.write(plan.header);
     let written = plan.header.length;
     const hash = createHash('sha256');
     const direct = plan.tensors.filter((t) => t.direct);
-    const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, plan.inputSize)));
+    const size = Math.min(CHUNK, Math.max(1, plan.inputSize));
+    const bufs = Array.from({ length: RING }, () => Buffer.allocUnsafe(size));
     let di = 0;
-    for (let pos = 0; pos < plan.inputSize; ) {
+    let k = 0;
+    for (let pos = 0; pos < plan.inputSize; k++) {
+      const slot = k % RING;
+      const waits = inflight[slot] as Promise<void>[];
+      if (waits.length > 0) await Promise.all(waits);
+      inflight[slot] = [];
+      const buf = bufs[slot] as Buffer;
       const n = Math.min(buf.length, plan.inputSize - pos);
       preadFully(fd, buf, n, pos, plan.input);
       const chunk = buf.subarray(0, n);
-      hash.update(chunk);
       const end = pos + n;
       while (di < direct.length) {
         const t = direct[di] as PlannedTensor;
@@ -128,25 +147,30 @@ export function writeConversion(plan: ConversionPlan, sink: ConversionSink): { s
         const from = Math.max(t.start, pos);
         const to = Math.min(tEnd, end);
         if (to > from) {
-          sink.write(chunk.subarray(from - pos, to - pos));
+          const w = sink.write(chunk.subarray(from - pos, to - pos));
+          if (w !== undefined) (inflight[slot] as Promise<void>[]).push(w);
           written += to - from;
         }
         if (tEnd <= end) di++;
         else break;
       }
+      hash.update(chunk); // runs while this chunk's writes are in flight
       pos = end;
     }
+    for (const w of inflight) await Promise.all(w);
     for (const t of plan.tensors) {
       if (t.direct || t.nbytes === 0) continue;
       const data = gather(fd, plan.input, t);
-      sink.write(data);
+      await sink.write(data);
       written += data.length;
     }
     if (written !== plan.outputSize) throw new BulwarkError('IO', `internal: wrote ${written} bytes, planned ${plan.outputSize}`);
     const sha256 = hash.digest('hex');
-    sink.writeAt(plan.hashAt, Buffer.from(sha256, 'latin1'));
+    await sink.writeAt(plan.hashAt, Buffer.from(sha256, 'latin1'));
     return { sha256, bytes: written };
   } finally {
+    // Never leave a write in flight on a buffer that goes away (errors are the first one thrown).
+    for (const w of inflight) await Promise.allSettled(w);
     closeSync(fd);
   }
 }
