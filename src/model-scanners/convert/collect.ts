@@ -47,6 +47,16 @@ export const STORAGE_DTYPES: Readonly<Record<string, DtypeInfo>> = Object.freeze
   ComplexFloatStorage: { dtype: 'C64', size: 8, swap: 4 },
 });
 
+/** Element sizes of storage classes safetensors cannot hold (to skip their bytes in the legacy stream). */
+export const OTHER_STORAGE_SIZES: Readonly<Record<string, number>> = Object.freeze({
+  ComplexDoubleStorage: 16,
+  QInt8Storage: 1,
+  QUInt8Storage: 1,
+  QInt32Storage: 4,
+  QUInt4x2Storage: 1,
+  QUInt2x4Storage: 1,
+});
+
 /** One tensor found in the pickle, named by its path. */
 export interface TensorRef {
   readonly name: string;
@@ -81,6 +91,8 @@ export class Collector implements MachineObserver {
   /** Items SETITEM(S) put into call results (OrderedDict), in order. */
   readonly items = new Map<Call, { keys: Value[]; vals: Value[] }>();
   readonly problems: string[] = [];
+  /** Storage key → torch storage class name, for every storage persistent id seen. */
+  readonly storageTypes = new Map<string, string>();
   private itemCount = 0;
 
   constructor(private readonly maxItems: number) {}
@@ -115,7 +127,11 @@ export class Collector implements MachineObserver {
   }
 
   persistent(pid: Value, at: number): Value {
-    return new Pers(pid, at);
+    const p = new Pers(pid, at);
+    const items = pid instanceof PyTuple ? pid.items : undefined;
+    const t = items?.[1];
+    if (items?.[0] === 'storage' && typeof items[2] === 'string' && t instanceof Global && t.module === 'torch' && this.storageTypes.size < this.maxItems) this.storageTypes.set(items[2], t.name);
+    return p;
   }
 
   frameMismatch(at: number, message: string): void {
@@ -156,8 +172,8 @@ export class Collector implements MachineObserver {
   }
 }
 
-/** Run one pickle stream (data.pkl) through the collector. */
-export function runPickle(source: ByteSource, limits: Limits): { collector: Collector; outcome: StreamOutcome } {
+/** Run one pickle stream (data.pkl, or one of the legacy format's pickles at `start`) through the collector. */
+export function runPickle(source: ByteSource, limits: Limits, start = 0): { collector: Collector; outcome: StreamOutcome } {
   const collector = new Collector(limits.maxConvertTensors);
   const m = new StreamMachine(source, collector, {
     opsBudget: { left: limits.maxPickleOps, max: limits.maxPickleOps },
@@ -168,7 +184,7 @@ export function runPickle(source: ByteSource, limits: Limits): { collector: Coll
     maxNestingDepth: limits.maxNestingDepth,
     maxItems: limits.maxConvertTensors,
   });
-  const outcome = m.run(0);
+  const outcome = m.run(start);
   return { collector, outcome };
 }
 
@@ -200,9 +216,16 @@ function tensorOf(call: Call, depth = 0): Omit<TensorRef, 'name'> | string | und
   if (!isGlobal(c, 'torch._utils', '_rebuild_tensor_v2', '_rebuild_tensor')) return undefined;
   if (call.kwargs !== null) return 'a tensor rebuilt with keyword arguments';
   const [storage, offset, size, stride] = args;
-  if (!(storage instanceof Pers) || storage.storageKey === undefined) return 'a tensor whose storage is not a PyTorch storage record';
+  if (!(storage instanceof Pers)) return 'a tensor whose storage is not a PyTorch storage record';
+  // ('storage', torch.<T>Storage, key, location, numel) — the legacy format adds a sixth item, the
+  // view metadata of pre-1.0 storage views (None since then; views are not converted).
   const pid = storage.pidValue();
-  const st = pid instanceof PyTuple ? pid.items[1] : undefined;
+  const items = pid instanceof PyTuple ? pid.items : [];
+  const key = items[2];
+  if (items[0] !== 'storage' || typeof key !== 'string' || (items.length !== 5 && !(items.length === 6 && items[5] === null))) {
+    return `a tensor whose storage is ${renderValue(pid)}, not a PyTorch storage record`;
+  }
+  const st = items[1];
   if (!(st instanceof Global) || st.dynamic || st.module !== 'torch') return `a tensor whose storage type is ${renderValue(st ?? null)}`;
   const dtype = STORAGE_DTYPES[st.name];
   if (dtype === undefined) return `a tensor of torch.${safeName(st.name)}, which safetensors cannot hold`;
@@ -210,7 +233,7 @@ function tensorOf(call: Call, depth = 0): Omit<TensorRef, 'name'> | string | und
   const shape = intList(size ?? null);
   const strides = intList(stride ?? null);
   if (shape === undefined || strides === undefined || shape.length !== strides.length) return `a tensor with size ${renderValue(size ?? null)} and stride ${renderValue(stride ?? null)}`;
-  return { storageKey: storage.storageKey, storageClass: st.name, dtype, offset, shape, stride: strides };
+  return { storageKey: key, storageClass: st.name, dtype, offset, shape, stride: strides };
 }
 
 function isOrderedDict(v: Value): v is Call {

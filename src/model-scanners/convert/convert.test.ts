@@ -100,7 +100,7 @@ function checkAgainstExpected(out: string, fixture: string, source: string): voi
 }
 
 describe('bulwark convert on real torch.save checkpoints (Debian python3-torch)', () => {
-  for (const fixture of ['state-dict-fp32.pt', 'dtypes-mix.pt', 'tied-state-dict.pt', 'views.pt', 'nested.pt']) {
+  for (const fixture of ['state-dict-fp32.pt', 'dtypes-mix.pt', 'tied-state-dict.pt', 'views.pt', 'nested.pt', 'legacy.pt']) {
     it(`converts ${fixture} exactly and verifies it`, async () => {
       const src = join(FIX, fixture);
       const plan = mustPlan(planCheckpoint(src, OPTS));
@@ -174,10 +174,10 @@ describe('bulwark convert on real torch.save checkpoints (Debian python3-torch)'
   });
 
   it('refuses formats it does not convert yet with a clear reason', async () => {
-    for (const f of ['legacy.pt', 'array.npy', 'arrays.npz']) {
+    for (const f of ['array.npy', 'arrays.npz']) {
       const r = planCheckpoint(join(FIX, f), OPTS);
       expect(r.refused, f).toBe(true);
-      expect(r.refused && r.problems.join()).toMatch(/bulwark convert reads PyTorch zip checkpoints/);
+      expect(r.refused && r.problems.join()).toMatch(/bulwark convert reads PyTorch checkpoints/);
     }
   });
 });
@@ -333,6 +333,45 @@ describe('bulwark convert on hostile checkpoints', () => {
     const out = join(dir, 'many.safetensors');
     await writeTo(plan, out);
     expect(readSt(out).tensors.get('layer.599')?.bytes.readFloatLE(0)).toBe(599);
+  });
+
+  /** A legacy torch.save stream: magic, protocol, sys_info, the object, the keys, then count + elements per key. */
+  function legacy(elements: number[], declared: number, littleEndian = true): Uint8Array {
+    const magic = pickle((b) => b.proto(2).long1(0x1950a86a20f9469cfc6cn).stop());
+    const proto = pickle((b) => b.proto(2).binInt2(1001).stop());
+    const sys = pickle((b) => {
+      b.proto(2).emptyDict().str('little_endian');
+      if (littleEndian) b.newTrue();
+      else b.newFalse();
+      b.setItem().stop();
+    });
+    const obj = pickle((b) => {
+      b.proto(2).emptyDict().str('w').global('torch._utils', '_rebuild_tensor_v2').mark();
+      b.mark().str('storage').global('torch', 'IntStorage').str('k1').str('cpu').binInt(elements.length).none().tuple().binPersId();
+      b.binInt(0).mark().binInt(elements.length).tuple().mark().binInt(1).tuple().newFalse().global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce();
+      b.setItem().stop();
+    });
+    const keys = pickle((b) => b.proto(2).emptyList().str('k1').append().stop());
+    const raw = Buffer.alloc(8 + 4 * elements.length);
+    if (littleEndian) raw.writeBigUInt64LE(BigInt(declared), 0);
+    else raw.writeBigUInt64BE(BigInt(declared), 0);
+    elements.forEach((e, i) => (littleEndian ? raw.writeInt32LE(e, 8 + 4 * i) : raw.writeInt32BE(e, 8 + 4 * i)));
+    return Buffer.concat([magic, proto, sys, obj, keys, raw]);
+  }
+
+  it('converts a legacy stream (little- and big-endian) and refuses a forged storage size', async () => {
+    for (const le of [true, false]) {
+      const src = write(`legacy-${le}.pt`, legacy([1, -2, 300], 3, le));
+      const plan = mustPlan(planCheckpoint(src, OPTS));
+      const out = join(dir, `legacy-${le}.safetensors`);
+      await writeTo(plan, out);
+      const t = readSt(out).tensors.get('w');
+      expect(t?.dtype).toBe('I32');
+      expect([0, 1, 2].map((i) => t?.bytes.readInt32LE(4 * i))).toEqual([1, -2, 300]);
+      expect(verifyConversion(src, out, OPTS)).toMatchObject({ ok: true });
+    }
+    const forged = planCheckpoint(write('legacy-forged.pt', legacy([1, 2, 3], 1_000_000)), OPTS);
+    expect(forged.refused && forged.problems.join()).toMatch(/claims 1000000 elements, past the end of the file/);
   });
 
   it('never leaves a file behind when refused (the plan is made before anything is written)', async () => {

@@ -19,7 +19,7 @@ import { scanModelSource } from '../scan-model.js';
 import type { ZipEntry } from '../zip/index.js';
 import { parseZip } from '../zip/index.js';
 import type { Collector, DtypeInfo, TensorRef } from './collect.js';
-import { collectTensors, runPickle } from './collect.js';
+import { OTHER_STORAGE_SIZES, STORAGE_DTYPES, collectTensors, runPickle } from './collect.js';
 
 export interface ConvertOptions {
   /** Convert only the sub-dictionary at this key path ('/'-separated: `model`, `checkpoint/state_dict`). */
@@ -161,6 +161,125 @@ function isContiguous(shape: readonly number[], stride: readonly number[]): bool
   return true;
 }
 
+/** Where a checkpoint's object pickle and storages are (zip records, or the legacy stream). */
+interface Layout {
+  readonly collector: Collector;
+  readonly root: Value;
+  readonly bigEndian: boolean;
+  /** Locate the storages the tensors use (the legacy stream needs their element sizes); returns problems. */
+  prepare(tensors: readonly TensorRef[]): string[];
+  storage(key: string): Storage | string;
+}
+
+/** torch.save's zip: data.pkl, `data/<key>` records (stored), `byteorder`. */
+function zipLayout(source: ByteSource, limits: Limits): Layout | string {
+  const zip = parseZip(source, { maxEntries: limits.maxArchiveEntries });
+  if (zip.error !== undefined) return `the zip central directory: ${zip.error.message}`;
+  const layout = torchLayout(zip.entries, zip.names);
+  if (layout === undefined || layout.root === undefined || layout.dataPkl.length !== 1) return 'no single data.pkl record under the archive root';
+  const root = layout.root;
+  const stored = (e: ZipEntry, what: string): Storage | string => {
+    if (e.method !== 0 || e.encrypted || e.compressedSize !== e.uncompressedSize) return `${what} is not stored uncompressed (method ${e.method}); torch.save stores every record`;
+    if (e.dataOffset < 0 || e.dataOffset + e.uncompressedSize > source.size) return `${what} claims ${e.uncompressedSize} bytes at offset ${e.dataOffset}, past the end of the ${source.size}-byte file`;
+    return { start: e.dataOffset, size: e.uncompressedSize, member: e.name };
+  };
+  const pkl = stored(layout.dataPkl[0] as ZipEntry, `${root}/data.pkl`);
+  if (typeof pkl === 'string') return pkl;
+  let bigEndian = false;
+  const bo = layout.lookup('byteorder');
+  if (bo.length > 1) return 'several byteorder records';
+  if (bo.length === 1) {
+    const s = stored(bo[0] as ZipEntry, `${root}/byteorder`);
+    if (typeof s === 'string') return s;
+    const text = Buffer.from(source.read(s.start, Math.min(s.size, 16))).toString('latin1');
+    if (text !== 'little' && text !== 'big') return `byteorder record says ${JSON.stringify(text)} (expected "little" or "big")`;
+    bigEndian = text === 'big';
+  }
+  const { collector, outcome } = runPickle(new SliceSource(source, pkl.start, pkl.size), limits);
+  if (outcome.failure !== undefined || !outcome.stopped || outcome.result === undefined) {
+    return [`data.pkl could not be read to its end: ${outcome.failure?.message ?? 'no STOP'}`, ...collector.problems].join('; ');
+  }
+  const storages = new Map<string, Storage | string>();
+  return {
+    collector,
+    root: outcome.result,
+    bigEndian,
+    prepare: () => [],
+    storage: (key: string): Storage | string => {
+      let s = storages.get(key);
+      if (s === undefined) {
+        const es = layout.lookup(`data/${key}`);
+        s = es.length !== 1 ? `storage ${JSON.stringify(key)}: ${es.length === 0 ? 'no' : 'several'} ${root}/data/${key} record${es.length === 0 ? '' : 's'}` : stored(es[0] as ZipEntry, `${root}/data/${key}`);
+        storages.set(key, s);
+      }
+      return s;
+    },
+  };
+}
+
+const LEGACY_MAGIC = '119547037146038801333356'; // 0x1950a86a20f9469cfc6c
+
+/**
+ * torch.save's legacy stream (`_use_new_zipfile_serialization=False`): five pickles (magic number,
+ * protocol version, sys_info, the object, the storage keys), then per key in that order an int64
+ * element count and the raw elements, in the writer's byte order (sys_info `little_endian`).
+ */
+function legacyLayout(source: ByteSource, limits: Limits): Layout | string {
+  let pos = 0;
+  const results: Value[] = [];
+  let objectCollector: Collector | undefined;
+  for (let i = 0; i < 5; i++) {
+    const { collector, outcome } = runPickle(source, limits, pos);
+    if (outcome.failure !== undefined || !outcome.stopped || outcome.result === undefined) return `legacy checkpoint: pickle ${i + 1} of 5 could not be read: ${outcome.failure?.message ?? 'no STOP'}`;
+    if (i === 3) objectCollector = collector;
+    results.push(outcome.result);
+    pos = outcome.end;
+  }
+  const [magic, proto, sysInfo, root, keys] = results;
+  const magicText = typeof magic === 'object' && magic !== null && magic.k === 'bigint' ? magic.text : undefined;
+  if (magicText !== LEGACY_MAGIC || proto !== 1001) return 'not a legacy torch.save stream (magic number or protocol version 1001 missing)';
+  let bigEndian = false;
+  if (sysInfo instanceof PyDict) {
+    const i = sysInfo.keys.indexOf('little_endian');
+    if (i >= 0) bigEndian = sysInfo.vals[i] === false;
+  }
+  if (typeof keys !== 'object' || keys === null || keys.k !== 'list' || keys.dropped > 0 || !keys.items.every((k) => typeof k === 'string')) return 'legacy checkpoint: the storage key list is not a list of strings';
+  const keyList = keys.items as string[];
+  const dataStart = pos;
+  const storages = new Map<string, Storage>();
+  return {
+    collector: objectCollector as Collector,
+    root: root ?? null,
+    bigEndian,
+    prepare: (tensors: readonly TensorRef[]): string[] => {
+      // Element sizes from every storage persistent id of the object pickle (not only the tensors
+      // converted: --key may select a part), checked against the tensors that use them.
+      const size = new Map<string, number>();
+      for (const [key, cls] of (objectCollector as Collector).storageTypes) {
+        const es = STORAGE_DTYPES[cls]?.size ?? OTHER_STORAGE_SIZES[cls];
+        if (es !== undefined) size.set(key, es);
+      }
+      for (const t of tensors) if (size.get(t.storageKey) !== t.dtype.size) return [`storage ${JSON.stringify(t.storageKey)} is used with different element sizes`];
+      let p = dataStart;
+      for (const key of keyList) {
+        if (p + 8 > source.size) return [`legacy checkpoint: storage ${JSON.stringify(key)} starts past the end of the file`];
+        const head = Buffer.from(source.read(p, 8));
+        const numel = Number(bigEndian ? head.readBigUInt64BE(0) : head.readBigUInt64LE(0));
+        const es = size.get(key);
+        if (es === undefined) return [`legacy checkpoint: storage ${JSON.stringify(key)} has no known storage type, so its size is unknown`];
+        const bytes = numel * es;
+        if (!Number.isSafeInteger(bytes) || p + 8 + bytes > source.size) return [`legacy checkpoint: storage ${JSON.stringify(key)} claims ${numel} elements, past the end of the file (a forged size)`];
+        if (storages.has(key)) return [`legacy checkpoint: storage ${JSON.stringify(key)} is listed twice`];
+        storages.set(key, { start: p + 8, size: bytes, member: `storage ${key}` });
+        p += 8 + bytes;
+      }
+      if (p !== source.size) return [`legacy checkpoint: ${source.size - p} bytes follow the last storage`];
+      return [];
+    },
+    storage: (key: string): Storage | string => storages.get(key) ?? `storage ${JSON.stringify(key)} is not in the checkpoint's storage list`,
+  };
+}
+
 /** Plan the conversion of one PyTorch zip checkpoint (refusal, or the layout to write). */
 export function planCheckpoint(input: string, options: ConvertOptions): ConversionPlan | Refusal {
   const limits = options.limits ?? DEFAULT_LIMITS;
@@ -180,38 +299,16 @@ function planSource(source: FileSource, input: string, options: ConvertOptions, 
   const blocking = scan.findings.filter((f) => severityRank(f.severity) > bar);
   const problems: string[] = [];
   if (!scan.complete) problems.push('the scan of the checkpoint was not complete (see the findings): a partial analysis is never converted');
-  if (scan.format !== 'pytorch-zip') {
-    problems.push(`the input is ${scan.format === 'unknown' ? 'not a recognised model format' : `a ${scan.format} file`}; bulwark convert reads PyTorch zip checkpoints (torch.save) and Hugging Face shards of them`);
+  if (scan.format !== 'pytorch-zip' && scan.format !== 'pytorch-legacy') {
+    problems.push(`the input is ${scan.format === 'unknown' ? 'not a recognised model format' : `a ${scan.format} file`}; bulwark convert reads PyTorch checkpoints (torch.save, zip or legacy) and Hugging Face shards of them`);
   }
   if (blocking.length > 0 || problems.length > 0) return refuse(input, scan.findings, problems);
 
-  // 2. The archive and data.pkl.
-  const zip = parseZip(source, { maxEntries: limits.maxArchiveEntries });
-  if (zip.error !== undefined) return refuse(input, scan.findings, [`the zip central directory: ${zip.error.message}`]);
-  const layout = torchLayout(zip.entries, zip.names);
-  if (layout === undefined || layout.root === undefined || layout.dataPkl.length !== 1) return refuse(input, scan.findings, ['no single data.pkl record under the archive root']);
-  const stored = (e: ZipEntry, what: string): Storage | string => {
-    if (e.method !== 0 || e.encrypted || e.compressedSize !== e.uncompressedSize) return `${what} is not stored uncompressed (method ${e.method}); torch.save stores every record`;
-    if (e.dataOffset < 0 || e.dataOffset + e.uncompressedSize > source.size) return `${what} claims ${e.uncompressedSize} bytes at offset ${e.dataOffset}, past the end of the ${source.size}-byte file`;
-    return { start: e.dataOffset, size: e.uncompressedSize, member: e.name };
-  };
-  const pkl = stored(layout.dataPkl[0] as ZipEntry, `${layout.root}/data.pkl`);
-  if (typeof pkl === 'string') return refuse(input, scan.findings, [pkl]);
-  let bigEndian = false;
-  const bo = layout.lookup('byteorder');
-  if (bo.length > 1) return refuse(input, scan.findings, ['several byteorder records']);
-  if (bo.length === 1) {
-    const s = stored(bo[0] as ZipEntry, `${layout.root}/byteorder`);
-    if (typeof s === 'string') return refuse(input, scan.findings, [s]);
-    const text = Buffer.from(source.read(s.start, Math.min(s.size, 16))).toString('latin1');
-    if (text !== 'little' && text !== 'big') return refuse(input, scan.findings, [`byteorder record says ${JSON.stringify(text)} (expected "little" or "big")`]);
-    bigEndian = text === 'big';
-  }
-
-  const { collector, outcome } = runPickle(new SliceSource(source, pkl.start, pkl.size), limits);
-  if (outcome.failure !== undefined || !outcome.stopped || outcome.result === undefined) {
-    return refuse(input, scan.findings, [`data.pkl could not be read to its end: ${outcome.failure?.message ?? 'no STOP'}`, ...collector.problems]);
-  }
+  // 2. The checkpoint's object pickle and where its storages are.
+  const lay = scan.format === 'pytorch-zip' ? zipLayout(source, limits) : legacyLayout(source, limits);
+  if (typeof lay === 'string') return refuse(input, scan.findings, [lay]);
+  const { collector, bigEndian } = lay;
+  const outcome = { result: lay.root };
   const sel = selectRoot(outcome.result, collector, options.key);
   if (sel.problem !== undefined) return refuse(input, scan.findings, [sel.problem]);
   const collected = collectTensors(sel.value, collector, { tensorsOnly, budget: limits.maxConvertTensors, maxDepth: limits.maxStructureDepth });
@@ -230,16 +327,9 @@ function planSource(source: FileSource, input: string, options: ConvertOptions, 
   if (tensors.length === 0 && problems.length === 0) problems.push('the checkpoint holds no tensors');
 
   // 4. Storages and views: every byte a view reads must lie inside its storage record.
-  const storages = new Map<string, Storage | string>();
-  const storageOf = (key: string): Storage | string => {
-    let s = storages.get(key);
-    if (s === undefined) {
-      const es = layout.lookup(`data/${key}`);
-      s = es.length !== 1 ? `storage ${JSON.stringify(key)}: ${es.length === 0 ? 'no' : 'several'} ${layout.root ?? ''}/data/${key} record${es.length === 0 ? '' : 's'}` : stored(es[0] as ZipEntry, `${layout.root ?? ''}/data/${key}`);
-      storages.set(key, s);
-    }
-    return s;
-  };
+  const prep = lay.prepare(tensors);
+  if (prep.length > 0) return refuse(input, scan.findings, [...problems, ...prep]);
+  const storageOf = lay.storage;
   const planned: PlannedTensor[] = [];
   const aliases = new Map<string, string>();
   const byView = new Map<string, PlannedTensor>();
