@@ -67,6 +67,8 @@ export interface TensorRef {
   readonly offset: number;
   readonly shape: readonly number[];
   readonly stride: readonly number[];
+  /** Byte order of this tensor's storage when it differs per tensor (numpy); else the file's. */
+  readonly bigEndian?: boolean;
 }
 
 export interface Collected {

@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildNpy } from '../../../test-fixtures/npy-builder.js';
 import { pickle } from '../../../test-fixtures/pickle-builder.js';
 import type { PickleBuilder } from '../../../test-fixtures/pickle-builder.js';
 import { buildTorchZip, buildZip, torchZipEntries } from '../../../test-fixtures/zip-builder.js';
@@ -100,7 +101,7 @@ function checkAgainstExpected(out: string, fixture: string, source: string): voi
 }
 
 describe('bulwark convert on real torch.save checkpoints (Debian python3-torch)', () => {
-  for (const fixture of ['state-dict-fp32.pt', 'dtypes-mix.pt', 'tied-state-dict.pt', 'views.pt', 'nested.pt', 'legacy.pt']) {
+  for (const fixture of ['state-dict-fp32.pt', 'dtypes-mix.pt', 'tied-state-dict.pt', 'views.pt', 'nested.pt', 'legacy.pt', 'array.npy', 'arrays.npz']) {
     it(`converts ${fixture} exactly and verifies it`, async () => {
       const src = join(FIX, fixture);
       const plan = mustPlan(planCheckpoint(src, OPTS));
@@ -173,12 +174,24 @@ describe('bulwark convert on real torch.save checkpoints (Debian python3-torch)'
     }
   });
 
-  it('refuses formats it does not convert yet with a clear reason', async () => {
-    for (const f of ['array.npy', 'arrays.npz']) {
-      const r = planCheckpoint(join(FIX, f), OPTS);
-      expect(r.refused, f).toBe(true);
-      expect(r.refused && r.problems.join()).toMatch(/bulwark convert reads PyTorch checkpoints/);
-    }
+  it('refuses files that are not checkpoints with a clear reason', () => {
+    const r = planCheckpoint(join(FIX, 'expected.json'), OPTS);
+    expect(r.refused && r.problems.join()).toMatch(/bulwark convert reads PyTorch checkpoints/);
+  });
+
+  it('byte-swaps a big-endian .npz array, reads Fortran order, refuses object arrays and forged shapes', async () => {
+    const plan = mustPlan(planCheckpoint(join(FIX, 'arrays.npz'), OPTS));
+    expect(plan.tensors.find((t) => t.name === 'b')?.swap).toBe(true);
+    expect(plan.tensors.find((t) => t.name === 'a')?.swap).toBe(false);
+    const obj = planCheckpoint(write('object.npy', buildNpy({ descr: "'|O'", shape: '(1,)', data: pickle((b) => b.proto(2).emptyList().stop()) })), OPTS);
+    expect(obj.refused).toBe(true);
+    const forged = planCheckpoint(write('forged.npy', buildNpy({ descr: "'<f4'", shape: '(1000000,)', data: f32(1, 2) })), OPTS);
+    expect(forged.refused).toBe(true);
+    const fortran = write('fortran.npy', buildNpy({ descr: "'<i4'", shape: '(2, 3)', fortranOrder: true, data: new Uint8Array(new Int32Array([0, 3, 1, 4, 2, 5]).buffer) }));
+    const fp = mustPlan(planCheckpoint(fortran, OPTS));
+    const out = join(dir, 'fortran.safetensors');
+    await writeTo(fp, out);
+    expect([...new Int32Array(new Uint8Array(readSt(out).tensors.get('array')?.bytes ?? []).buffer)]).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });
 

@@ -14,12 +14,13 @@ import { DEFAULT_LIMITS, FileSource, SliceSource } from '../../limits/index.js';
 import { Reporter } from '../../rules/index.js';
 import type { Value } from '../pickle/index.js';
 import { Call, PyDict } from '../pickle/index.js';
+import { parseNpyHeader } from '../numpy/index.js';
 import { torchLayout } from '../pytorch/index.js';
 import { scanModelSource } from '../scan-model.js';
 import type { ZipEntry } from '../zip/index.js';
 import { parseZip } from '../zip/index.js';
-import type { Collector, DtypeInfo, TensorRef } from './collect.js';
-import { OTHER_STORAGE_SIZES, STORAGE_DTYPES, collectTensors, runPickle } from './collect.js';
+import type { DtypeInfo, TensorRef } from './collect.js';
+import { Collector, OTHER_STORAGE_SIZES, STORAGE_DTYPES, collectTensors, runPickle } from './collect.js';
 
 export interface ConvertOptions {
   /** Convert only the sub-dictionary at this key path ('/'-separated: `model`, `checkpoint/state_dict`). */
@@ -165,6 +166,8 @@ function isContiguous(shape: readonly number[], stride: readonly number[]): bool
 interface Layout {
   readonly collector: Collector;
   readonly root: Value;
+  /** Formats without a pickle (numpy) list their tensors directly. */
+  readonly tensors?: TensorRef[];
   readonly bigEndian: boolean;
   /** Locate the storages the tensors use (the legacy stream needs their element sizes); returns problems. */
   prepare(tensors: readonly TensorRef[]): string[];
@@ -280,6 +283,85 @@ function legacyLayout(source: ByteSource, limits: Limits): Layout | string {
   };
 }
 
+/** numpy type strings (`<f4`, `|b1`...) safetensors can hold: kind + size → dtype. */
+const NPY_DTYPES: Readonly<Record<string, DtypeInfo>> = Object.freeze({
+  f8: { dtype: 'F64', size: 8, swap: 8 },
+  f4: { dtype: 'F32', size: 4, swap: 4 },
+  f2: { dtype: 'F16', size: 2, swap: 2 },
+  i8: { dtype: 'I64', size: 8, swap: 8 },
+  i4: { dtype: 'I32', size: 4, swap: 4 },
+  i2: { dtype: 'I16', size: 2, swap: 2 },
+  i1: { dtype: 'I8', size: 1, swap: 1 },
+  u8: { dtype: 'U64', size: 8, swap: 8 },
+  u4: { dtype: 'U32', size: 4, swap: 4 },
+  u2: { dtype: 'U16', size: 2, swap: 2 },
+  u1: { dtype: 'U8', size: 1, swap: 1 },
+  b1: { dtype: 'BOOL', size: 1, swap: 1 },
+  c8: { dtype: 'C64', size: 8, swap: 4 },
+});
+
+/**
+ * numpy: one `.npy` (the tensor is named `array`) or an `.npz` (a zip of stored `.npy` members, each
+ * named by its member name without `.npy`). Object arrays are refused (their data is a pickle); so
+ * are compressed members (savez_compressed). Big-endian arrays are byte-swapped, each by its own order.
+ */
+function numpyLayout(source: ByteSource, limits: Limits, npz: boolean): Layout | string {
+  const members: { name: string; start: number; size: number; member: string }[] = [];
+  if (!npz) members.push({ name: 'array', start: 0, size: source.size, member: 'the file' });
+  else {
+    const zip = parseZip(source, { maxEntries: limits.maxArchiveEntries });
+    if (zip.error !== undefined) return `the zip central directory: ${zip.error.message}`;
+    for (const e of zip.entries) {
+      if (e.isDirectory) continue;
+      if (!e.name.endsWith('.npy')) return `${e.name}: an .npz member that is not an .npy array`;
+      if (e.method !== 0 || e.encrypted || e.compressedSize !== e.uncompressedSize) return `${e.name}: a compressed member (np.savez_compressed); only np.savez archives (stored members) are converted`;
+      if (e.dataOffset < 0 || e.dataOffset + e.uncompressedSize > source.size) return `${e.name}: claims ${e.uncompressedSize} bytes past the end of the file`;
+      members.push({ name: e.name.slice(0, -4), start: e.dataOffset, size: e.uncompressedSize, member: e.name });
+    }
+  }
+  const tensors: TensorRef[] = [];
+  const storages = new Map<string, Storage>();
+  for (const m of members) {
+    let h;
+    try {
+      h = parseNpyHeader(new SliceSource(source, m.start, m.size), limits);
+    } catch (e) {
+      return `${m.member}: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    const descr = typeof h.descr === 'string' ? /^([<>|=])([a-z])(\d+)$/.exec(h.descr) : null;
+    const dtype = descr === null ? undefined : NPY_DTYPES[`${descr[2] ?? ''}${descr[3] ?? ''}`];
+    if (h.dtype.hasObject) return `${m.member}: an object array (its data is a pickle): not converted`;
+    if (descr === null || dtype === undefined) return `${m.member}: dtype ${JSON.stringify(h.descr)} has no safetensors equivalent`;
+    const be = descr[1] === '>' && dtype.swap > 1;
+    const numel = h.shape.reduce((a, b) => a * b, 1);
+    const bytes = numel * dtype.size;
+    if (!Number.isSafeInteger(bytes) || h.dataOffset + bytes !== m.size) return `${m.member}: ${m.size - h.dataOffset} data bytes for ${numel} elements of ${dtype.size} bytes (a forged shape, or trailing data)`;
+    const stride: number[] = [];
+    let acc = 1;
+    if (h.fortranOrder) {
+      for (const d of h.shape) {
+        stride.push(acc);
+        acc *= d;
+      }
+    } else {
+      for (let i = h.shape.length - 1; i >= 0; i--) {
+        stride[i] = acc;
+        acc *= h.shape[i] as number;
+      }
+    }
+    storages.set(m.member, { start: m.start + h.dataOffset, size: bytes, member: m.member });
+    tensors.push({ name: m.name, storageKey: m.member, storageClass: dtype.dtype, dtype, offset: 0, shape: [...h.shape], stride, bigEndian: be });
+  }
+  return {
+    collector: new Collector(0),
+    root: null,
+    tensors,
+    bigEndian: false,
+    prepare: () => [],
+    storage: (key: string): Storage | string => storages.get(key) ?? `no member ${key}`,
+  };
+}
+
 /** Plan the conversion of one PyTorch zip checkpoint (refusal, or the layout to write). */
 export function planCheckpoint(input: string, options: ConvertOptions): ConversionPlan | Refusal {
   const limits = options.limits ?? DEFAULT_LIMITS;
@@ -299,19 +381,24 @@ function planSource(source: FileSource, input: string, options: ConvertOptions, 
   const blocking = scan.findings.filter((f) => severityRank(f.severity) > bar);
   const problems: string[] = [];
   if (!scan.complete) problems.push('the scan of the checkpoint was not complete (see the findings): a partial analysis is never converted');
-  if (scan.format !== 'pytorch-zip' && scan.format !== 'pytorch-legacy') {
-    problems.push(`the input is ${scan.format === 'unknown' ? 'not a recognised model format' : `a ${scan.format} file`}; bulwark convert reads PyTorch checkpoints (torch.save, zip or legacy) and Hugging Face shards of them`);
+  if (!['pytorch-zip', 'pytorch-legacy', 'numpy-npy', 'numpy-npz'].includes(scan.format)) {
+    problems.push(`the input is ${scan.format === 'unknown' ? 'not a recognised model format' : `a ${scan.format} file`}; bulwark convert reads PyTorch checkpoints (torch.save, zip or legacy), Hugging Face shards of them, and numpy .npy/.npz files`);
   }
   if (blocking.length > 0 || problems.length > 0) return refuse(input, scan.findings, problems);
 
   // 2. The checkpoint's object pickle and where its storages are.
-  const lay = scan.format === 'pytorch-zip' ? zipLayout(source, limits) : legacyLayout(source, limits);
+  const lay = scan.format === 'pytorch-zip' ? zipLayout(source, limits) : scan.format === 'pytorch-legacy' ? legacyLayout(source, limits) : numpyLayout(source, limits, scan.format === 'numpy-npz');
   if (typeof lay === 'string') return refuse(input, scan.findings, [lay]);
-  const { collector, bigEndian } = lay;
-  const outcome = { result: lay.root };
-  const sel = selectRoot(outcome.result, collector, options.key);
-  if (sel.problem !== undefined) return refuse(input, scan.findings, [sel.problem]);
-  const collected = collectTensors(sel.value, collector, { tensorsOnly, budget: limits.maxConvertTensors, maxDepth: limits.maxStructureDepth });
+  const bigEndian = lay.bigEndian;
+  let collected: { tensors: TensorRef[]; leftOut: string[]; problems: string[] };
+  if (lay.tensors !== undefined) {
+    if (options.key !== undefined) return refuse(input, scan.findings, ['--key selects part of a pickled checkpoint; numpy files hold arrays by name']);
+    collected = { tensors: lay.tensors, leftOut: [], problems: [] };
+  } else {
+    const sel = selectRoot(lay.root, lay.collector, options.key);
+    if (sel.problem !== undefined) return refuse(input, scan.findings, [sel.problem]);
+    collected = collectTensors(sel.value, lay.collector, { tensorsOnly, budget: limits.maxConvertTensors, maxDepth: limits.maxStructureDepth });
+  }
   pushProblems(problems, collected.problems);
 
   // 3. Names: DataParallel's `module.` prefix goes when every tensor has it; names must be unique.
@@ -363,7 +450,7 @@ function planSource(source: FileSource, input: string, options: ConvertOptions, 
       aliases.set(t.name, same.name); // tied weights: one copy, the alias in the metadata (safetensors.torch.save_model)
       continue;
     }
-    const swap = bigEndian && t.dtype.swap > 1;
+    const swap = (t.bigEndian ?? bigEndian) && t.dtype.swap > 1;
     const p: PlannedTensor = {
       name: t.name,
       dtype: t.dtype,
