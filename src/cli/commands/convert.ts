@@ -57,7 +57,7 @@ export function registerConvert(program: Command): void {
   program
     .command('convert')
     .description(
-      'Convert a PyTorch checkpoint (torch.save zip; a Hugging Face sharded checkpoint given by its folder or pytorch_model.bin.index.json) to safetensors without executing it. Refused when the scan finds anything above info.',
+      'Convert a PyTorch checkpoint (torch.save zip or legacy; a Hugging Face sharded checkpoint given by its folder or pytorch_model.bin.index.json) or a numpy .npy/.npz to safetensors without executing it. Refused when the scan finds anything above info.',
     )
     .argument('<in>', 'checkpoint file, or a sharded checkpoint folder / its .index.json')
     .argument('<out>', 'safetensors file to write (a folder for sharded checkpoints)')
