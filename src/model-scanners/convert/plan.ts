@@ -368,6 +368,10 @@ export function planCheckpoint(input: string, options: ConvertOptions): Conversi
   const source = new FileSource(input);
   try {
     return planSource(source, input, options, limits);
+  } catch (e) {
+    // Fail closed: an I/O error is the caller's to report; anything else refuses the conversion.
+    if (e instanceof BulwarkError && e.code === 'IO') throw e;
+    return refuse(input, [], [`the checkpoint could not be analysed: ${e instanceof Error ? e.message : String(e)}`]);
   } finally {
     source.close();
   }
