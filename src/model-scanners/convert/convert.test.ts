@@ -387,6 +387,16 @@ describe('bulwark convert on hostile checkpoints', () => {
     expect(forged.refused && forged.problems.join()).toMatch(/claims 1000000 elements, past the end of the file/);
   });
 
+  it('a failing sink rejects the conversion (no crash, no unhandled rejection)', async () => {
+    const plan = mustPlan(planCheckpoint(join(FIX, 'state-dict-fp32.pt'), OPTS));
+    let n = 0;
+    const failing = {
+      write: (): Promise<void> => (++n > 2 ? Promise.reject(new Error('ENOSPC: no space left')) : Promise.resolve()),
+      writeAt: (): void => undefined,
+    };
+    await expect(writeConversion(plan, failing)).rejects.toThrow(/ENOSPC/);
+  });
+
   it('never leaves a file behind when refused (the plan is made before anything is written)', async () => {
     expect(existsSync(join(dir, 'payload.safetensors'))).toBe(false);
   });

@@ -9,7 +9,7 @@
  * patched into the header last.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read as readCb, readSync } from 'node:fs';
 import { BulwarkError } from '../../findings/index.js';
 import type { Limits } from '../../limits/index.js';
 import { DEFAULT_LIMITS, FileSource } from '../../limits/index.js';
@@ -51,6 +51,23 @@ function preadFully(fd: number, buf: Uint8Array, length: number, position: numbe
     if (n === 0) throw new BulwarkError('IO', `${path} changed while it was converted (it ended early)`);
     got += n;
   }
+}
+
+function preadAsync(fd: number, buf: Uint8Array, length: number, position: number, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (got: number): void => {
+      if (got >= length) {
+        resolve();
+        return;
+      }
+      readCb(fd, buf, got, length - got, position + got, (err, n) => {
+        if (err !== null) reject(new BulwarkError('IO', `read error in ${path}: ${err.code ?? String(err)}`, { cause: err }));
+        else if (n === 0) reject(new BulwarkError('IO', `${path} changed while it was converted (it ended early)`));
+        else step(got + n);
+      });
+    };
+    step(0);
+  });
 }
 
 /**
@@ -120,6 +137,7 @@ const RING = 3;
 export async function writeConversion(plan: ConversionPlan, sink: ConversionSink): Promise<{ sha256: string; bytes: number }> {
   const fd = openInput(plan.input);
   const inflight: Promise<void>[][] = Array.from({ length: RING }, () => []);
+  let next: Promise<Buffer> | undefined;
   try {
     if (fstatSync(fd).size !== plan.inputSize) throw new BulwarkError('IO', `${plan.input} changed while it was converted (its size differs from the scanned file)`);
     await sink.write(plan.header);
@@ -128,18 +146,27 @@ export async function writeConversion(plan: ConversionPlan, sink: ConversionSink
     const direct = plan.tensors.filter((t) => t.direct);
     const size = Math.min(CHUNK, Math.max(1, plan.inputSize));
     const bufs = Array.from({ length: RING }, () => Buffer.allocUnsafe(size));
-    let di = 0;
-    let k = 0;
-    for (let pos = 0; pos < plan.inputSize; k++) {
+    /** Read chunk `k` into its ring slot, after the writes that still use that slot are done. */
+    const fetch = async (k: number): Promise<Buffer> => {
       const slot = k % RING;
       const waits = inflight[slot] as Promise<void>[];
       if (waits.length > 0) await Promise.all(waits);
       inflight[slot] = [];
+      const pos = k * size;
+      const n = Math.min(size, plan.inputSize - pos);
       const buf = bufs[slot] as Buffer;
-      const n = Math.min(buf.length, plan.inputSize - pos);
-      preadFully(fd, buf, n, pos, plan.input);
-      const chunk = buf.subarray(0, n);
-      const end = pos + n;
+      await preadAsync(fd, buf, n, pos, plan.input);
+      return buf.subarray(0, n);
+    };
+    let di = 0;
+    const chunks = Math.ceil(plan.inputSize / size);
+    next = chunks > 0 ? fetch(0) : undefined;
+    next?.catch(() => undefined);
+    for (let k = 0; k < chunks; k++) {
+      const chunk = await (next as Promise<Buffer>);
+      const pos = k * size;
+      const end = pos + chunk.length;
+      const slot = k % RING;
       while (di < direct.length) {
         const t = direct[di] as PlannedTensor;
         const tEnd = t.start + t.nbytes;
@@ -148,14 +175,19 @@ export async function writeConversion(plan: ConversionPlan, sink: ConversionSink
         const to = Math.min(tEnd, end);
         if (to > from) {
           const w = sink.write(chunk.subarray(from - pos, to - pos));
-          if (w !== undefined) (inflight[slot] as Promise<void>[]).push(w);
+          if (w !== undefined) {
+            w.catch(() => undefined); // handled: the rejection surfaces where the slot is awaited
+            (inflight[slot] as Promise<void>[]).push(w);
+          }
           written += to - from;
         }
         if (tEnd <= end) di++;
         else break;
       }
-      hash.update(chunk); // runs while this chunk's writes are in flight
-      pos = end;
+      next = k + 1 < chunks ? fetch(k + 1) : undefined;
+      next?.catch(() => undefined); // handled: the rejection surfaces at the next await
+      // Hashing runs on this thread while the next chunk is read and this one's writes are in flight.
+      hash.update(chunk);
     }
     for (const w of inflight) await Promise.all(w);
     for (const t of plan.tensors) {
@@ -169,7 +201,8 @@ export async function writeConversion(plan: ConversionPlan, sink: ConversionSink
     await sink.writeAt(plan.hashAt, Buffer.from(sha256, 'latin1'));
     return { sha256, bytes: written };
   } finally {
-    // Never leave a write in flight on a buffer that goes away (errors are the first one thrown).
+    // Never leave a read or write in flight on a descriptor or buffer that goes away (errors are the first one thrown).
+    if (next !== undefined) await next.catch(() => undefined);
     for (const w of inflight) await Promise.allSettled(w);
     closeSync(fd);
   }
