@@ -8,7 +8,8 @@
  * - `bulwark convert` vs `cp` + `sync` of the file: the conversion fsyncs its output (all or nothing),
  *   so the like-for-like baseline is a durable copy. Goal: throughput ≥ 80 % of it (ratio ≤ 1.25)
  *   and the child's peak RSS < 150 MB.
- * - the same conversion vs a plain `cp` (no fsync), reported for reference.
+ * - the same conversion vs a plain `cp` (no fsync), and vs `sha256sum` + `cp` + `sync` (the same
+ *   work: the output records the input's SHA-256), reported for reference.
  * Outputs are removed after each run; the checkpoint is kept under .bench-tmp/convert and reused.
  */
 import { closeSync, existsSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -113,6 +114,7 @@ export function run(): BenchRow[] {
   timeCat([ckpt], 1); // warm the page cache
   const cpSync = timeCommand('sh', ['-c', `cp "$0" "$1" && sync "$1" && rm -f "$1"`, ckpt, copy]);
   const cp = timeCommand('sh', ['-c', 'cp "$0" "$1" && rm -f "$1"', ckpt, copy]);
+  const hashCp = timeCommand('sh', ['-c', 'sha256sum "$0" >/dev/null && cp "$0" "$1" && sync "$1" && rm -f "$1"', ckpt, copy]);
   const conv = timeCommand('sh', ['-c', `"$0" "$1" convert --force -q "$2" "$3" && rm -f "$3"`, process.execPath, CLI, ckpt, out]);
   // Peak RSS of the converter alone (the shell wrapper above reports the largest child too, but be explicit).
   const rss = timeCommand(process.execPath, [CLI, 'convert', '--force', '-q', ckpt, out], 1);
@@ -141,6 +143,16 @@ export function run(): BenchRow[] {
       baselineSeconds: cp.seconds,
       ratio: conv.seconds / cp.seconds,
       goal: 'reference only',
+      pass: ok,
+    },
+    {
+      bench: `convert ${gib} GiB vs hash + durable copy`,
+      subject: 'bulwark convert',
+      seconds: conv.seconds,
+      baseline: 'sha256sum + cp + sync',
+      baselineSeconds: hashCp.seconds,
+      ratio: conv.seconds / hashCp.seconds,
+      goal: 'reference only (the same work: the output records the input\'s SHA-256)',
       pass: ok,
     },
     {
