@@ -387,6 +387,24 @@ describe('bulwark convert on hostile checkpoints', () => {
     expect(forged.refused && forged.problems.join()).toMatch(/claims 1000000 elements, past the end of the file/);
   });
 
+  it('shared-storage tricks: one storage read as two dtypes is copied per view; storage keys are never paths', async () => {
+    const pkl = stateDict([
+      { name: 'as_f32', key: '0', shape: [2] },
+      { name: 'as_i64', key: '0', cls: 'LongStorage', shape: [1] },
+    ]);
+    const src = write('two-dtypes.pt', buildTorchZip({ dataPkl: pkl, storages: { '0': f32(1, 2) } }));
+    const plan = mustPlan(planCheckpoint(src, OPTS));
+    expect(plan.aliases.size).toBe(0);
+    const out = join(dir, 'two-dtypes.safetensors');
+    await writeTo(plan, out);
+    const st = readSt(out);
+    expect(st.tensors.get('as_i64')?.dtype).toBe('I64');
+    expect(Buffer.from(st.tensors.get('as_i64')?.bytes ?? []).equals(Buffer.from(f32(1, 2)))).toBe(true);
+    // A storage key that looks like a path names a zip record, never a file.
+    const trav = planCheckpoint(write('traversal.pt', buildTorchZip({ dataPkl: stateDict([{ name: 'w', key: '../../../../etc/passwd', shape: [1] }]), storages: { '0': f32(1) } })), OPTS);
+    expect(trav.refused && trav.findings.map((f) => `${f.ruleId} ${f.message}`).join()).toMatch(/pytorch\/missing-storage .*archive\/data\/\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd/);
+  });
+
   it('a failing sink rejects the conversion (no crash, no unhandled rejection)', async () => {
     const plan = mustPlan(planCheckpoint(join(FIX, 'state-dict-fp32.pt'), OPTS));
     let n = 0;
