@@ -270,7 +270,10 @@ describe('bulwark convert on hostile checkpoints', () => {
   it('refuses a storage offset or size forged past the storage record', async () => {
     const past = write('forged-offset.pt', buildTorchZip({ dataPkl: stateDict([{ name: 'w', key: '0', offset: 3, shape: [2] }]), storages: { '0': f32(1, 2, 3, 4) } }));
     const r = planCheckpoint(past, OPTS);
-    expect(r.refused && r.problems.join()).toMatch(/reads up to byte 20 of archive\/data\/0, which holds 16 bytes/);
+    expect(r.refused).toBe(true);
+    const f = r.refused ? r.findings.find((x) => x.ruleId === 'scan/malformed-input') : undefined;
+    expect(f?.message).toMatch(/tensor w: .*reads up to byte 20 of archive\/data\/0, which holds 16 bytes/);
+    expect(f?.location).toMatchObject({ kind: 'archive-member', member: 'archive/data/0' });
     const big = write('forged-size.pt', buildTorchZip({ dataPkl: stateDict([{ name: 'w', key: '0', shape: [1000, 1000] }]), storages: { '0': f32(1, 2) } }));
     expect(planCheckpoint(big, OPTS).refused).toBe(true);
     const stride = write('forged-stride.pt', buildTorchZip({ dataPkl: stateDict([{ name: 'w', key: '0', shape: [2, 2], stride: [1, 1_000_000] }]), storages: { '0': f32(1, 2, 3, 4) } }));
@@ -384,7 +387,7 @@ describe('bulwark convert on hostile checkpoints', () => {
       expect(verifyConversion(src, out, OPTS)).toMatchObject({ ok: true });
     }
     const forged = planCheckpoint(write('legacy-forged.pt', legacy([1, 2, 3], 1_000_000)), OPTS);
-    expect(forged.refused && forged.problems.join()).toMatch(/claims 1000000 elements, past the end of the file/);
+    expect(forged.refused && forged.findings.map((x) => `${x.ruleId} ${x.message}`).join()).toMatch(/scan\/malformed-input .*claims 1000000 elements, past the end of the file/);
   });
 
   it('shared-storage tricks: one storage read as two dtypes is copied per view; storage keys are never paths', async () => {

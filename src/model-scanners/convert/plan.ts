@@ -11,7 +11,7 @@ import type { Finding } from '../../findings/index.js';
 import { BulwarkError, severityRank } from '../../findings/index.js';
 import type { ByteSource, Limits } from '../../limits/index.js';
 import { DEFAULT_LIMITS, FileSource, SliceSource } from '../../limits/index.js';
-import { Reporter } from '../../rules/index.js';
+import { Reporter, coreRules } from '../../rules/index.js';
 import type { Value } from '../pickle/index.js';
 import { Call, PyDict } from '../pickle/index.js';
 import { parseNpyHeader } from '../numpy/index.js';
@@ -143,7 +143,19 @@ function selectRoot(root: Value, collector: Collector, key: string | undefined):
 interface Storage {
   readonly start: number;
   readonly size: number;
+  /** What to call it in messages (an archive member name, or `storage <key>`). */
   readonly member: string;
+  /** `member` is a zip member name (findings point at it). */
+  readonly inArchive?: boolean;
+}
+
+/** Forged or inconsistent storage layouts, reported as `scan/malformed-input` findings of the refusal. */
+function malformedFindings(input: string, items: readonly { readonly member?: string; readonly message: string }[]): Finding[] {
+  const r = new Reporter();
+  for (const i of items) {
+    r.report(coreRules.malformedInput, { location: i.member !== undefined ? { kind: 'archive-member', path: input, member: i.member } : { kind: 'file', path: input }, message: i.message });
+  }
+  return r.findings;
 }
 
 function numelOf(shape: readonly number[]): number {
@@ -184,7 +196,7 @@ function zipLayout(source: ByteSource, limits: Limits): Layout | string {
   const stored = (e: ZipEntry, what: string): Storage | string => {
     if (e.method !== 0 || e.encrypted || e.compressedSize !== e.uncompressedSize) return `${what} is not stored uncompressed (method ${e.method}); torch.save stores every record`;
     if (e.dataOffset < 0 || e.dataOffset + e.uncompressedSize > source.size) return `${what} claims ${e.uncompressedSize} bytes at offset ${e.dataOffset}, past the end of the ${source.size}-byte file`;
-    return { start: e.dataOffset, size: e.uncompressedSize, member: e.name };
+    return { start: e.dataOffset, size: e.uncompressedSize, member: e.name, inArchive: true };
   };
   const pkl = stored(layout.dataPkl[0] as ZipEntry, `${root}/data.pkl`);
   if (typeof pkl === 'string') return pkl;
@@ -306,7 +318,7 @@ const NPY_DTYPES: Readonly<Record<string, DtypeInfo>> = Object.freeze({
  * are compressed members (savez_compressed). Big-endian arrays are byte-swapped, each by its own order.
  */
 function numpyLayout(source: ByteSource, limits: Limits, npz: boolean): Layout | string {
-  const members: { name: string; start: number; size: number; member: string }[] = [];
+  const members: { name: string; start: number; size: number; member: string; inArchive?: boolean }[] = [];
   if (!npz) members.push({ name: 'array', start: 0, size: source.size, member: 'the file' });
   else {
     const zip = parseZip(source, { maxEntries: limits.maxArchiveEntries });
@@ -316,7 +328,7 @@ function numpyLayout(source: ByteSource, limits: Limits, npz: boolean): Layout |
       if (!e.name.endsWith('.npy')) return `${e.name}: an .npz member that is not an .npy array`;
       if (e.method !== 0 || e.encrypted || e.compressedSize !== e.uncompressedSize) return `${e.name}: a compressed member (np.savez_compressed); only np.savez archives (stored members) are converted`;
       if (e.dataOffset < 0 || e.dataOffset + e.uncompressedSize > source.size) return `${e.name}: claims ${e.uncompressedSize} bytes past the end of the file`;
-      members.push({ name: e.name.slice(0, -4), start: e.dataOffset, size: e.uncompressedSize, member: e.name });
+      members.push({ name: e.name.slice(0, -4), start: e.dataOffset, size: e.uncompressedSize, member: e.name, inArchive: true });
     }
   }
   const tensors: TensorRef[] = [];
@@ -349,7 +361,7 @@ function numpyLayout(source: ByteSource, limits: Limits, npz: boolean): Layout |
         acc *= h.shape[i] as number;
       }
     }
-    storages.set(m.member, { start: m.start + h.dataOffset, size: bytes, member: m.member });
+    storages.set(m.member, { start: m.start + h.dataOffset, size: bytes, member: m.member, ...(m.inArchive === true && { inArchive: true }) });
     tensors.push({ name: m.name, storageKey: m.member, storageClass: dtype.dtype, dtype, offset: 0, shape: [...h.shape], stride, bigEndian: be });
   }
   return {
@@ -419,7 +431,8 @@ function planSource(source: FileSource, input: string, options: ConvertOptions, 
 
   // 4. Storages and views: every byte a view reads must lie inside its storage record.
   const prep = lay.prepare(tensors);
-  if (prep.length > 0) return refuse(input, scan.findings, [...problems, ...prep]);
+  if (prep.length > 0) return refuse(input, [...scan.findings, ...malformedFindings(input, prep.map((message) => ({ message })))], problems);
+  const forged: { member?: string; message: string }[] = [];
   const storageOf = lay.storage;
   const planned: PlannedTensor[] = [];
   const aliases = new Map<string, string>();
@@ -442,9 +455,8 @@ function planSource(source: FileSource, input: string, options: ConvertOptions, 
       for (let i = 0; i < t.shape.length; i++) maxIndex += ((t.shape[i] as number) - 1) * (t.stride[i] as number);
       spanEnd = (maxIndex + 1) * t.dtype.size;
       if (!Number.isSafeInteger(spanEnd) || spanEnd > s.size) {
-        problems.push(
-          `${t.name}: the view (offset ${t.offset}, size [${t.shape.join(', ')}], stride [${t.stride.join(', ')}]) reads up to byte ${spanEnd} of ${s.member}, which holds ${s.size} bytes (a forged storage offset or size)`,
-        );
+        const message = `tensor ${t.name}: the view (offset ${t.offset}, size [${t.shape.join(', ')}], stride [${t.stride.join(', ')}]) reads up to byte ${spanEnd} of ${s.member}, which holds ${s.size} bytes (a forged storage offset or size); torch.load refuses it, a lenient reader reads out of bounds`;
+        forged.push(s.inArchive === true ? { member: s.member, message } : { message });
         continue;
       }
     }
@@ -476,8 +488,7 @@ function planSource(source: FileSource, input: string, options: ConvertOptions, 
     byView.set(viewKey, p);
     planned.push(p);
   }
-  const blockingAll = [...problems];
-  if (blockingAll.length > 0) return refuse(input, scan.findings, blockingAll);
+  if (problems.length > 0 || forged.length > 0) return refuse(input, [...scan.findings, ...malformedFindings(input, forged)], problems);
 
   // 5. Layout: direct ranges in input order (one sequential pass), then gathered views, then empty tensors.
   const direct = planned.filter((p) => p.direct).sort((a, b) => a.start - b.start);
