@@ -5,8 +5,9 @@ Not needed by CI (the vitest suite reads the committed fixtures); run by hand af
 converter, with Debian's python3-torch and the safetensors wheel installed in a target folder:
 
     pip install --no-deps --target /tmp/st-wheel safetensors-0.8.0-*.whl
-    OUT=$(mktemp -d); for f in state-dict-fp32 dtypes-mix tied-state-dict views nested; do
+    OUT=$(mktemp -d); for f in state-dict-fp32 dtypes-mix tied-state-dict views nested legacy; do
       node dist/bulwark.mjs convert -q test-fixtures/real/convert/$f.pt $OUT/$f.safetensors; done
+    for f in array.npy arrays.npz; do node dist/bulwark.mjs convert -q test-fixtures/real/convert/$f $OUT/${f%.*}.safetensors; done
     node dist/bulwark.mjs convert -q --tensors-only test-fixtures/real/convert/tied-full-model.pt $OUT/tied-full-model.safetensors
     node dist/bulwark.mjs convert -q test-fixtures/real/convert/sharded $OUT/sh
     PYTHONPATH=/tmp/st-wheel /usr/bin/python3 scripts/check-convert-reference.py $OUT
@@ -33,7 +34,8 @@ def tb(t):
 
 
 ok = 0
-pairs = [(f'{T}/{n}.safetensors', n + '.pt') for n in ['state-dict-fp32', 'dtypes-mix', 'tied-state-dict', 'views', 'nested', 'tied-full-model']]
+pairs = [(f'{T}/{n}.safetensors', n + '.pt') for n in ['state-dict-fp32', 'dtypes-mix', 'tied-state-dict', 'views', 'nested', 'tied-full-model', 'legacy']]
+pairs += [(f'{T}/array.safetensors', 'array.npy'), (f'{T}/arrays.safetensors', 'arrays.npz')]
 pairs += [(f'{T}/sh/model-0000{i}-of-00002.safetensors', f'sharded/pytorch_model-0000{i}-of-00002.bin') for i in (1, 2)]
 for out, fx in pairs:
     with safe_open(out, 'pt') as f:
