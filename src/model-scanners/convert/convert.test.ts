@@ -408,6 +408,29 @@ describe('bulwark convert on hostile checkpoints', () => {
     expect(trav.refused && trav.findings.map((f) => `${f.ruleId} ${f.message}`).join()).toMatch(/pytorch\/missing-storage .*archive\/data\/\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd/);
   });
 
+  it('maps the storage classes torch 1.13 cannot write (float8, unsigned) and refuses complex128', async () => {
+    const cases: [string, string, number][] = [
+      ['Float8_e4m3fnStorage', 'F8_E4M3', 1],
+      ['Float8_e5m2Storage', 'F8_E5M2', 1],
+      ['UInt16Storage', 'U16', 2],
+      ['UInt32Storage', 'U32', 4],
+      ['UInt64Storage', 'U64', 8],
+    ];
+    const tensors = cases.map(([cls], i) => ({ name: `t${i}`, key: String(i), cls, numel: 3, shape: [3] }));
+    const storages = Object.fromEntries(cases.map(([, , size], i) => [String(i), Uint8Array.from({ length: 3 * size }, (_, j) => j + 1)]));
+    const src = write('dtypes-new.pt', buildTorchZip({ dataPkl: stateDict(tensors), storages }));
+    const plan = mustPlan(planCheckpoint(src, OPTS));
+    const out = join(dir, 'dtypes-new.safetensors');
+    await writeTo(plan, out);
+    const st = readSt(out);
+    cases.forEach(([, dtype, size], i) => {
+      expect(st.tensors.get(`t${i}`)?.dtype).toBe(dtype);
+      expect([...(st.tensors.get(`t${i}`)?.bytes ?? [])]).toEqual(Array.from({ length: 3 * size }, (_, j) => j + 1));
+    });
+    const c128 = planCheckpoint(write('c128.pt', buildTorchZip({ dataPkl: stateDict([{ name: 'z', key: '0', cls: 'ComplexDoubleStorage', shape: [1] }]), storages: { '0': new Uint8Array(16) } })), OPTS);
+    expect(c128.refused && c128.problems.join()).toMatch(/torch\.ComplexDoubleStorage, which safetensors cannot hold/);
+  });
+
   it('a failing sink rejects the conversion (no crash, no unhandled rejection)', async () => {
     const plan = mustPlan(planCheckpoint(join(FIX, 'state-dict-fp32.pt'), OPTS));
     let n = 0;
