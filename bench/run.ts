@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- NAME...]`: runs the benchmark suites (scanner, k8s, formats, signing) and prints
+ * `npm run bench [-- NAME...]`: runs the benchmark suites (scanner, k8s, formats, signing, convert, ...) and prints
  * each result as a ratio against its baseline from the same run. Results also go to
  * .bench-tmp/results.json. Data files are generated under .bench-tmp/ (BULWARK_BENCH_DIR) and reused.
  */
@@ -9,6 +9,7 @@ import { run as admission } from './admission.js';
 import { run as audit } from './audit.js';
 import { benchDir } from './common.js';
 import { run as bombs } from './bombs.js';
+import { run as convert } from './convert.js';
 import { run as formats } from './formats.js';
 import { run as k8s } from './k8s.js';
 import { run as runtime } from './runtime.js';
@@ -25,6 +26,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   bombs,
   admission: () => admission(),
   audit: () => audit(),
+  convert,
 };
 
 const wanted = process.argv.slice(2);

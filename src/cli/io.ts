@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, openSync, renameSync, unlinkSync, write as writeCb, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BulwarkError } from '../findings/index.js';
 
@@ -76,6 +76,169 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     removeQuietly(tmp);
     pending.delete(tmp);
     throw new BulwarkError('IO', `cannot write ${path}: ${errnoText(e)}; nothing was written`, { cause: e });
+  }
+}
+
+/**
+ * A file written all or nothing, in pieces: `write` appends (short writes retried), `writeAt`
+ * overwrites bytes already written (a header patched last), `finish` fsyncs and closes the temporary
+ * file, `commit` renames it over the target; `abort` removes it. The temporary file is removed on
+ * SIGINT/SIGTERM like writeFileAtomic's. `commitAll` renames several finished files (a sharded
+ * output): if one rename fails, the targets already renamed are removed, so none or all appear.
+ */
+export class AtomicFile {
+  private fd: number | undefined;
+  private readonly tmp: string;
+  private pos = 0;
+  private done = false;
+  /** Bytes appended since the last background flush was started. */
+  private unflushed = 0;
+  private flushing: Promise<void> | undefined;
+  private flushError: unknown;
+
+  /** Start writing back to disk in the background every this many bytes (the final fsync then has less to do). */
+  static readonly FLUSH_EVERY = 128 * 1024 * 1024;
+
+  constructor(readonly path: string) {
+    this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      this.fd = openSync(this.tmp, 'wx', 0o644);
+      pending.add(this.tmp);
+    } catch (e) {
+      throw new BulwarkError('IO', `cannot write ${path}: ${errnoText(e)}; nothing was written`, { cause: e });
+    }
+  }
+
+  private writeFully(data: Uint8Array, position: number): void {
+    if (this.fd === undefined) throw new BulwarkError('IO', `cannot write ${this.path}: already closed`);
+    let off = 0;
+    while (off < data.length) {
+      let n: number;
+      try {
+        n = writeSync(this.fd, data, off, data.length - off, position + off);
+      } catch (e) {
+        this.abort();
+        throw new BulwarkError('IO', `cannot write ${this.path}: ${errnoText(e)}; nothing was written`, { cause: e });
+      }
+      if (n <= 0) {
+        this.abort();
+        throw new BulwarkError('IO', `cannot write ${this.path}: short write (EIO); nothing was written`);
+      }
+      off += n;
+    }
+  }
+
+  /** Append synchronously. */
+  write(data: Uint8Array): void {
+    this.writeFully(data, this.pos);
+    this.pos += data.length;
+  }
+
+  /**
+   * Append asynchronously: the position is taken now, the write runs on libuv's thread pool (so the
+   * caller can hash the next chunk meanwhile); `data` must stay intact until the promise settles.
+   */
+  append(data: Uint8Array): Promise<void> {
+    const at = this.pos;
+    this.pos += data.length;
+    this.unflushed += data.length;
+    if (this.unflushed >= AtomicFile.FLUSH_EVERY && this.flushing === undefined && this.fd !== undefined) {
+      // Write back what is written so far while the caller produces the rest (as a durable cp would
+      // have to at the end): fdatasync runs on the thread pool; an error fails finish().
+      this.unflushed = 0;
+      const fdNow = this.fd;
+      this.flushing = new Promise((resolve) => {
+        fdatasync(fdNow, (err) => {
+          if (err !== null) this.flushError = err;
+          this.flushing = undefined;
+          resolve();
+        });
+      });
+    }
+    const fd = this.fd;
+    if (fd === undefined) return Promise.reject(new BulwarkError('IO', `cannot write ${this.path}: already closed`));
+    return new Promise((resolve, reject) => {
+      const step = (off: number): void => {
+        if (off >= data.length) {
+          resolve();
+          return;
+        }
+        writeCb(fd, data, off, data.length - off, at + off, (err, n) => {
+          if (err !== null || n <= 0) {
+            this.abort();
+            reject(new BulwarkError('IO', `cannot write ${this.path}: ${err === null ? 'short write (EIO)' : errnoText(err)}; nothing was written`, { cause: err ?? undefined }));
+            return;
+          }
+          step(off + n);
+        });
+      };
+      step(0);
+    });
+  }
+
+  writeAt(position: number, data: Uint8Array): void {
+    this.writeFully(data, position);
+  }
+
+  /** Wait for a background flush in flight (call before finish when append was used). */
+  async settle(): Promise<void> {
+    if (this.flushing !== undefined) await this.flushing;
+  }
+
+  /** fsync and close (the data is on disk under the temporary name). */
+  finish(): void {
+    if (this.fd === undefined) return;
+    try {
+      if (this.flushError !== undefined) throw this.flushError;
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+    } catch (e) {
+      this.abort();
+      throw new BulwarkError('IO', `cannot write ${this.path}: ${errnoText(e)}; nothing was written`, { cause: e });
+    }
+  }
+
+  /** Rename over the target (after finish). */
+  commit(): void {
+    this.finish();
+    try {
+      renameSync(this.tmp, this.path);
+      pending.delete(this.tmp);
+      this.done = true;
+    } catch (e) {
+      this.abort();
+      throw new BulwarkError('IO', `cannot write ${this.path}: ${errnoText(e)}; nothing was written`, { cause: e });
+    }
+  }
+
+  abort(): void {
+    if (this.done) return;
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // the first error is the one to report
+      }
+      this.fd = undefined;
+    }
+    removeQuietly(this.tmp);
+    pending.delete(this.tmp);
+  }
+
+  static commitAll(files: readonly AtomicFile[]): void {
+    for (const f of files) f.finish();
+    const renamed: AtomicFile[] = [];
+    try {
+      for (const f of files) {
+        f.commit();
+        renamed.push(f);
+      }
+    } catch (e) {
+      for (const f of renamed) removeQuietly(f.path);
+      for (const f of files) f.abort();
+      throw e;
+    }
   }
 }
 

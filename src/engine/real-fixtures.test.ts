@@ -9,7 +9,7 @@ import { scan } from './engine.js';
 import { scanOptions } from './options.js';
 
 const realDir = join(import.meta.dirname, '../../test-fixtures/real');
-const NOT_MODELS = /(^|\/)(README\.md|VERSIONS\.txt|SOURCES\.txt|[^/]+\.jinja|[^/]+\.onnx\.data)$/;
+const NOT_MODELS = /(^|\/)(README\.md|VERSIONS\.txt|SOURCES\.txt|expected\.json|[^/]+\.jinja|[^/]+\.onnx\.data)$/;
 
 describe('real benign files', () => {
   it('no high or critical finding, every detected model file fully analysed', async () => {

@@ -57,6 +57,8 @@ export const LIMIT_SPECS = {
   maxHdf5Messages: { domain: 'model-scanners', default: 4_096, unit: 'count', bounds: 'object-header messages read from one HDF5 object (Keras .h5)' },
   maxHdf5Continuations: { domain: 'model-scanners', default: 64, unit: 'count', bounds: 'object-header continuation blocks followed in one HDF5 object' },
   maxRemoteCodeFiles: { domain: 'model-scanners', default: 64, unit: 'count', bounds: 'Python files analysed per model folder for remote code (auto_map and the files they import)' },
+  maxConvertTensors: { domain: 'model-scanners', default: 10_000_000, unit: 'count', bounds: '`bulwark convert`: tensors, dictionary items and values walked in one checkpoint' },
+  maxConvertCopyBytes: { domain: 'model-scanners', default: 16 * GiB, unit: 'bytes', bounds: '`bulwark convert`: storage bytes held in memory to copy one tensor that cannot be copied as one range (a strided view, a big-endian storage)' },
   // -- Kubernetes manifests --------------------------------------------------------------------
   maxYamlDocuments: { domain: 'k8s-manifests', default: 10_000, unit: 'count', bounds: 'YAML documents in one file' },
   maxYamlAliases: { domain: 'k8s-manifests', default: 10_000, unit: 'count', bounds: 'alias resolutions in one YAML document (alias bombs)' },

@@ -21,3 +21,5 @@ export type { DetectedFormat, DetectOptions } from './detect-format.js';
 export { analyzeModelFolder, folderTextWanted } from './huggingface/index.js';
 export type { FolderAnalysis, FolderFile } from './huggingface/index.js';
 export { checkProductionPolicy, checkUnrecognizedModelFile, modelFileName } from './policy/index.js';
+export { planCheckpoint, planSharded, shardIndexOf, verifyConversion, writeConversion, STORAGE_DTYPES } from './convert/index.js';
+export type { ConversionPlan, ConversionSink, ConvertOptions, PlannedTensor, Refusal, ShardedPlan, VerifyResult } from './convert/index.js';

@@ -19,3 +19,7 @@ export { StreamMachine } from './machine.js';
 export type { MachineOptions } from './machine.js';
 export { StreamStop } from './observer.js';
 export type { MachineObserver, MutationOp, PendingArray, StreamOutcome, StreamRunner } from './observer.js';
+// The machine's symbolic values, for observers other than the grader (the converter's collector).
+export { Call, Global, Pers, PyBigInt, PyBytes, PyDict, PyFloat, PyList, PySet, PyStr, PyTuple, Unknown, MAX_ITEMS } from './values.js';
+export type { CallOp, Value } from './values.js';
+export { renderValue, safeName } from './render.js';

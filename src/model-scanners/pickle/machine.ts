@@ -194,6 +194,11 @@ export interface MachineOptions {
   /** joblib embedded pickles nest this deep at most. */
   readonly joblibDepth: number;
   readonly maxNestingDepth: number;
+  /**
+   * Items kept per container (default MAX_ITEMS; the rest are counted in `dropped`). The converter
+   * raises it: a state dict's entries are the data it converts, not evidence.
+   */
+  readonly maxItems?: number;
 }
 
 /**
@@ -227,7 +232,10 @@ export class StreamMachine {
     private readonly o: MachineOptions,
   ) {
     this.size = source.size;
+    this.maxItems = o.maxItems ?? MAX_ITEMS;
   }
+
+  private readonly maxItems: number;
 
   get position(): number {
     return this.base + this.bi;
@@ -501,8 +509,8 @@ export class StreamMachine {
   }
 
   private cap(items: Value[]): { items: Value[]; dropped: number } {
-    if (items.length <= MAX_ITEMS) return { items, dropped: 0 };
-    return { items: items.slice(0, MAX_ITEMS), dropped: items.length - MAX_ITEMS };
+    if (items.length <= this.maxItems) return { items, dropped: 0 };
+    return { items: items.slice(0, this.maxItems), dropped: items.length - this.maxItems };
   }
 
   private global(module: string, name: string, at: number): Global {
@@ -1017,7 +1025,7 @@ export class StreamMachine {
 
   private addPairs(d: PyDict, items: Value[]): void {
     for (let i = 0; i + 1 < items.length; i += 2) {
-      if (d.keys.length < MAX_ITEMS) {
+      if (d.keys.length < this.maxItems) {
         d.keys.push(items[i] as Value);
         d.vals.push(items[i + 1] as Value);
       } else d.dropped++;
@@ -1028,7 +1036,7 @@ export class StreamMachine {
     if (typeof target === 'object' && target !== null) {
       if (target.k === 'list' || (target.k === 'set' && op === 'ADDITEMS')) {
         for (const v of items) {
-          if (target.items.length < MAX_ITEMS) target.items.push(v);
+          if (target.items.length < this.maxItems) target.items.push(v);
           else target.dropped++;
         }
         return;

@@ -17,7 +17,7 @@
  */
 import type { Severity } from '../../findings/index.js';
 
-export const PICKLE_POLICY_VERSION = '2026.12.1';
+export const PICKLE_POLICY_VERSION = '2026.12.2';
 
 export interface DenyEntry {
   readonly module: string;
@@ -341,7 +341,9 @@ const TORCH_DTYPES = [
   'int7',
 ];
 const TORCH_SCALARS = ['Double', 'Float', 'Half', 'BFloat16', 'Long', 'Int', 'Short', 'Char', 'Byte', 'Bool', 'ComplexDouble', 'ComplexFloat', 'QUInt8', 'QInt8', 'QInt32', 'QUInt4x2', 'QUInt2x4'];
-const TORCH_STORAGES = [...TORCH_SCALARS.map((s) => `${s}Storage`), 'UntypedStorage', 'TypedStorage'];
+/** Storage classes of dtypes newer PyTorch saves (float8 since 2.1, unsigned 16/32/64-bit since 2.3); inert data in persistent ids. */
+const TORCH_NEW_STORAGES = ['Float8_e4m3fnStorage', 'Float8_e5m2Storage', 'Float8_e4m3fnuzStorage', 'Float8_e5m2fnuzStorage', 'UInt16Storage', 'UInt32Storage', 'UInt64Storage'];
+const TORCH_STORAGES = [...TORCH_SCALARS.map((s) => `${s}Storage`), ...TORCH_NEW_STORAGES, 'UntypedStorage', 'TypedStorage'];
 const TORCH_TENSORS = TORCH_SCALARS.map((s) => `${s}Tensor`);
 const NUMPY_SCALARS = [
   'bool_', 'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'intc', 'uintc', 'intp',
