@@ -6,6 +6,7 @@ import { guardStdout, installSignalCleanup, removePendingFiles } from './io.js';
 import { registerExplain } from './commands/explain.js';
 import { registerAdmission } from './commands/admission.js';
 import { registerAudit } from './commands/audit.js';
+import { registerPull, registerPush } from './commands/oci.js';
 import { registerRules } from './commands/rules.js';
 import { registerRuntime } from './commands/runtime.js';
 import { registerScan } from './commands/scan.js';
@@ -30,6 +31,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerScan(program);
   registerSign(program);
   registerVerify(program);
+  registerPush(program);
+  registerPull(program);
   registerRules(program);
   registerAdmission(program);
   registerAudit(program);

@@ -124,7 +124,14 @@ function isEmptyDir(p: string): boolean | undefined {
  * DIR, and renamed to DIR only when every layer verified and every entry was accepted; on any error
  * the private folder is removed and DIR is untouched. DIR must not exist, or be an empty folder.
  */
-export async function pullModel(client: RegistryClient, ref: ImageReference, dest: string, platform?: Platform): Promise<FetchResult> {
+export interface PullOptions {
+  readonly platform?: Platform;
+  /** Told about the private folder when it is made (`done` false) and when it is gone or renamed (`done` true), so a signal handler can remove it. */
+  readonly trackTempDir?: (dir: string, done: boolean) => void;
+}
+
+export async function pullModel(client: RegistryClient, ref: ImageReference, dest: string, options: PullOptions = {}): Promise<FetchResult> {
+  const platform = options.platform;
   const target = resolve(dest);
   const empty = isEmptyDir(target);
   if (empty === false) throw new BulwarkError('USAGE', `${dest} exists and is not an empty folder (pull writes a new folder)`);
@@ -135,13 +142,16 @@ export async function pullModel(client: RegistryClient, ref: ImageReference, des
   } catch (e) {
     throw new BulwarkError('IO', `cannot create a folder next to ${dest}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { cause: e });
   }
+  options.trackTempDir?.(tmp, false);
   try {
     const r = await fetchLayersInto(client, ref.name, resolved, tmp);
     if (empty === true) await rmdir(target);
     await rename(tmp, target);
+    options.trackTempDir?.(tmp, true);
     return r;
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
+    options.trackTempDir?.(tmp, true);
     throw e;
   }
 }

@@ -14,6 +14,6 @@ export { MEDIA_TYPES, parseManifestDocument, parsePlatform, selectManifest, EMPT
 export type { Descriptor, ImageManifest, ImageIndex, Platform } from './manifest.js';
 export { MODELPACK, rawMediaTypeOf, layerKind, safeRelativePath, UnsafeArtifactError, isUnsafeArtifactError, buildModelArtifact } from './modelpack.js';
 export { pushModel, pullModel, fetchLayersInto, resolveManifest } from './artifact.js';
-export type { PushResult, FetchResult, ResolvedManifest } from './artifact.js';
+export type { PushResult, FetchResult, ResolvedManifest, PullOptions } from './artifact.js';
 export { signArtifact, verifyArtifact, omsManifestOf, artifactFiles, BUNDLE_ARTIFACT_TYPE } from './signature.js';
 export type { OciSignResult, OciVerifyResult, OciTrust } from './signature.js';

@@ -1,0 +1,183 @@
+/**
+ * The OCI verbs end to end through the CLI commands, against a real registry (Debian docker-registry,
+ * distribution 2.8, plain HTTP on loopback): push → sign → verify; other key, unsigned, re-pointed tag
+ * → exit 1 with one line; pull; a hostile artifact → exit 1, nothing written; scan oci:// finds a
+ * malicious pickle and locates it at oci://REF@digest/<file>. Skipped when the binary is absent.
+ */
+import { Command } from '@commander-js/extra-typings';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { pickle } from '../../../test-fixtures/pickle-builder.js';
+import type { TestRegistry } from '../../../test-fixtures/oci/registry.js';
+import { hasRegistry, startRegistry } from '../../../test-fixtures/oci/registry.js';
+import { isBulwarkError } from '../../findings/index.js';
+import { EMPTY_DIGEST, MEDIA_TYPES, MODELPACK, RegistryClient, sha256Digest } from '../../oci/index.js';
+import { registerPull, registerPush } from './oci.js';
+import { registerScan } from './scan.js';
+import { registerSign } from './sign.js';
+import { registerVerify } from './verify.js';
+
+const root = mkdtempSync(join(tmpdir(), 'bulwark-cli-oci-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function keyFiles(name: string): { priv: string; pub: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const priv = join(root, `${name}.pem`);
+  const pub = join(root, `${name}.pub`);
+  writeFileSync(priv, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+  return { priv, pub };
+}
+const signer = keyFiles('signer');
+const other = keyFiles('other');
+
+let out = '';
+let err = '';
+beforeEach(() => {
+  out = '';
+  err = '';
+  process.exitCode = undefined;
+  // writeStdout waits for the write callback: call it.
+  vi.spyOn(process.stdout, 'write').mockImplementation(((s: unknown, a?: unknown, b?: unknown) => {
+    out += String(s);
+    const cb = typeof a === 'function' ? a : typeof b === 'function' ? b : undefined;
+    if (cb) (cb as () => void)();
+    return true;
+  }) as typeof process.stdout.write);
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+});
+
+/** Run like main.ts does: usage/IO errors print `bulwark: …` and exit 2. */
+async function run(...argv: string[]): Promise<number> {
+  process.exitCode = undefined;
+  out = '';
+  err = '';
+  const program = new Command().exitOverride().configureOutput({ outputError: () => {} });
+  registerScan(program);
+  registerSign(program);
+  registerVerify(program);
+  registerPush(program);
+  registerPull(program);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (isBulwarkError(e) && (e.code === 'USAGE' || e.code === 'IO' || e.code === 'CONFIG')) {
+      err += `bulwark: ${e.message}\n`;
+      return 2;
+    }
+    if ((e as { code?: string }).code?.startsWith('commander.')) return 2;
+    throw e;
+  }
+  return Number(process.exitCode ?? 0);
+}
+
+let n = 0;
+function model(files: Record<string, string | Uint8Array>): string {
+  const dir = join(root, `m-${n++}`);
+  for (const [rel, data] of Object.entries(files)) {
+    mkdirSync(join(dir, rel, '..'), { recursive: true });
+    writeFileSync(join(dir, rel), data);
+  }
+  return dir;
+}
+
+const EVIL = pickle((b) => b.proto(2).global('os', 'system').binUnicode('echo pwned').tuple1().reduce().stop());
+
+describe.skipIf(!hasRegistry())('bulwark push / pull / sign / verify / scan with oci:// (distribution 2.8 on loopback)', () => {
+  let reg: TestRegistry;
+  const emptyConfig = join(root, 'no-auth.json');
+  // No credentials from the user's home in tests.
+  const flags = () => ['--plain-http', '--registry-config', emptyConfig];
+  beforeAll(async () => {
+    writeFileSync(emptyConfig, '{"auths":{}}');
+    reg = await startRegistry();
+  }, 30_000);
+  afterAll(async () => {
+    await reg?.stop();
+  });
+
+  it('push prints the digest; sign and verify oci:// pass; other key, unsigned and a re-pointed tag exit 1 with one line', async () => {
+    const dir = model({ 'model.safetensors': 'weights', 'config.json': '{}' });
+    expect(await run('push', dir, `${reg.host}/cli/model:v1`, ...flags())).toBe(0);
+    const digest = out.trim();
+    expect(digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(err).toMatch(/^Pushed .*: 2 file\(s\)/);
+
+    expect(await run('sign', `oci://${reg.host}/cli/model:v1`, '--key', signer.priv, ...flags())).toBe(0);
+    expect(out).toContain(`Signed oci://${reg.host}/cli/model@${digest}: 2 file(s)`);
+
+    expect(await run('verify', `oci://${reg.host}/cli/model:v1`, '--key', signer.pub, ...flags())).toBe(0);
+    expect(out).toMatch(/^Verified oci:\/\/.*: 2 file\(s\), \d+ bytes re-hashed, signed by key [0-9a-f]{16}… \(signature found through the referrers tag fallback\)\n$/);
+
+    expect(await run('verify', `oci://${reg.host}/cli/model:v1`, '--key', other.pub, ...flags())).toBe(1);
+    expect(err).toMatch(/^bulwark: verification failed: wrong key[^\n]*\n$/);
+
+    const plain = model({ 'model.safetensors': 'other weights' });
+    expect(await run('push', plain, `${reg.host}/cli/unsigned:v1`, ...flags())).toBe(0);
+    expect(await run('verify', `oci://${reg.host}/cli/unsigned:v1`, '--key', signer.pub, ...flags())).toBe(1);
+    expect(err).toMatch(/^bulwark: verification failed: unsigned: no signature refers to [^\n]*\n$/);
+
+    const evil = model({ 'model.safetensors': 'evil weights', 'config.json': '{}' });
+    expect(await run('push', evil, `${reg.host}/cli/model:v1`, ...flags())).toBe(0);
+    expect(await run('verify', `oci://${reg.host}/cli/model:v1`, '--key', signer.pub, ...flags())).toBe(1);
+    expect(err).toMatch(/^bulwark: verification failed: unsigned/);
+    expect(await run('verify', `oci://${reg.host}/cli/model@${digest}`, '--key', signer.pub, ...flags())).toBe(0);
+  });
+
+  it('pull writes the folder; a hostile artifact exits 1 with one line and writes nothing', async () => {
+    const dir = model({ 'w/model.gguf': 'gguf', 'README.md': 'hi' });
+    expect(await run('push', dir, `${reg.host}/cli/pullme:v1`, ...flags())).toBe(0);
+    const dest = join(root, 'pulled');
+    expect(await run('pull', `${reg.host}/cli/pullme:v1`, dest, ...flags())).toBe(0);
+    expect(out).toMatch(/^Pulled .*: 2 file\(s\), \d+ bytes, every digest verified\n$/);
+    expect(readFileSync(join(dest, 'w/model.gguf'), 'utf8')).toBe('gguf');
+
+    const client = new RegistryClient(reg.host, { plainHttp: true });
+    try {
+      const data = Buffer.from('evil');
+      const layer = { mediaType: MODELPACK.weightRaw, digest: sha256Digest(data), size: data.length, annotations: { [MODELPACK.filepathAnnotation]: '../../escaped' } };
+      await client.pushBlob('cli/hostile', layer, () => data);
+      await client.pushBlob('cli/hostile', { digest: EMPTY_DIGEST, size: 2 }, () => Buffer.from('{}'));
+      const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config: { mediaType: MODELPACK.config, digest: EMPTY_DIGEST, size: 2 }, layers: [layer] }));
+      await client.pushManifest('cli/hostile', 'v1', MEDIA_TYPES.ociManifest, manifest);
+    } finally {
+      client.close();
+    }
+    const parent = join(root, 'hostile-parent');
+    mkdirSync(parent);
+    expect(await run('pull', `${reg.host}/cli/hostile:v1`, join(parent, 'out'), ...flags())).toBe(1);
+    expect(err).toMatch(/^bulwark: refused: layer 0 \(sha256:[0-9a-f]+…\): path "..\/..\/escaped" escapes the target folder \(..\)\n$/);
+    expect(readdirSync(parent)).toEqual([]);
+    expect(existsSync(join(root, 'escaped'))).toBe(false);
+
+    expect(await run('scan', `oci://${reg.host}/cli/hostile:v1`, ...flags())).toBe(1);
+    expect(err).toMatch(/^bulwark: refused: /);
+  });
+
+  it('scan oci:// reports a malicious pickle at oci://REF@digest/<file> and removes its temporary folder', async () => {
+    const before = new Set(readdirSync(tmpdir()).filter((e) => e.startsWith('bulwark-oci-scan-')));
+    const dir = model({ 'model.pkl': EVIL, 'config.json': '{}' });
+    expect(await run('push', dir, `${reg.host}/cli/evil:v1`, ...flags())).toBe(0);
+    const digest = out.trim();
+    expect(await run('scan', `oci://${reg.host}/cli/evil:v1`, '--format', 'json', '--jobs', '1', ...flags())).toBe(1);
+    const report = JSON.parse(out) as { findings: Array<{ ruleId: string; severity: string; location: { path: string } }>; targets: Array<{ path: string }> };
+    const hit = report.findings.find((f) => f.ruleId.startsWith('pickle/'));
+    expect(hit?.severity).toBe('critical');
+    expect(hit?.location.path).toBe(`oci://${reg.host}/cli/evil@${digest}/model.pkl`);
+    expect(report.targets.every((t) => t.path.startsWith(`oci://${reg.host}/cli/evil@${digest}`))).toBe(true);
+    const after = readdirSync(tmpdir()).filter((e) => e.startsWith('bulwark-oci-scan-') && !before.has(e));
+    expect(after).toEqual([]);
+  });
+
+  it('refuses --plain-http for a registry that is not on loopback (exit 2, one line)', async () => {
+    expect(await run('pull', 'registry.example.com/m:v1', join(root, 'x'), '--plain-http', '--registry-config', emptyConfig)).toBe(2);
+    expect(err).toMatch(/^bulwark: --plain-http is allowed only for registries on loopback addresses[^\n]*\n$/);
+  });
+});
