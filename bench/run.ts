@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- NAME...]`: runs the benchmark suites (scanner, k8s, formats, signing) and prints
+ * `npm run bench [-- NAME...]`: runs the benchmark suites (scanner, k8s, formats, signing, …, oci) and prints
  * each result as a ratio against its baseline from the same run. Results also go to
  * .bench-tmp/results.json. Data files are generated under .bench-tmp/ (BULWARK_BENCH_DIR) and reused.
  */
@@ -11,6 +11,7 @@ import { benchDir } from './common.js';
 import { run as bombs } from './bombs.js';
 import { run as formats } from './formats.js';
 import { run as k8s } from './k8s.js';
+import { run as oci } from './oci.js';
 import { run as runtime } from './runtime.js';
 import { run as scanner } from './scanner.js';
 import { run as signing } from './signing.js';
@@ -25,6 +26,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   bombs,
   admission: () => admission(),
   audit: () => audit(),
+  oci: () => oci(),
 };
 
 const wanted = process.argv.slice(2);

@@ -58,15 +58,27 @@ export class FolderWriter {
   }
 }
 
-/** Buffered writes (1 MiB) to a file handle, every byte written. */
+/**
+ * Buffered writes (1 MiB) to a file handle, every byte written. One write is in flight while the next
+ * buffer fills (hashing and receiving overlap the disk write); an error surfaces at the next write or
+ * at close.
+ */
 export class BufferedFile {
-  private buf = Buffer.allocUnsafe(1024 * 1024);
+  private static readonly SIZE = 1024 * 1024;
+  private buf = Buffer.allocUnsafe(BufferedFile.SIZE);
   private used = 0;
+  private inflight: Promise<void> = Promise.resolve();
   constructor(private readonly fh: FileHandle) {}
+  private async submit(b: Buffer): Promise<void> {
+    await this.inflight;
+    const p = writeAll(this.fh, b);
+    p.catch(() => undefined); // observed by the next submit or by close
+    this.inflight = p;
+  }
   async write(chunk: Buffer): Promise<void> {
     if (chunk.length >= this.buf.length) {
       await this.flush();
-      await writeAll(this.fh, chunk);
+      await this.submit(chunk);
       return;
     }
     if (this.used + chunk.length > this.buf.length) await this.flush();
@@ -75,13 +87,15 @@ export class BufferedFile {
   }
   async flush(): Promise<void> {
     if (this.used === 0) return;
-    await writeAll(this.fh, this.buf.subarray(0, this.used));
-    this.buf = Buffer.allocUnsafe(this.buf.length); // the old buffer may still be referenced by a pending write
+    const full = this.buf.subarray(0, this.used);
+    this.buf = Buffer.allocUnsafe(BufferedFile.SIZE); // `full` stays referenced by its pending write
     this.used = 0;
+    await this.submit(full);
   }
   async close(): Promise<void> {
     try {
       await this.flush();
+      await this.inflight;
     } finally {
       await this.fh.close();
     }
