@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTar as tar } from '../../test-fixtures/tar-builder.js';
 import type { TestRegistry } from '../../test-fixtures/oci/registry.js';
 import { hasHtpasswd, hasRegistry, startRegistry } from '../../test-fixtures/oci/registry.js';
+import { verifyModel } from '../model-signing/index.js';
 import {
+  BUNDLE_ARTIFACT_TYPE,
   EMPTY_DIGEST,
   MEDIA_TYPES,
   MODELPACK,
@@ -246,8 +248,16 @@ describe.skipIf(!hasRegistry() || !hasHtpasswd())('OCI against distribution 2.8 
       await signArtifact(client, r, { privateKey: signer.privatePem });
       await expect(verifyArtifact(client, r, { key: signer.publicPem })).resolves.toMatchObject({ files: 2 });
       const out = join(work, 'pulled-tls');
-      await pullModel(client, r, out);
+      const pulled = await pullModel(client, r, out);
       expect(readFileSync(join(out, 'model.gguf'), 'utf8')).toBe('GGUF-ish');
+      // The attached bundle is an ordinary OMS signature of the pulled folder.
+      const { descriptors } = await client.referrers('secure/model', pulled.digest, BUNDLE_ARTIFACT_TYPE);
+      const sig = await client.getManifest({ name: 'secure/model', reference: descriptors[0]?.digest ?? '' });
+      if (sig.document.kind !== 'manifest') throw new Error('manifest expected');
+      expect(sig.document.subject?.digest).toBe(pulled.digest);
+      const bundle = await client.blobBytes('secure/model', sig.document.layers[0] as { digest: string; size: number }, 1 << 20, 'maxBundleBytes');
+      const v = await verifyModel(out, { signaturePath: join(work, 'not-in-folder.sig'), signatureBytes: bundle, key: signer.publicPem });
+      expect(v.filesVerified).toBe(2);
     } finally {
       client.close();
     }
