@@ -3,7 +3,7 @@
  * folder, all digests verified, all paths checked, all or nothing.
  */
 import { createReadStream, readdirSync } from 'node:fs';
-import { mkdtemp, rename, rm, rmdir } from 'node:fs/promises';
+import { chmod, mkdtemp, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -97,9 +97,14 @@ export async function fetchLayersInto(client: RegistryClient, name: string, reso
         await tar.push(c);
       }
     };
-    if (l.kind.gzip) await pipeline(Readable.from(chunks), createGunzip(), sink);
-    else await sink(chunks);
-    await tar.end();
+    try {
+      if (l.kind.gzip) await pipeline(Readable.from(chunks), createGunzip(), sink);
+      else await sink(chunks);
+      await tar.end();
+    } catch (e) {
+      await tar.abort();
+      throw e;
+    }
     files += tar.files;
     bytes += l.descriptor.size;
     // Unmatched for signing: a tar layer's digest is not a file digest.
@@ -145,6 +150,7 @@ export async function pullModel(client: RegistryClient, ref: ImageReference, des
   options.trackTempDir?.(tmp, false);
   try {
     const r = await fetchLayersInto(client, ref.name, resolved, tmp);
+    await chmod(tmp, 0o755); // private while written; an ordinary folder once complete
     if (empty === true) await rmdir(target);
     await rename(tmp, target);
     options.trackTempDir?.(tmp, true);

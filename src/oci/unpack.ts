@@ -330,6 +330,13 @@ export class TarExtractor {
     }
   }
 
+  /** Close a file left open by an error (the caller removes the folder). */
+  async abort(): Promise<void> {
+    const f = this.file;
+    this.file = undefined;
+    if (f) await f.close().catch(() => undefined);
+  }
+
   /** The stream ended: it must end between entries. */
   async end(): Promise<void> {
     if (this.file) {
