@@ -17,3 +17,4 @@ export { pushModel, pullModel, fetchLayersInto, resolveManifest } from './artifa
 export type { PushResult, FetchResult, ResolvedManifest, PullOptions } from './artifact.js';
 export { signArtifact, verifyArtifact, omsManifestOf, artifactFiles, BUNDLE_ARTIFACT_TYPE } from './signature.js';
 export type { OciSignResult, OciVerifyResult, OciTrust } from './signature.js';
+export { OCI_RULES, OCI_RULESET, unsafeArtifactEntry, blobDigestMismatch, reportRefusal } from './rules.js';

@@ -157,8 +157,16 @@ describe.skipIf(!hasRegistry())('bulwark push / pull / sign / verify / scan with
     expect(readdirSync(parent)).toEqual([]);
     expect(existsSync(join(root, 'escaped'))).toBe(false);
 
-    expect(await run('scan', `oci://${reg.host}/cli/hostile:v1`, ...flags())).toBe(1);
-    expect(err).toMatch(/^bulwark: refused: /);
+    // scan reports the refusal as a finding on a partial target (and still scans the other targets).
+    const clean = model({ 'config.json': '{}' });
+    expect(await run('scan', `oci://${reg.host}/cli/hostile:v1`, clean, '--format', 'json', '--jobs', '1', ...flags())).toBe(1);
+    const report = JSON.parse(out) as { findings: Array<{ ruleId: string; severity: string; message: string; location: { path: string } }>; targets: Array<{ path: string; status: string }> };
+    const refusal = report.findings.find((f) => f.ruleId === 'oci/unsafe-artifact-entry');
+    expect(refusal?.severity).toBe('high');
+    expect(refusal?.message).toMatch(/escapes the target folder/);
+    expect(refusal?.location.path).toMatch(new RegExp(`^oci://${reg.host}/cli/hostile@sha256:[0-9a-f]{64}$`));
+    expect(report.targets.find((t) => t.path === refusal?.location.path)?.status).toBe('partial');
+    expect(report.targets.some((t) => t.path.endsWith('config.json'))).toBe(true);
   });
 
   it('scan oci:// reports a malicious pickle at oci://REF@digest/<file> and removes its temporary folder', async () => {

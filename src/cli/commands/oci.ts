@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toolVersion } from '../../engine/index.js';
 import type { Finding, ScanReport, TargetResult } from '../../findings/index.js';
+import type { Reporter } from '../../rules/index.js';
 import { BulwarkError, errorMessage, fingerprintOf, isBulwarkError, summarize } from '../../findings/index.js';
 import { isSignatureError } from '../../model-signing/index.js';
 import type { ImageReference, Platform } from '../../oci/index.js';
@@ -20,8 +21,10 @@ import {
   fetchLayersInto,
   loadRegistryCredentials,
   parsePlatform,
+  formatReference,
   parseReference,
   pullModel,
+  reportRefusal,
   pushModel,
   resolveManifest,
 } from '../../oci/index.js';
@@ -152,22 +155,52 @@ export interface FetchedScanTarget {
  * folder (mode 0700) that the caller removes after the scan (`releaseTempDir`); the scanner reads
  * files by random access, so layers are not scanned from the network stream.
  */
-export async function fetchForScan(refText: string, flags: RegistryFlags): Promise<FetchedScanTarget> {
+export async function fetchForScan(refText: string, flags: RegistryFlags): Promise<{ ok: true; target: FetchedScanTarget } | { ok: false; error: unknown; location: string }> {
   const ref = parseReference(refText);
   const client = ociClient(ref, flags);
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-oci-scan-'));
   trackTempDir(dir);
+  let location = `oci://${formatReference(ref)}`;
   try {
     const platform = platformOf(flags);
     const resolved = await resolveManifest(client, ref, platform);
+    location = `oci://${ref.registry}/${ref.name}@${resolved.digest}`;
     await fetchLayersInto(client, ref.name, resolved, dir);
-    return { dir, location: `oci://${ref.registry}/${ref.name}@${resolved.digest}` };
-  } catch (e) {
+    return { ok: true, target: { dir, location } };
+  } catch (error) {
     releaseTempDir(dir);
-    throw e;
+    return { ok: false, error, location };
   } finally {
     client.close();
   }
+}
+
+/**
+ * Fetch every `oci://` scan target; a refused artifact (hostile entry, digest mismatch, limit) becomes
+ * a finding on a partial target instead of aborting the scan; other errors (network, usage) are thrown.
+ */
+export async function fetchScanTargets(refs: readonly string[], flags: RegistryFlags, reporter: Reporter): Promise<{ fetched: FetchedScanTarget[]; refused: TargetResult[] }> {
+  const fetched: FetchedScanTarget[] = [];
+  const refused: TargetResult[] = [];
+  try {
+    for (const r of refs) {
+      const got = await fetchForScan(r, flags);
+      if (got.ok) {
+        fetched.push(got.target);
+        continue;
+      }
+      if (!reportRefusal(reporter, got.error, got.location)) {
+        const e = got.error;
+        if (isBulwarkError(e) && e.code === 'UNSUPPORTED') throw new BulwarkError('USAGE', oneLine(e.message), { cause: e });
+        throw e;
+      }
+      refused.push({ path: got.location, format: 'oci-artifact', status: 'partial' });
+    }
+  } catch (e) {
+    for (const f of fetched) releaseTempDir(f.dir);
+    throw e;
+  }
+  return { fetched, refused };
 }
 
 function rewrite(path: string, targets: readonly FetchedScanTarget[]): string {

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolveRules } from '../../config/index.js';
-import { DEFAULT_SCAN_OPTIONS, allRegistry, packageRoot, scan } from '../../engine/index.js';
+import { DEFAULT_SCAN_OPTIONS, allRegistry, buildReport, packageRoot, registry, scan, targetReporter } from '../../engine/index.js';
 import type { ScanOptions } from '../../engine/index.js';
 import type { ScanReport, Severity } from '../../findings/index.js';
 import { BulwarkError, SEVERITIES, atLeast, isSeverity, summarize } from '../../findings/index.js';
@@ -17,8 +17,7 @@ import { FORMATS, renderJson, renderNdjson, renderSarif, renderText, sanitizeTex
 import { loadCliConfig, pick } from '../config.js';
 import { isOciRef } from '../../oci/index.js';
 import { readStdin, releaseTempDir, useColor, writeFileAtomic, writeStdout } from '../io.js';
-import type { FetchedScanTarget } from './oci.js';
-import { REGISTRY_HELP, fetchForScan, relocateReport, runOci } from './oci.js';
+import { REGISTRY_HELP, fetchScanTargets, relocateReport } from './oci.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -173,14 +172,10 @@ export function registerScan(program: Command): void {
       const stdin = stdinCount === 1 ? await readStdin(limits.maxReadBytes) : undefined;
       // oci://REF: every layer streamed (digest checked) into a private temporary folder, scanned
       // there, then removed; findings are located at oci://REF@digest/<file>.
-      const fetched: FetchedScanTarget[] = [];
+      // A refused artifact (hostile entry, digest mismatch, limit) is a finding on a partial target.
+      const refusals = targetReporter(options);
+      const { fetched, refused } = await fetchScanTargets(ociRefs, opts, refusals);
       try {
-        for (const r of ociRefs) {
-          const ok = await runOci('refused', async () => {
-            fetched.push(await fetchForScan(r, opts));
-          });
-          if (!ok) return;
-        }
 
         let bar: cliProgress.SingleBar | undefined;
         const showProgress = !opts.quiet && process.stderr.isTTY;
@@ -206,7 +201,8 @@ export function registerScan(program: Command): void {
         });
         bar?.stop();
 
-        const full = relocateReport(scanned, fetched);
+        const relocated = relocateReport(scanned, fetched);
+        const full = refused.length === 0 ? relocated : buildReport(registry, [...relocated.targets, ...refused], [...relocated.findings, ...refusals.finish()]);
         const failOn: Severity | 'none' = pick(cmd, 'failOn', opts.failOn, config.scan.failOn);
         const failing = failOn === 'none' ? 0 : full.findings.filter((f) => !f.suppressed && atLeast(f.severity, failOn)).length;
         const report = filterReport(full, opts.severity);
