@@ -49,12 +49,26 @@ export function layerKind(mediaType: string): LayerKind | undefined {
   const mt = mediaType.toLowerCase();
   if (/^application\/vnd\.cncf\.model\.[a-z.]+\.v1\.raw$/.test(mt)) return { kind: 'raw' };
   if (mt === 'application/octet-stream') return { kind: 'raw' };
-  if (/^application\/vnd\.cncf\.model\.[a-z.]+\.v1\.tar$/.test(mt) || mt === 'application/vnd.oci.image.layer.v1.tar' || mt === 'application/vnd.docker.image.rootfs.diff.tar') return { kind: 'tar', gzip: false };
-  if (/^application\/vnd\.cncf\.model\.[a-z.]+\.v1\.tar\+gzip$/.test(mt) || mt === 'application/vnd.oci.image.layer.v1.tar+gzip' || mt === 'application/vnd.docker.image.rootfs.diff.tar.gzip') return { kind: 'tar', gzip: true };
+  if (/^application\/vnd\.cncf\.model\.[a-z.]+\.v1\.tar$/.test(mt)) return { kind: 'tar', gzip: false };
+  if (/^application\/vnd\.cncf\.model\.[a-z.]+\.v1\.tar\+gzip$/.test(mt)) return { kind: 'tar', gzip: true };
   // KitOps: application/vnd.kitops.modelkit.<type>.v1.tar[+gzip]
   if (/^application\/vnd\.kitops\.modelkit\.[a-z]+\.v1\.tar$/.test(mt)) return { kind: 'tar', gzip: false };
   if (/^application\/vnd\.kitops\.modelkit\.[a-z]+\.v1\.tar\+gzip$/.test(mt)) return { kind: 'tar', gzip: true };
+  // Docker model artifacts: application/vnd.docker.ai.gguf.v3, .safetensors, .license, .mmproj (one file
+  // each), application/vnd.docker.ai.vllm.config.tar (a tar of config files).
+  if (/^application\/vnd\.docker\.ai\.[a-z0-9.+-]+$/.test(mt) && !mt.includes('config.v') && !mt.endsWith('+json')) {
+    return mt.endsWith('.tar') || mt.endsWith('+tar') ? { kind: 'tar', gzip: false } : { kind: 'raw' };
+  }
+  // Container image layers (application/vnd.oci.image.layer.*, Docker rootfs diffs) are not model
+  // artifacts: image scanning is a later part of issue 14.
   return undefined;
+}
+
+/** A name for a raw layer that carries no path annotation (Docker model artifacts v0.1): its digest, and an extension from its media type. */
+export function fallbackLayerName(d: Descriptor): string {
+  const mt = d.mediaType.toLowerCase();
+  const ext = mt.includes('gguf') ? '.gguf' : mt.includes('safetensors') ? '.safetensors' : mt.includes('license') ? '.txt' : '';
+  return `sha256-${d.digest.slice('sha256:'.length)}${ext}`;
 }
 
 /** A refusal of hostile artifact content (exit 1, one line): nothing is written outside the target folder. */
@@ -92,10 +106,13 @@ export function safeRelativePath(p: string, maxBytes: number, where: string): st
   return parts.join('/');
 }
 
-/** The file path of a raw layer: `org.cncf.model.filepath`, else `org.opencontainers.image.title`. */
+/**
+ * The file path of a raw layer: `org.cncf.model.filepath`, else `org.opencontainers.image.title`, else
+ * (no annotation, as Docker model artifacts v0.1) a name made from its digest.
+ */
 export function layerPath(d: Descriptor, maxBytes: number, where: string): string {
   const p = d.annotations?.[MODELPACK.filepathAnnotation] ?? d.annotations?.[MODELPACK.titleAnnotation];
-  if (p === undefined) throw new UnsafeArtifactError(`refused: ${where}: a raw layer without ${MODELPACK.filepathAnnotation} annotation`);
+  if (p === undefined) return fallbackLayerName(d);
   return safeRelativePath(p, maxBytes, where);
 }
 
@@ -202,7 +219,7 @@ export function planLayers(m: ImageManifest, maxPathBytes: number): PlannedLayer
   return m.layers.map((d, i) => {
     const where = `layer ${i} (${d.digest.slice(0, 19)}…)`;
     const kind = layerKind(d.mediaType);
-    if (kind === undefined) throw new BulwarkError('UNSUPPORTED', `${where}: media type ${JSON.stringify(d.mediaType.slice(0, 100))} is not a model file or tar layer Bulwark reads`);
+    if (kind === undefined) throw new BulwarkError('UNSUPPORTED', `${where}: media type ${JSON.stringify(d.mediaType.slice(0, 100))} is not a model file or model tar layer Bulwark reads (container image layers are not supported yet)`);
     if (kind.kind === 'tar') return { descriptor: d, kind };
     const path = layerPath(d, maxPathBytes, where);
     if (seen.has(path)) throw new UnsafeArtifactError(`refused: ${where}: a second layer for the file ${shown(path)}`);

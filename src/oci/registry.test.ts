@@ -209,6 +209,18 @@ describe.skipIf(!hasRegistry())('OCI against distribution 2.8 (plain HTTP on loo
     const r = await pullModel(client, ref('models/kit:v1'), out);
     expect(r.files).toBe(2);
     expect(listTree(out)).toEqual(['model/a.bin', 'model/sub/b.json']);
+    // Docker model artifact v0.1: a GGUF layer without a path annotation, and a config tar.
+    const gguf = Buffer.from('GGUF\u0003...');
+    await pushRaw(client, 'models/docker', 'v1', [
+      { data: gguf, mediaType: 'application/vnd.docker.ai.gguf.v3' },
+      { data: Buffer.from(tar({ members: [{ name: 'tokenizer.json', data: '{}' }] })), mediaType: 'application/vnd.docker.ai.vllm.config.tar' },
+    ]);
+    const out2 = join(work, 'pulled-docker');
+    await pullModel(client, ref('models/docker:v1'), out2);
+    expect(listTree(out2)).toEqual([`sha256-${sha256Digest(gguf).slice(7)}.gguf`, 'tokenizer.json']);
+    // A container image layer is not a model artifact (yet): a usage error, not a refusal.
+    await pushRaw(client, 'models/image', 'v1', [{ data: Buffer.from(tar({ members: [{ name: 'bin/sh', type: '2', linkName: 'busybox' }] })), mediaType: 'application/vnd.oci.image.layer.v1.tar' }]);
+    await expect(pullModel(client, ref('models/image:v1'), join(work, 'pulled-image'))).rejects.toThrow(/container image layers are not supported yet/);
   });
 
   it('refuses a manifest larger than maxManifestBytes and a non-empty DIR', async () => {
