@@ -138,6 +138,12 @@ describe.skipIf(!hasRegistry())('bulwark push / pull / sign / verify / scan with
     expect(await run('pull', `${reg.host}/cli/pullme:v1`, dest, ...flags())).toBe(0);
     expect(out).toMatch(/^Pulled .*: 2 file\(s\), \d+ bytes, every digest verified\n$/);
     expect(readFileSync(join(dest, 'w/model.gguf'), 'utf8')).toBe('gguf');
+    // --limit applies to pull, and to scan oci:// (the scan's limits).
+    expect(await run('pull', `${reg.host}/cli/pullme:v1`, join(root, 'limited'), '--limit', 'maxLayerBytes=3', ...flags())).toBe(1);
+    expect(err).toMatch(/^bulwark: refused: blob sha256:[0-9a-f]+ declares 4 bytes, more than maxLayerBytes \(3\)\n$/);
+    expect(existsSync(join(root, 'limited'))).toBe(false);
+    expect(await run('scan', `oci://${reg.host}/cli/pullme:v1`, '--limit', 'maxLayerBytes=3', '--format', 'json', '--jobs', '1', ...flags())).toBe(1);
+    expect((JSON.parse(out) as { findings: Array<{ ruleId: string; evidence?: string }> }).findings.find((f) => f.ruleId === 'scan/limit-exceeded')?.evidence).toBe('maxLayerBytes');
 
     const client = new RegistryClient(reg.host, { plainHttp: true });
     try {

@@ -15,8 +15,11 @@ import type { Reporter } from '../../rules/index.js';
 import { BulwarkError, errorMessage, fingerprintOf, isBulwarkError, summarize } from '../../findings/index.js';
 import { isSignatureError } from '../../model-signing/index.js';
 import type { ImageReference, Platform } from '../../oci/index.js';
+import type { Limits } from '../../limits/index.js';
+import { resolveLimits } from '../../limits/index.js';
 import {
   RegistryClient,
+  ociLimits,
   defaultRegistryConfigPath,
   fetchLayersInto,
   loadRegistryCredentials,
@@ -28,6 +31,7 @@ import {
   pushModel,
   resolveManifest,
 } from '../../oci/index.js';
+import { parseLimitFlags } from '../config.js';
 import { readInput } from './sign.js';
 import { releaseTempDir, trackTempDir, untrackTempDir } from '../io.js';
 
@@ -53,8 +57,17 @@ function clientOptionsOf(flags: RegistryFlags): ConstructorParameters<typeof Reg
   return { ...(flags.plainHttp === true && { plainHttp: true }), ...(ca !== undefined && { ca }), credentials, userAgent: `bulwark/${toolVersion()}` };
 }
 
-export function ociClient(ref: ImageReference, flags: RegistryFlags, chunkSize?: number): RegistryClient {
-  return new RegistryClient(ref.registry, { ...clientOptionsOf(flags), ...(chunkSize !== undefined && { chunkSize }) });
+export function ociClient(ref: ImageReference, flags: RegistryFlags, chunkSize?: number, limits?: Limits): RegistryClient {
+  return new RegistryClient(ref.registry, { ...clientOptionsOf(flags), ...(chunkSize !== undefined && { chunkSize }), ...(limits !== undefined && { limits: ociLimits(limits) }) });
+}
+
+/** `--limit NAME=VALUE` flags (every name of docs/limits.md; the OCI verbs use the `oci` ones and maxArchiveEntries, maxBundleBytes). */
+export function limitsOf(flags: readonly string[]): Limits {
+  return resolveLimits(parseLimitFlags(flags));
+}
+
+function collectLimit(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 export function platformOf(flags: RegistryFlags): Platform | undefined {
@@ -124,10 +137,11 @@ export function registerPull(program: Command): void {
     .option('--ca-file <ca.pem>', REGISTRY_HELP.caFile)
     .option('--registry-config <config.json>', REGISTRY_HELP.registryConfig)
     .option('--platform <os/arch>', REGISTRY_HELP.platform)
+    .option('--limit <name=value>', 'override a named limit (repeatable), e.g. maxLayerBytes=64GiB (docs/limits.md)', collectLimit, [] as string[])
     .option('-q, --quiet', 'print nothing on success', false)
     .action(async (refText, dir, opts) => {
     const ref = parseReference(refText);
-    const client = ociClient(ref, opts);
+    const client = ociClient(ref, opts, undefined, limitsOf(opts.limit));
     try {
       await runOci('refused', async () => {
         const platform = platformOf(opts);
@@ -155,9 +169,9 @@ export interface FetchedScanTarget {
  * folder (mode 0700) that the caller removes after the scan (`releaseTempDir`); the scanner reads
  * files by random access, so layers are not scanned from the network stream.
  */
-export async function fetchForScan(refText: string, flags: RegistryFlags): Promise<{ ok: true; target: FetchedScanTarget } | { ok: false; error: unknown; location: string }> {
+export async function fetchForScan(refText: string, flags: RegistryFlags, limits?: Limits): Promise<{ ok: true; target: FetchedScanTarget } | { ok: false; error: unknown; location: string }> {
   const ref = parseReference(refText);
-  const client = ociClient(ref, flags);
+  const client = ociClient(ref, flags, undefined, limits);
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-oci-scan-'));
   trackTempDir(dir);
   let location = `oci://${formatReference(ref)}`;
@@ -179,12 +193,12 @@ export async function fetchForScan(refText: string, flags: RegistryFlags): Promi
  * Fetch every `oci://` scan target; a refused artifact (hostile entry, digest mismatch, limit) becomes
  * a finding on a partial target instead of aborting the scan; other errors (network, usage) are thrown.
  */
-export async function fetchScanTargets(refs: readonly string[], flags: RegistryFlags, reporter: Reporter): Promise<{ fetched: FetchedScanTarget[]; refused: TargetResult[] }> {
+export async function fetchScanTargets(refs: readonly string[], flags: RegistryFlags, reporter: Reporter, limits?: Limits): Promise<{ fetched: FetchedScanTarget[]; refused: TargetResult[] }> {
   const fetched: FetchedScanTarget[] = [];
   const refused: TargetResult[] = [];
   try {
     for (const r of refs) {
-      const got = await fetchForScan(r, flags);
+      const got = await fetchForScan(r, flags, limits);
       if (got.ok) {
         fetched.push(got.target);
         continue;

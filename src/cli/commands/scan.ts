@@ -11,28 +11,16 @@ import type { ScanOptions } from '../../engine/index.js';
 import type { ScanReport, Severity } from '../../findings/index.js';
 import { BulwarkError, SEVERITIES, atLeast, isSeverity, summarize } from '../../findings/index.js';
 import { PSS_MAX_MINOR, parsePssVersion } from '../../k8s-manifests/index.js';
-import { LIMIT_NAMES, parseSize, resolveLimits } from '../../limits/index.js';
+import { LIMIT_NAMES, resolveLimits } from '../../limits/index.js';
 import type { ReportFormat } from '../../reporters/index.js';
 import { FORMATS, renderJson, renderNdjson, renderSarif, renderText, sanitizeText } from '../../reporters/index.js';
-import { loadCliConfig, pick } from '../config.js';
+import { loadCliConfig, parseLimitFlags, pick } from '../config.js';
 import { isOciRef } from '../../oci/index.js';
 import { readStdin, releaseTempDir, useColor, writeFileAtomic, writeStdout } from '../io.js';
 import { REGISTRY_HELP, fetchScanTargets, relocateReport } from './oci.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-function parseLimitFlags(flags: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const flag of flags) {
-    const m = /^([A-Za-z]+)=(.+)$/.exec(flag);
-    if (!m?.[1] || !m[2]) throw new BulwarkError('USAGE', `--limit expects NAME=VALUE, got "${flag}"`);
-    const v = parseSize(m[2]);
-    if (v === undefined) throw new BulwarkError('USAGE', `--limit ${m[1]}: "${m[2]}" is not a size or count`);
-    out[m[1]] = v;
-  }
-  return out;
 }
 
 /** `HIGH`, `High`, `high` are one severity (Trivy and most users write them upper-case). */
@@ -174,7 +162,7 @@ export function registerScan(program: Command): void {
       // there, then removed; findings are located at oci://REF@digest/<file>.
       // A refused artifact (hostile entry, digest mismatch, limit) is a finding on a partial target.
       const refusals = targetReporter(options);
-      const { fetched, refused } = await fetchScanTargets(ociRefs, opts, refusals);
+      const { fetched, refused } = await fetchScanTargets(ociRefs, opts, refusals, limits);
       try {
 
         let bar: cliProgress.SingleBar | undefined;
