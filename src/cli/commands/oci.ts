@@ -108,23 +108,23 @@ export function registerPush(program: Command): void {
     .option('--registry-config <config.json>', REGISTRY_HELP.registryConfig)
     .option('-q, --quiet', 'print only the digest', false)
     .action(async (dir, refText, opts) => {
-    const ref = parseReference(refText);
-    let chunkSize: number | undefined;
-    if (opts.chunkSize !== undefined) {
-      chunkSize = Number(opts.chunkSize);
-      if (!Number.isSafeInteger(chunkSize) || chunkSize < 1024) throw new BulwarkError('USAGE', `--chunk-size must be an integer of at least 1024, got "${opts.chunkSize}"`);
-    }
-    const client = ociClient(ref, opts, chunkSize);
-    try {
-      await runOci('refused', async () => {
-        const r = await pushModel(client, dir, ref);
-        if (!opts.quiet) process.stderr.write(`Pushed ${dir} to ${ref.registry}/${ref.name}${ref.tag !== undefined ? `:${ref.tag}` : ''}: ${r.files} file(s), ${r.bytes} bytes, ${r.pushedBlobs} new blob(s)\n`);
-        process.stdout.write(`${r.digest}\n`);
-      });
-    } finally {
-      client.close();
-    }
-  });
+      const ref = parseReference(refText);
+      let chunkSize: number | undefined;
+      if (opts.chunkSize !== undefined) {
+        chunkSize = Number(opts.chunkSize);
+        if (!Number.isSafeInteger(chunkSize) || chunkSize < 1024) throw new BulwarkError('USAGE', `--chunk-size must be an integer of at least 1024, got "${opts.chunkSize}"`);
+      }
+      const client = ociClient(ref, opts, chunkSize);
+      try {
+        await runOci('refused', async () => {
+          const r = await pushModel(client, dir, ref);
+          if (!opts.quiet) process.stderr.write(`Pushed ${dir} to ${ref.registry}/${ref.name}${ref.tag !== undefined ? `:${ref.tag}` : ''}: ${r.files} file(s), ${r.bytes} bytes, ${r.pushedBlobs} new blob(s)\n`);
+          process.stdout.write(`${r.digest}\n`);
+        });
+      } finally {
+        client.close();
+      }
+    });
 }
 
 export function registerPull(program: Command): void {
@@ -140,21 +140,21 @@ export function registerPull(program: Command): void {
     .option('--limit <name=value>', 'override a named limit (repeatable), e.g. maxLayerBytes=64GiB (docs/limits.md)', collectLimit, [] as string[])
     .option('-q, --quiet', 'print nothing on success', false)
     .action(async (refText, dir, opts) => {
-    const ref = parseReference(refText);
-    const client = ociClient(ref, opts, undefined, limitsOf(opts.limit));
-    try {
-      await runOci('refused', async () => {
-        const platform = platformOf(opts);
-        const r = await pullModel(client, ref, dir, {
-          ...(platform !== undefined && { platform }),
-          trackTempDir: (d, done) => (done ? untrackTempDir(d) : trackTempDir(d)),
+      const ref = parseReference(refText);
+      const client = ociClient(ref, opts, undefined, limitsOf(opts.limit));
+      try {
+        await runOci('refused', async () => {
+          const platform = platformOf(opts);
+          const r = await pullModel(client, ref, dir, {
+            ...(platform !== undefined && { platform }),
+            trackTempDir: (d, done) => (done ? untrackTempDir(d) : trackTempDir(d)),
+          });
+          if (!opts.quiet) process.stdout.write(`Pulled ${ref.registry}/${ref.name}@${r.digest} to ${dir}: ${r.files} file(s), ${r.bytes} bytes, every digest verified\n`);
         });
-        if (!opts.quiet) process.stdout.write(`Pulled ${ref.registry}/${ref.name}@${r.digest} to ${dir}: ${r.files} file(s), ${r.bytes} bytes, every digest verified\n`);
-      });
-    } finally {
-      client.close();
-    }
-  });
+      } finally {
+        client.close();
+      }
+    });
 }
 
 /** An `oci://` scan target fetched into a private temporary folder. */
