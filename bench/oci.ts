@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { RegistryClient, parseReference } from '../src/oci/index.js';
 import { hasRegistry, startRegistry } from '../test-fixtures/oci/registry.js';
@@ -42,6 +43,8 @@ function writeSafetensors(path: string, bytes: number): void {
 
 interface Sample {
   readonly seconds: number;
+  /** User + system CPU seconds of the command and its children (load-independent cost). */
+  readonly cpuSeconds: number;
   readonly maxRssMiB: number;
   readonly exitCode: number;
 }
@@ -51,10 +54,11 @@ function timed(cmd: string, args: readonly string[], before?: () => void, runs =
   for (let i = 0; i <= runs; i++) {
     before?.();
     const t0 = process.hrtime.bigint();
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     if (i === 0) continue; // warm-up
-    samples.push({ seconds, maxRssMiB: Number(r.stderr.trim().split('\n').pop() ?? '0') / 1024, exitCode: r.status ?? -1 });
+    const [user, sys, rss] = (r.stderr.trim().split('\n').pop() ?? '0 0 0').split(' ').map(Number);
+    samples.push({ seconds, cpuSeconds: (user ?? 0) + (sys ?? 0), maxRssMiB: (rss ?? 0) / 1024, exitCode: r.status ?? -1 });
   }
   samples.sort((a, b) => a.seconds - b.seconds);
   const median = samples[Math.floor(samples.length / 2)] as Sample;
@@ -64,13 +68,15 @@ function timed(cmd: string, args: readonly string[], before?: () => void, runs =
 export interface OciBenchResult {
   readonly skipped?: string;
   readonly modelMiB?: number;
-  readonly pull?: { readonly seconds: number; readonly mibPerSecond: number; readonly maxRssMiB: number };
-  readonly cp?: { readonly seconds: number; readonly mibPerSecond: number };
+  readonly pull?: { readonly seconds: number; readonly cpuSeconds: number; readonly mibPerSecond: number; readonly maxRssMiB: number };
+  readonly cp?: { readonly seconds: number; readonly cpuSeconds: number; readonly mibPerSecond: number };
+  /** 1-minute load average before and after (other work on the machine skews wall times; CPU seconds less so). */
+  readonly loadAverage?: readonly [number, number];
   /** cp seconds / pull seconds (pull throughput as a fraction of cp's); goal ≥ 0.8. */
   readonly pullVsCp?: number;
   /** curl of the weights blob to a file, and curl | sha256sum (absent without curl). */
-  readonly curlToFile?: { readonly seconds: number; readonly mibPerSecond: number };
-  readonly curlSha256sum?: { readonly seconds: number; readonly mibPerSecond: number };
+  readonly curlToFile?: { readonly seconds: number; readonly cpuSeconds: number; readonly mibPerSecond: number };
+  readonly curlSha256sum?: { readonly seconds: number; readonly cpuSeconds: number; readonly mibPerSecond: number };
   readonly scanOci?: { readonly largeRssMiB: number; readonly smallRssMiB: number; readonly largeSeconds: number; readonly exitCodes: readonly number[] };
   readonly scanLocalRssMiB?: number;
 }
@@ -93,6 +99,7 @@ export async function run(): Promise<OciBenchResult> {
       spawnSync('sh', ['-c', `printf '{"model_type":"bench"}' > "${join(d, 'config.json')}"`]);
     }
   }
+  const load0 = loadavg()[0] ?? 0;
   const reg = await startRegistry();
   const flags = ['--plain-http', '--registry-config', join(dir, 'no-auth.json')];
   spawnSync('sh', ['-c', `printf '{"auths":{}}' > "${join(dir, 'no-auth.json')}"`]);
@@ -131,22 +138,24 @@ export async function run(): Promise<OciBenchResult> {
     const mib = size / MiB;
     const result: OciBenchResult = {
       modelMiB: mib,
-      pull: { seconds: pull.seconds, mibPerSecond: mib / pull.seconds, maxRssMiB: pull.maxRssMiB },
-      cp: { seconds: cp.seconds, mibPerSecond: mib / cp.seconds },
+      pull: { seconds: pull.seconds, cpuSeconds: pull.cpuSeconds, mibPerSecond: mib / pull.seconds, maxRssMiB: pull.maxRssMiB },
+      cp: { seconds: cp.seconds, cpuSeconds: cp.cpuSeconds, mibPerSecond: mib / cp.seconds },
+      loadAverage: [load0, loadavg()[0] ?? 0],
       pullVsCp: cp.seconds / pull.seconds,
-      ...(curlFile !== undefined && { curlToFile: { seconds: curlFile.seconds, mibPerSecond: mib / curlFile.seconds } }),
-      ...(curlHash !== undefined && { curlSha256sum: { seconds: curlHash.seconds, mibPerSecond: mib / curlHash.seconds } }),
+      ...(curlFile !== undefined && { curlToFile: { seconds: curlFile.seconds, cpuSeconds: curlFile.cpuSeconds, mibPerSecond: mib / curlFile.seconds } }),
+      ...(curlHash !== undefined && { curlSha256sum: { seconds: curlHash.seconds, cpuSeconds: curlHash.cpuSeconds, mibPerSecond: mib / curlHash.seconds } }),
       scanOci: { largeRssMiB: scanLarge.maxRssMiB, smallRssMiB: scanSmall.maxRssMiB, largeSeconds: scanLarge.seconds, exitCodes: [pull.exitCode, scanLarge.exitCode, scanSmall.exitCode] },
       scanLocalRssMiB: scanLocal.maxRssMiB,
     };
     const f = (x: number) => x.toFixed(2);
     process.stdout.write(
       [
+        `load average (1 min) before/after: ${f(load0)} / ${f(loadavg()[0] ?? 0)}; CPU = user + system seconds of the client process (and its children), not the registry's`,
         `| benchmark | Bulwark | baseline | ratio | goal |`,
         `|---|---|---|---|---|`,
-        `| pull ${mib} MiB model (local registry) | ${f(pull.seconds)} s (${f(mib / pull.seconds)} MiB/s, RSS ${f(pull.maxRssMiB)} MiB) | cp -r: ${f(cp.seconds)} s (${f(mib / cp.seconds)} MiB/s) | ${f(cp.seconds / pull.seconds)} of cp | ≥ 0.8 |`,
-        ...(curlFile !== undefined ? [`| pull vs curl of the weights blob to a file (no hashing) | ${f(pull.seconds)} s | ${f(curlFile.seconds)} s | ${f(curlFile.seconds / pull.seconds)} | — |`] : []),
-        ...(curlHash !== undefined ? [`| pull vs curl \\| sha256sum (no write) | ${f(pull.seconds)} s | ${f(curlHash.seconds)} s | ${f(curlHash.seconds / pull.seconds)} | — |`] : []),
+        `| pull ${mib} MiB model (local registry) | ${f(pull.seconds)} s (${f(mib / pull.seconds)} MiB/s, CPU ${f(pull.cpuSeconds)} s, RSS ${f(pull.maxRssMiB)} MiB) | cp -r: ${f(cp.seconds)} s (${f(mib / cp.seconds)} MiB/s, CPU ${f(cp.cpuSeconds)} s) | ${f(cp.seconds / pull.seconds)} of cp | ≥ 0.8 |`,
+        ...(curlFile !== undefined ? [`| pull vs curl of the weights blob to a file (no hashing) | ${f(pull.seconds)} s, CPU ${f(pull.cpuSeconds)} s | ${f(curlFile.seconds)} s, CPU ${f(curlFile.cpuSeconds)} s | ${f(curlFile.seconds / pull.seconds)} | — |`] : []),
+        ...(curlHash !== undefined ? [`| pull vs curl \\| sha256sum (no write) | ${f(pull.seconds)} s, CPU ${f(pull.cpuSeconds)} s | ${f(curlHash.seconds)} s, CPU ${f(curlHash.cpuSeconds)} s | ${f(curlHash.seconds / pull.seconds)} (CPU ${f(curlHash.cpuSeconds / pull.cpuSeconds)}) | — |`] : []),
         `| scan oci:// peak RSS, ${mib} MiB vs 64 MiB model | ${f(scanLarge.maxRssMiB)} MiB (${f(scanLarge.seconds)} s) | ${f(scanSmall.maxRssMiB)} MiB | ${f(scanLarge.maxRssMiB / scanSmall.maxRssMiB)} | flat (≈ 1) |`,
         `| scan oci:// vs scan of the local folder, peak RSS | ${f(scanLarge.maxRssMiB)} MiB | ${f(scanLocal.maxRssMiB)} MiB | ${f(scanLarge.maxRssMiB / scanLocal.maxRssMiB)} | ≈ 1 |`,
         `exit codes (pull, scan large, scan small): ${[pull.exitCode, scanLarge.exitCode, scanSmall.exitCode].join(', ')}`,

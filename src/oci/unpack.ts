@@ -59,38 +59,34 @@ export class FolderWriter {
 }
 
 /**
- * Buffered writes (1 MiB) to a file handle, every byte written. One write is in flight while the next
- * buffer fills (hashing and receiving overlap the disk write); an error surfaces at the next write or
- * at close.
+ * Buffered writes to a file handle, every byte written: chunks are gathered (not copied) until 1 MiB,
+ * then written with one writev while the next batch gathers (hashing and receiving overlap the disk
+ * write); an error surfaces at the next batch or at close. Chunks must not be modified after write().
  */
 export class BufferedFile {
-  private static readonly SIZE = 1024 * 1024;
-  private buf = Buffer.allocUnsafe(BufferedFile.SIZE);
-  private used = 0;
+  private static readonly BATCH = 1024 * 1024;
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
   private inflight: Promise<void> = Promise.resolve();
   constructor(private readonly fh: FileHandle) {}
-  private async submit(b: Buffer): Promise<void> {
+  private async submit(chunks: Buffer[]): Promise<void> {
     await this.inflight;
-    const p = writeAll(this.fh, b);
+    const p = writevAll(this.fh, chunks);
     p.catch(() => undefined); // observed by the next submit or by close
     this.inflight = p;
   }
   async write(chunk: Buffer): Promise<void> {
-    if (chunk.length >= this.buf.length) {
-      await this.flush();
-      await this.submit(chunk);
-      return;
-    }
-    if (this.used + chunk.length > this.buf.length) await this.flush();
-    chunk.copy(this.buf, this.used);
-    this.used += chunk.length;
+    if (chunk.length === 0) return;
+    this.batch.push(chunk);
+    this.batchBytes += chunk.length;
+    if (this.batchBytes >= BufferedFile.BATCH) await this.flush();
   }
   async flush(): Promise<void> {
-    if (this.used === 0) return;
-    const full = this.buf.subarray(0, this.used);
-    this.buf = Buffer.allocUnsafe(BufferedFile.SIZE); // `full` stays referenced by its pending write
-    this.used = 0;
-    await this.submit(full);
+    if (this.batchBytes === 0) return;
+    const chunks = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    await this.submit(chunks);
   }
   async close(): Promise<void> {
     try {
@@ -102,12 +98,25 @@ export class BufferedFile {
   }
 }
 
-async function writeAll(fh: FileHandle, b: Buffer): Promise<void> {
-  let off = 0;
-  while (off < b.length) {
-    const { bytesWritten } = await fh.write(b, off, b.length - off);
+/** writev until every byte is written (a short write continues where it stopped). */
+async function writevAll(fh: FileHandle, chunks: Buffer[]): Promise<void> {
+  let list = chunks;
+  while (list.length > 0) {
+    const total = list.reduce((n, c) => n + c.length, 0);
+    const { bytesWritten } = await fh.writev(list);
     if (bytesWritten <= 0) throw new BulwarkError('IO', 'short write');
-    off += bytesWritten;
+    if (bytesWritten >= total) return;
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const c of list) {
+      if (skip >= c.length) {
+        skip -= c.length;
+        continue;
+      }
+      rest.push(skip > 0 ? c.subarray(skip) : c);
+      skip = 0;
+    }
+    list = rest;
   }
 }
 
