@@ -42,6 +42,20 @@ export interface SendRequest {
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
+/** Network errors that another attempt cannot fix (TLS trust, unknown host): not retried. */
+const PERMANENT_ERRORS = new Set([
+  'ENOTFOUND',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+const TLS_TRUST_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/;
 
 /** Retry-After: seconds or an HTTP date; undefined when absent or unreadable. */
 export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
@@ -169,12 +183,14 @@ export class Transport {
         res = await this.sendOnce({ method, url, headers, ...(r.body !== undefined && method === r.method && { body: r.body }) });
       } catch (e) {
         if (e instanceof BulwarkError) throw e;
-        if (attempt < this.maxAttempts) {
+        const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        const permanent = PERMANENT_ERRORS.has(code);
+        if (!permanent && attempt < this.maxAttempts) {
           await sleep(this.backoff(attempt, undefined));
           continue;
         }
-        const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-        throw new BulwarkError('IO', `registry ${url.host}: ${method} ${url.pathname}: ${code} (after ${attempt} attempt${attempt > 1 ? 's' : ''})`, { cause: e });
+        const hint = TLS_TRUST_ERRORS.test(code) ? ' (the registry\'s TLS certificate is not trusted: --ca-file CA.pem)' : '';
+        throw new BulwarkError('IO', `registry ${url.host}: ${method} ${url.pathname}: ${code}${hint}${permanent ? '' : ` (after ${attempt} attempt${attempt > 1 ? 's' : ''})`}`, { cause: e });
       }
       const status = res.statusCode ?? 0;
       if (RETRY_STATUS.has(status) && attempt < this.maxAttempts) {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pickle } from '../../../test-fixtures/pickle-builder.js';
 import type { TestRegistry } from '../../../test-fixtures/oci/registry.js';
-import { hasRegistry, startRegistry } from '../../../test-fixtures/oci/registry.js';
+import { hasHtpasswd, hasRegistry, startRegistry } from '../../../test-fixtures/oci/registry.js';
 import { isBulwarkError } from '../../findings/index.js';
 import { EMPTY_DIGEST, MEDIA_TYPES, MODELPACK, RegistryClient, sha256Digest } from '../../oci/index.js';
 import { registerPull, registerPush } from './oci.js';
@@ -195,3 +195,37 @@ describe.skipIf(!hasRegistry())('bulwark push / pull / sign / verify / scan with
     expect(err).toMatch(/^bulwark: --plain-http is allowed only for registries on loopback addresses[^\n]*\n$/);
   });
 });
+
+describe.skipIf(!hasRegistry() || !hasHtpasswd())('oci:// over TLS with a custom CA and htpasswd Basic auth (distribution 2.8)', () => {
+  let reg: TestRegistry;
+  beforeAll(async () => {
+    reg = await startRegistry({ tls: true, auth: true });
+  }, 30_000);
+  afterAll(async () => {
+    await reg?.stop();
+  });
+
+  it('uses --ca-file and --registry-config, or $DOCKER_CONFIG; fails with one line without them', async () => {
+    const dir = model({ 'model.safetensors': 'tls weights' });
+    const ref = `${reg.host}/tls/model:v1`;
+    expect(await run('push', dir, ref, '--ca-file', reg.caFile as string, '--registry-config', reg.dockerConfig as string)).toBe(0);
+    expect(await run('sign', `oci://${ref}`, '--key', signer.priv, '--ca-file', reg.caFile as string, '--registry-config', reg.dockerConfig as string)).toBe(0);
+    const saved = process.env['DOCKER_CONFIG'];
+    const dockerDir = join(root, 'docker-config-dir');
+    mkdirSync(dockerDir, { recursive: true });
+    writeFileSync(join(dockerDir, 'config.json'), readFileSync(reg.dockerConfig as string));
+    process.env['DOCKER_CONFIG'] = dockerDir;
+    try {
+      expect(await run('verify', `oci://${ref}`, '--key', signer.pub, '--ca-file', reg.caFile as string)).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env['DOCKER_CONFIG'];
+      else process.env['DOCKER_CONFIG'] = saved;
+    }
+    const none = join(root, 'empty-auth.json');
+    writeFileSync(none, '{"auths":{}}');
+    expect(await run('pull', ref, join(root, 'tls-out'), '--ca-file', reg.caFile as string, '--registry-config', none)).toBe(2);
+    expect(err).toMatch(/^bulwark: registry localhost:\d+: GET \/v2\/tls\/model\/manifests\/v1: authentication required \(no credentials for this registry[^\n]*\n$/);
+    expect(existsSync(join(root, 'tls-out'))).toBe(false);
+  }, 60_000);
+});
+
