@@ -164,7 +164,6 @@ export function registerScan(program: Command): void {
       const refusals = targetReporter(options);
       const { fetched, refused } = await fetchScanTargets(ociRefs, opts, refusals, limits);
       try {
-
         let bar: cliProgress.SingleBar | undefined;
         const showProgress = !opts.quiet && process.stderr.isTTY;
         // cli-progress is CommonJS; load it only when a bar will be drawn.
