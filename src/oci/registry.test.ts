@@ -108,6 +108,13 @@ describe.skipIf(!hasRegistry())('OCI against distribution 2.8 (plain HTTP on loo
     expect(r.files).toBe(4);
     expect(listTree(out)).toEqual(['README.md', 'config.json', 'model.safetensors', 'tokenizer/vocab.txt']);
     expect(readFileSync(join(out, 'model.safetensors')).equals(big)).toBe(true);
+    // An existing empty folder is filled; a file in the way is a usage error.
+    const empty = join(work, 'pulled-into-empty');
+    mkdirSync(empty);
+    await pullModel(client, ref('models/demo:v1'), empty);
+    expect(listTree(empty)).toHaveLength(4);
+    writeFileSync(join(work, 'a-file'), 'x');
+    await expect(pullModel(client, ref('models/demo:v1'), join(work, 'a-file'))).rejects.toThrow(/not an empty folder/);
     // Pushing again uploads nothing new.
     expect((await pushModel(client, dir, ref('models/demo:v1'))).pushedBlobs).toBe(0);
   });
