@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'model-signing', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
+const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'model-signing', 'oci', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
 
 /** No deep imports into another domain: only its index.ts is public. */
 const deepImport = {
@@ -91,6 +91,9 @@ export default tseslint.config(
   // sinks: shared alert outputs (stdout, rotating file, webhook, Falco JSON); they see findings, the
   // limits table and the NDJSON line of reporters, nothing else.
   layer(['src/sinks/**/*.ts'], [], [{ regex: '^\\.\\./(?!(findings|limits|reporters)/index\\.js$)', message: 'sinks may import only ../findings, ../limits and ../reporters (their index.js).' }]),
+  // oci: the registry client, ModelPack artifacts and OCI-attached signatures; it signs and verifies
+  // through the model-signing domain and never imports the engine (the CLI wires scans of oci:// refs).
+  layer(['src/oci/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'admission', 'audit', 'runtime', 'server', 'sinks']),
   layer(['src/engine/**/*.ts'], ['cli']),
   layer(['src/cli/**/*.ts'], []),
   {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- NAME...]`: runs the benchmark suites (scanner, k8s, formats, signing, convert, ...) and prints
+ * `npm run bench [-- NAME...]`: runs the benchmark suites (scanner, k8s, formats, signing, convert, …, oci) and prints
  * each result as a ratio against its baseline from the same run. Results also go to
  * .bench-tmp/results.json. Data files are generated under .bench-tmp/ (BULWARK_BENCH_DIR) and reused.
  */
@@ -12,6 +12,7 @@ import { run as bombs } from './bombs.js';
 import { run as convert } from './convert.js';
 import { run as formats } from './formats.js';
 import { run as k8s } from './k8s.js';
+import { run as oci } from './oci.js';
 import { run as runtime } from './runtime.js';
 import { run as scanner } from './scanner.js';
 import { run as signing } from './signing.js';
@@ -27,6 +28,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   admission: () => admission(),
   audit: () => audit(),
   convert,
+  oci: () => oci(),
 };
 
 const wanted = process.argv.slice(2);

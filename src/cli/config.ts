@@ -5,6 +5,8 @@
  */
 import type { BulwarkConfig } from '../config/index.js';
 import { EMPTY_CONFIG, findConfigFile, loadConfigFile } from '../config/index.js';
+import { BulwarkError } from '../findings/index.js';
+import { parseSize } from '../limits/index.js';
 
 /** Value of `--config` / `--no-config` as commander gives it. */
 export type ConfigFlag = string | boolean | undefined;
@@ -24,4 +26,17 @@ export function fromCli(cmd: { getOptionValueSource(key: string): string | undef
 /** The CLI value when given explicitly, else the file's, else the CLI default. */
 export function pick<T>(cmd: { getOptionValueSource(key: string): string | undefined }, key: string, cliValue: T, fileValue: T | undefined): T {
   return fromCli(cmd, key) || fileValue === undefined ? cliValue : fileValue;
+}
+
+/** `--limit NAME=VALUE` flags → overrides (names are checked by resolveLimits). */
+export function parseLimitFlags(flags: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const flag of flags) {
+    const m = /^([A-Za-z]+)=(.+)$/.exec(flag);
+    if (!m?.[1] || !m[2]) throw new BulwarkError('USAGE', `--limit expects NAME=VALUE, got "${flag}"`);
+    const v = parseSize(m[2]);
+    if (v === undefined) throw new BulwarkError('USAGE', `--limit ${m[1]}: "${m[2]}" is not a size or count`);
+    out[m[1]] = v;
+  }
+  return out;
 }

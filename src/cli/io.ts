@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fdatasync, fsyncSync, openSync, renameSync, unlinkSync, write as writeCb, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, openSync, renameSync, rmSync, unlinkSync, write as writeCb, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BulwarkError } from '../findings/index.js';
 
@@ -14,10 +14,34 @@ function removeQuietly(p: string): void {
   }
 }
 
-/** Remove every temporary file still pending (signal handlers and fatal errors call this). */
+/** Private temporary folders (pulls, scans of oci:// references): removed with the pending files. */
+const pendingDirs = new Set<string>();
+
+/** Remove `dir` (recursively) if the process is interrupted before `releaseTempDir`. */
+export function trackTempDir(dir: string): void {
+  pendingDirs.add(dir);
+}
+
+/** Stop tracking a temporary folder (renamed into place, or already removed). */
+export function untrackTempDir(dir: string): void {
+  pendingDirs.delete(dir);
+}
+
+/** Remove a tracked temporary folder now (quietly) and stop tracking it. */
+export function releaseTempDir(dir: string): void {
+  pendingDirs.delete(dir);
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // already gone
+  }
+}
+
+/** Remove every temporary file (and tracked temporary folder) still pending (signal handlers and fatal errors call this). */
 export function removePendingFiles(): void {
   for (const p of pending) removeQuietly(p);
   pending.clear();
+  for (const d of [...pendingDirs]) releaseTempDir(d);
 }
 
 function errnoText(e: unknown): string {

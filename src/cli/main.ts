@@ -7,6 +7,7 @@ import { registerExplain } from './commands/explain.js';
 import { registerAdmission } from './commands/admission.js';
 import { registerAudit } from './commands/audit.js';
 import { registerConvert } from './commands/convert.js';
+import { registerPull, registerPush } from './commands/oci.js';
 import { registerRules } from './commands/rules.js';
 import { registerRuntime } from './commands/runtime.js';
 import { registerScan } from './commands/scan.js';
@@ -32,6 +33,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerSign(program);
   registerVerify(program);
   registerConvert(program);
+  registerPush(program);
+  registerPull(program);
   registerRules(program);
   registerAdmission(program);
   registerAudit(program);

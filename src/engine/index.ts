@@ -1,6 +1,8 @@
 export { scan, buildReport } from './engine.js';
 export type { ScanInput, ScanHooks } from './engine.js';
 export { scanOptions, DEFAULT_SCAN_OPTIONS } from './options.js';
+/** The Reporter of findings about whole targets (the user's rule selection, the per-target cap): for targets the CLI adds, e.g. refused oci:// artifacts. */
+export { phaseReporter as targetReporter } from './selection.js';
 export type { ScanOptions, SigningScanOptions } from './options.js';
 export { registry, allRegistry, ALL_RULES, ALL_RULESETS, SCAN_RULESETS } from './all-rules.js';
 export { toolVersion, packageRoot } from './version.js';

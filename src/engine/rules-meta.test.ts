@@ -21,6 +21,7 @@ import { runAuditRuleCase } from '../audit/case-runner.js';
 import { auditRuleCases } from '../audit/rule-cases.js';
 import { RUNTIME_RULE_CASES } from '../runtime/rule-cases.js';
 import { runRuntimeRuleCase } from '../runtime/case-runner.js';
+import { runOciRuleCase } from '../oci/case-runner.js';
 import { scan } from './engine.js';
 import { scanOptions } from './options.js';
 
@@ -75,11 +76,18 @@ function allCases(): readonly RuleCases[] {
 
 /**
  * Run one case the way its domain runs in production: file trees through `bulwark scan`'s engine,
- * runtime events through the runtime agent's analyzer, audit events through the audit engine.
+ * runtime events through the runtime agent's analyzer, audit events through the audit engine, OCI
+ * artifacts through the registry client and `scan oci://`'s refusal reporting.
  */
 async function runAnyCase(c: RuleCase, ruleId: string): Promise<Finding[]> {
   if (ruleId.startsWith('audit/')) {
     const out = await runAuditRuleCase(c, ruleId);
+    const bypass = out.filter((f) => !wasReported(f));
+    if (bypass.length > 0) throw new Error(`findings that did not leave through a Reporter: ${bypass.map((f) => f.ruleId).join(', ')}`);
+    return out;
+  }
+  if (ruleId.startsWith('oci/')) {
+    const out = await runOciRuleCase(c, ruleId);
     const bypass = out.filter((f) => !wasReported(f));
     if (bypass.length > 0) throw new Error(`findings that did not leave through a Reporter: ${bypass.map((f) => f.ruleId).join(', ')}`);
     return out;

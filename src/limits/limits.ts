@@ -10,7 +10,7 @@ import { BulwarkError } from '../findings/index.js';
  * Caps that only shorten what a report *shows* (evidence rendering, message lengths) are not limits
  * on input and stay local constants next to the code that renders.
  */
-export const LIMIT_DOMAINS = ['scan', 'model-scanners', 'k8s-manifests', 'model-signing', 'events'] as const;
+export const LIMIT_DOMAINS = ['scan', 'model-scanners', 'k8s-manifests', 'model-signing', 'oci', 'events'] as const;
 export type LimitDomain = (typeof LIMIT_DOMAINS)[number];
 
 export type LimitUnit = 'bytes' | 'count' | 'depth';
@@ -68,6 +68,12 @@ export const LIMIT_SPECS = {
   maxCertChain: { domain: 'model-signing', default: 10, unit: 'count', bounds: 'certificates in one signing chain' },
   maxTrustedRootBytes: { domain: 'model-signing', default: 16 * MiB, unit: 'bytes', bounds: 'one Sigstore trusted root file' },
   maxSignedResources: { domain: 'model-signing', default: 10_000_000, unit: 'count', bounds: 'files (or shards) listed in one signed statement' },
+  // -- OCI registries (push, pull, scan oci://, sign/verify oci://) ------------------------------
+  maxManifestBytes: { domain: 'oci', default: 4 * MiB, unit: 'bytes', bounds: 'one manifest, index or referrers list read from a registry (the OCI distribution spec\'s 4 MiB)' },
+  maxManifestLayers: { domain: 'oci', default: 10_000, unit: 'count', bounds: 'layers of one manifest, or manifests of one index or referrers list' },
+  maxLayerBytes: { domain: 'oci', default: 256 * GiB, unit: 'bytes', bounds: 'one blob (layer) read from a registry; its declared size is checked first and every byte read is counted' },
+  maxLayerPathBytes: { domain: 'oci', default: 4 * KiB, unit: 'bytes', bounds: 'one file path in an artifact (a layer\'s org.cncf.model.filepath annotation or a tar member name)' },
+  maxRegistryResponseBytes: { domain: 'oci', default: 1 * MiB, unit: 'bytes', bounds: 'any other registry or token-server response body (tokens, error documents)' },
   // -- event streams (audit logs, runtime events, admission requests) ----------------------------
   maxEventBytes: { domain: 'events', default: 4 * MiB, unit: 'bytes', bounds: 'one event (a JSON line, a webhook batch item, an AdmissionReview)' },
   maxEventQueue: { domain: 'events', default: 10_000, unit: 'count', bounds: 'events or findings waiting in one queue between a source and its consumer (a sink, a rule engine)' },

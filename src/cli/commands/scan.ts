@@ -6,31 +6,21 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolveRules } from '../../config/index.js';
-import { DEFAULT_SCAN_OPTIONS, allRegistry, packageRoot, scan } from '../../engine/index.js';
+import { DEFAULT_SCAN_OPTIONS, allRegistry, buildReport, packageRoot, registry, scan, targetReporter } from '../../engine/index.js';
 import type { ScanOptions } from '../../engine/index.js';
 import type { ScanReport, Severity } from '../../findings/index.js';
 import { BulwarkError, SEVERITIES, atLeast, isSeverity, summarize } from '../../findings/index.js';
 import { PSS_MAX_MINOR, parsePssVersion } from '../../k8s-manifests/index.js';
-import { LIMIT_NAMES, parseSize, resolveLimits } from '../../limits/index.js';
+import { LIMIT_NAMES, resolveLimits } from '../../limits/index.js';
 import type { ReportFormat } from '../../reporters/index.js';
 import { FORMATS, renderJson, renderNdjson, renderSarif, renderText, sanitizeText } from '../../reporters/index.js';
-import { loadCliConfig, pick } from '../config.js';
-import { readStdin, useColor, writeFileAtomic, writeStdout } from '../io.js';
+import { loadCliConfig, parseLimitFlags, pick } from '../config.js';
+import { isOciRef } from '../../oci/index.js';
+import { readStdin, releaseTempDir, useColor, writeFileAtomic, writeStdout } from '../io.js';
+import { REGISTRY_HELP, fetchScanTargets, relocateReport } from './oci.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-function parseLimitFlags(flags: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const flag of flags) {
-    const m = /^([A-Za-z]+)=(.+)$/.exec(flag);
-    if (!m?.[1] || !m[2]) throw new BulwarkError('USAGE', `--limit expects NAME=VALUE, got "${flag}"`);
-    const v = parseSize(m[2]);
-    if (v === undefined) throw new BulwarkError('USAGE', `--limit ${m[1]}: "${m[2]}" is not a size or count`);
-    out[m[1]] = v;
-  }
-  return out;
 }
 
 /** `HIGH`, `High`, `high` are one severity (Trivy and most users write them upper-case). */
@@ -81,7 +71,7 @@ export function registerScan(program: Command): void {
   program
     .command('scan')
     .description('Scan model files, model folders and Kubernetes manifests (format detected from content).')
-    .argument('<paths...>', 'files or directories to scan; `-` reads stdin')
+    .argument('<paths...>', 'files or directories to scan; `-` reads stdin; oci://REF scans a model artifact in a registry')
     .addOption(new Option('-f, --format <format>', 'report format').choices(FORMATS).default('text' as ReportFormat))
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout; a one-line summary goes to stderr')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an unsuppressed finding is at or above this severity (or none)').argParser(severityArg(true)).default('high' as Severity | 'none'))
@@ -108,6 +98,10 @@ export function registerScan(program: Command): void {
     .option('--one-cluster', 'Kubernetes: every input is one cluster (default: each path argument is its own, so objects without a namespace are not merged across them)', false)
     .option('-c, --config <file>', 'configuration file (default: bulwark.yaml in the current directory, when present)')
     .option('--no-config', 'ignore bulwark.yaml')
+    .option('--plain-http', `oci://: ${REGISTRY_HELP.plainHttp}`)
+    .option('--ca-file <ca.pem>', `oci://: ${REGISTRY_HELP.caFile}`)
+    .option('--registry-config <config.json>', `oci://: ${REGISTRY_HELP.registryConfig}`)
+    .option('--platform <os/arch>', `oci://: ${REGISTRY_HELP.platform}`)
     .action(async (paths, opts, cmd) => {
       if (opts.explain && opts.summary) throw new BulwarkError('USAGE', '--explain and --summary are alternatives; give one');
       if ((opts.explain || opts.summary) && opts.format !== 'text') throw new BulwarkError('USAGE', `--${opts.explain ? 'explain' : 'summary'} applies to --format text`);
@@ -153,7 +147,8 @@ export function registerScan(program: Command): void {
       };
       const stdinCount = paths.filter((p) => p === '-').length;
       if (stdinCount > 1) throw new BulwarkError('USAGE', '`-` (stdin) may be given only once');
-      const fsPaths = paths.filter((p) => p !== '-');
+      const ociRefs = paths.filter((p) => isOciRef(p));
+      const fsPaths = paths.filter((p) => p !== '-' && !isOciRef(p));
       for (const p of fsPaths) {
         try {
           statSync(p);
@@ -163,53 +158,63 @@ export function registerScan(program: Command): void {
         }
       }
       const stdin = stdinCount === 1 ? await readStdin(limits.maxReadBytes) : undefined;
+      // oci://REF: every layer streamed (digest checked) into a private temporary folder, scanned
+      // there, then removed; findings are located at oci://REF@digest/<file>.
+      // A refused artifact (hostile entry, digest mismatch, limit) is a finding on a partial target.
+      const refusals = targetReporter(options);
+      const { fetched, refused } = await fetchScanTargets(ociRefs, opts, refusals, limits);
+      try {
+        let bar: cliProgress.SingleBar | undefined;
+        const showProgress = !opts.quiet && process.stderr.isTTY;
+        // cli-progress is CommonJS; load it only when a bar will be drawn.
+        const progress = showProgress ? (createRequire(import.meta.url)('cli-progress') as typeof cliProgress) : undefined;
+        const scanned = await scan({ paths: [...fsPaths, ...fetched.map((f) => f.dir)], ...(stdin && { stdin }) }, options, {
+          onStart: (total) => {
+            if (progress && total > 1) {
+              const b = new progress.SingleBar(
+                { stream: process.stderr, format: 'scanning [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: true, fps: 10 },
+                progress.Presets.shades_classic,
+              );
+              b.start(total, 0, { file: '' });
+              bar = b;
+            }
+          },
+          onProgress: (done, path) => {
+            if (!bar) return;
+            // File names are untrusted too: no escape sequences reach the terminal through the bar.
+            const shown = sanitizeText(path);
+            bar.update(done, { file: shown.length > 40 ? `…${shown.slice(-39)}` : shown });
+          },
+        });
+        bar?.stop();
 
-      let bar: cliProgress.SingleBar | undefined;
-      const showProgress = !opts.quiet && process.stderr.isTTY;
-      // cli-progress is CommonJS; load it only when a bar will be drawn.
-      const progress = showProgress ? (createRequire(import.meta.url)('cli-progress') as typeof cliProgress) : undefined;
-      const full = await scan({ paths: fsPaths, ...(stdin && { stdin }) }, options, {
-        onStart: (total) => {
-          if (progress && total > 1) {
-            const b = new progress.SingleBar(
-              { stream: process.stderr, format: 'scanning [{bar}] {value}/{total} {file}', hideCursor: true, clearOnComplete: true, fps: 10 },
-              progress.Presets.shades_classic,
-            );
-            b.start(total, 0, { file: '' });
-            bar = b;
+        const relocated = relocateReport(scanned, fetched);
+        const full = refused.length === 0 ? relocated : buildReport(registry, [...relocated.targets, ...refused], [...relocated.findings, ...refusals.finish()]);
+        const failOn: Severity | 'none' = pick(cmd, 'failOn', opts.failOn, config.scan.failOn);
+        const failing = failOn === 'none' ? 0 : full.findings.filter((f) => !f.suppressed && atLeast(f.severity, failOn)).length;
+        const report = filterReport(full, opts.severity);
+        const toStdout = opts.output === undefined;
+        const mode = opts.explain ? 'explain' : opts.summary ? 'summary' : 'compact';
+        const rendered =
+          opts.format === 'json'
+            ? renderJson(report)
+            : opts.format === 'ndjson'
+              ? renderNdjson(report)
+              : opts.format === 'sarif'
+                ? renderSarif(report, { docsBaseUrl: process.env['BULWARK_DOCS_URL'] ?? pathToFileURL(join(packageRoot(), 'docs/')).href })
+                : renderText(report, { color: toStdout && useColor(process.stdout, !opts.color), quiet: opts.quiet, failOn, mode });
+        process.exitCode = failing > 0 ? 1 : 0;
+        if (opts.output !== undefined) {
+          writeFileAtomic(opts.output, rendered);
+          if (!opts.quiet) {
+            const s = full.summary;
+            const counts = SEVERITIES.filter((k) => s.bySeverity[k] > 0).map((k) => `${s.bySeverity[k]} ${k}`);
+            const verdict = failOn === 'none' ? 'not gated' : failing > 0 ? `FAIL: ${failing} at or above ${failOn}` : `PASS at ${failOn}`;
+            process.stderr.write(`bulwark: wrote ${sanitizeText(opts.output)} (${opts.format}): ${full.targets.length} targets, ${s.total} findings${counts.length > 0 ? ` (${counts.join(', ')})` : ''}${s.suppressed > 0 ? `, ${s.suppressed} suppressed` : ''}; ${verdict}\n`);
           }
-        },
-        onProgress: (done, path) => {
-          if (!bar) return;
-          // File names are untrusted too: no escape sequences reach the terminal through the bar.
-          const shown = sanitizeText(path);
-          bar.update(done, { file: shown.length > 40 ? `…${shown.slice(-39)}` : shown });
-        },
-      });
-      bar?.stop();
-
-      const failOn: Severity | 'none' = pick(cmd, 'failOn', opts.failOn, config.scan.failOn);
-      const failing = failOn === 'none' ? 0 : full.findings.filter((f) => !f.suppressed && atLeast(f.severity, failOn)).length;
-      const report = filterReport(full, opts.severity);
-      const toStdout = opts.output === undefined;
-      const mode = opts.explain ? 'explain' : opts.summary ? 'summary' : 'compact';
-      const rendered =
-        opts.format === 'json'
-          ? renderJson(report)
-          : opts.format === 'ndjson'
-            ? renderNdjson(report)
-            : opts.format === 'sarif'
-              ? renderSarif(report, { docsBaseUrl: process.env['BULWARK_DOCS_URL'] ?? pathToFileURL(join(packageRoot(), 'docs/')).href })
-              : renderText(report, { color: toStdout && useColor(process.stdout, !opts.color), quiet: opts.quiet, failOn, mode });
-      process.exitCode = failing > 0 ? 1 : 0;
-      if (opts.output !== undefined) {
-        writeFileAtomic(opts.output, rendered);
-        if (!opts.quiet) {
-          const s = full.summary;
-          const counts = SEVERITIES.filter((k) => s.bySeverity[k] > 0).map((k) => `${s.bySeverity[k]} ${k}`);
-          const verdict = failOn === 'none' ? 'not gated' : failing > 0 ? `FAIL: ${failing} at or above ${failOn}` : `PASS at ${failOn}`;
-          process.stderr.write(`bulwark: wrote ${sanitizeText(opts.output)} (${opts.format}): ${full.targets.length} targets, ${s.total} findings${counts.length > 0 ? ` (${counts.join(', ')})` : ''}${s.suppressed > 0 ? `, ${s.suppressed} suppressed` : ''}; ${verdict}\n`);
-        }
-      } else await writeStdout(rendered);
+        } else await writeStdout(rendered);
+      } finally {
+        for (const f of fetched) releaseTempDir(f.dir);
+      }
     });
 }

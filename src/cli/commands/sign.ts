@@ -4,7 +4,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BulwarkError } from '../../findings/index.js';
 import { DEFAULT_SIGNATURE_NAME, signModel } from '../../model-signing/index.js';
+import { isOciRef, parseReference, signArtifact } from '../../oci/index.js';
 import { writeFileAtomic } from '../io.js';
+import { REGISTRY_HELP, ociClient, platformOf, runOci } from './oci.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -44,8 +46,8 @@ export function parseJobs(v: string | undefined): number | undefined {
 export function registerSign(program: Command): void {
   program
     .command('sign')
-    .description('Sign a model (folder or single file) in the OpenSSF Model Signing format (Sigstore bundle, DSSE, in-toto).')
-    .argument('<model>', 'model folder or file')
+    .description('Sign a model (folder, single file, or oci://REF artifact) in the OpenSSF Model Signing format (Sigstore bundle, DSSE, in-toto).')
+    .argument('<model>', 'model folder or file, or oci://REF (the bundle is attached to the artifact as a referrer)')
     .option('-s, --signature <file>', 'signature to write (default: model.sig inside the folder, or next to the file)')
     .requiredOption('-k, --key <private.pem>', 'ECDSA P-256, P-384 or P-521 private key (PEM)')
     .option('--cert <leaf.pem>', 'certificate method: the signing certificate matching --key')
@@ -62,8 +64,38 @@ export function registerSign(program: Command): void {
         .default('basename' as const),
     )
     .option('-j, --jobs <n>', 'hashing threads (default: number of cores)')
+    .option('--plain-http', `oci://: ${REGISTRY_HELP.plainHttp}`)
+    .option('--ca-file <ca.pem>', `oci://: ${REGISTRY_HELP.caFile}`)
+    .option('--registry-config <config.json>', `oci://: ${REGISTRY_HELP.registryConfig}`)
+    .option('--platform <os/arch>', `oci://: ${REGISTRY_HELP.platform}`)
     .option('-q, --quiet', 'print nothing on success', false)
     .action(async (model, opts) => {
+      if (isOciRef(model)) {
+        if (opts.signature !== undefined || opts.method !== 'files' || opts.hash !== 'sha256' || opts.shardSize !== undefined || opts.ignorePaths.length > 0) {
+          throw new BulwarkError('USAGE', 'oci:// signing covers the artifact\'s file layers (files method, sha256); --signature, --method, --hash, --shard-size and --ignore-paths do not apply');
+        }
+        if (opts.certChain.length > 0 && opts.cert === undefined) throw new BulwarkError('USAGE', '--cert-chain needs --cert (the signing certificate)');
+        const ref = parseReference(model);
+        const privateKey = readInput(opts.key, 'private key');
+        const client = ociClient(ref, opts);
+        try {
+          await runOci('refused', async () => {
+            const platform = platformOf(opts);
+            const r = await signArtifact(
+              client,
+              ref,
+              { privateKey, ...(opts.cert !== undefined && { certificate: readInput(opts.cert, 'certificate') }), certificateChain: opts.certChain.map((c) => readInput(c, 'certificate chain')) },
+              platform,
+            );
+            if (!opts.quiet) {
+              process.stdout.write(`Signed oci://${ref.registry}/${ref.name}@${r.manifestDigest}: ${r.files} file(s); signature ${r.signatureDigest} attached as a referrer (${r.via === 'api' ? 'referrers API' : `tag ${'sha256-' + r.manifestDigest.slice(7, 19)}…`})\n`);
+            }
+          });
+        } finally {
+          client.close();
+        }
+        return;
+      }
       const signature = opts.signature ?? defaultSignaturePath(model);
       let shardSize: number | undefined;
       if (opts.shardSize !== undefined) {

@@ -1,6 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
 import { BulwarkError, errorMessage, isBulwarkError } from '../../findings/index.js';
 import { isSignatureError, verifyModel } from '../../model-signing/index.js';
+import { isOciRef, parseReference, verifyArtifact } from '../../oci/index.js';
+import { REGISTRY_HELP, ociClient, platformOf, runOci } from './oci.js';
 import { defaultSignaturePath, parseJobs, readInput, splitPaths } from './sign.js';
 
 function collect(value: string, previous: string[]): string[] {
@@ -20,8 +22,8 @@ function oneLine(s: string): string {
 export function registerVerify(program: Command): void {
   program
     .command('verify')
-    .description('Verify a model (folder or single file) against its OpenSSF Model Signing signature.')
-    .argument('<model>', 'model folder or file')
+    .description('Verify a model (folder, single file, or oci://REF artifact) against its OpenSSF Model Signing signature.')
+    .argument('<model>', 'model folder or file, or oci://REF (the signature is found through the referrers API or its tag fallback)')
     .option('-s, --signature <file>', 'signature to verify (default: model.sig inside the folder, or next to the file)')
     .option('-k, --key <public.pem>', 'key method: the signer public key (PEM or DER)')
     .option('--cert-chain <ca.pem>', 'certificate method: trust anchor(s), PEM (repeatable)', collect, [] as string[])
@@ -32,9 +34,16 @@ export function registerVerify(program: Command): void {
     .option('--ignore-unsigned-files', 'accept files the signature does not list (they are not verified)', false)
     .option('--no-ignore-git-paths', 'do not leave out .git, .gitattributes, .github and .gitignore')
     .option('-j, --jobs <n>', 'hashing threads (default: number of cores)')
+    .option('--plain-http', `oci://: ${REGISTRY_HELP.plainHttp}`)
+    .option('--ca-file <ca.pem>', `oci://: ${REGISTRY_HELP.caFile}`)
+    .option('--registry-config <config.json>', `oci://: ${REGISTRY_HELP.registryConfig}`)
+    .option('--platform <os/arch>', `oci://: ${REGISTRY_HELP.platform}`)
     .option('-q, --quiet', 'print nothing on success', false)
     .action(async (model, opts) => {
-      const signature = opts.signature ?? defaultSignaturePath(model);
+      const signature = opts.signature ?? (isOciRef(model) ? '' : defaultSignaturePath(model));
+      if (isOciRef(model) && (opts.signature !== undefined || opts.ignorePaths.length > 0 || opts.ignoreUnsignedFiles)) {
+        throw new BulwarkError('USAGE', 'oci:// verification reads the signature from the registry and checks every file layer; --signature, --ignore-paths and --ignore-unsigned-files do not apply');
+      }
       if ((opts.identity === undefined) !== (opts.issuer === undefined)) throw new BulwarkError('USAGE', '--identity and --issuer must be given together');
       if (opts.trustedRoot !== undefined && opts.identity === undefined) throw new BulwarkError('USAGE', '--trusted-root applies to keyless verification (--identity, --issuer)');
       const methods = [opts.key !== undefined, opts.certChain.length > 0, opts.identity !== undefined].filter(Boolean).length;
@@ -47,6 +56,21 @@ export function registerVerify(program: Command): void {
         ...(opts.issuer !== undefined && { issuer: opts.issuer }),
         ...(opts.trustedRoot !== undefined && { trustedRoot: opts.trustedRoot }),
       };
+      if (isOciRef(model)) {
+        const ref = parseReference(model);
+        const client = ociClient(ref, opts);
+        try {
+          await runOci('verification failed', async () => {
+            const r = await verifyArtifact(client, ref, trust, platformOf(opts));
+            if (!opts.quiet) {
+              process.stdout.write(`Verified oci://${ref.registry}/${ref.name}@${r.manifestDigest}: ${r.files} file(s), ${r.bytes} bytes re-hashed, signed by ${oneLine(r.signer)} (signature found through ${r.via === 'api' ? 'the referrers API' : 'the referrers tag fallback'})\n`);
+            }
+          });
+        } finally {
+          client.close();
+        }
+        return;
+      }
       try {
         const r = await verifyModel(model, {
           signaturePath: signature,
