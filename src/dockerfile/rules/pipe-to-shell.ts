@@ -16,7 +16,7 @@ export const pipeToShell = dockerfileRule({
     'A RUN step downloads a script with curl or wget and runs it at once (`curl … | sh`, `wget -O- … | bash`, `sh -c "$(curl …)"`, `bash <(curl …)`, or into python/perl/node). Nothing checks what was downloaded: whoever controls the server, its CDN, DNS or a proxy runs code in the build with the build\u2019s secrets and network, and can leave a backdoor in the image; a partial download can also run half a script. Installer scripts of CUDA tools, package managers and model CLIs are common in AI images.',
   remediation:
     'Download to a file, verify it against a published checksum or signature, then run it: `curl -fsSLo install.sh URL && echo "<sha256>  install.sh" | sha256sum -c - && sh install.sh`. Better, install from a signed package repository or copy the tool from a pinned image (`COPY --from=<image>@sha256:… /bin/tool /usr/local/bin/`).',
-  references: ['https://github.com/hadolint/hadolint/wiki/DL4006', 'https://www.idontplaydarts.com/2016/04/detecting-curl-pipe-bash-server-side/'],
+  references: ['https://docs.docker.com/build/building/best-practices/#using-pipes', 'https://www.idontplaydarts.com/2016/04/detecting-curl-pipe-bash-server-side/'],
   tags: ['dockerfile', 'supply-chain', 'remote-code'],
   maturity: 'stable',
   check({ file, path }, report) {

@@ -27,7 +27,7 @@ export const remoteShellInRuntime = dockerfileRule({
     'The stage the image is built from (the final stage, and the earlier stages it is based on with `FROM <stage>`) installs an SSH, telnet or VNC server, exposes port 22, or starts sshd; or it installs remote-shell tools (ssh client, netcat, socat, telnet). Containers are not machines to log into: an SSH server is a second way in with its own keys and passwords, and it survives every rotation of the platform\u2019s credentials; netcat and socat are what an attacker uses to open a reverse shell from a compromised model server or notebook. Build stages that are only copied from are not reported: leaving tools there is what multi-stage builds are for. Servers are medium, client tools low.',
   remediation:
     'Remove the server and the tools from the runtime stage: install them only in a build stage and copy the artefacts you need (`COPY --from=build /app /app`), base the runtime on a minimal or distroless image, and debug with `kubectl debug` / ephemeral containers or `kubectl exec` under RBAC instead of SSH.',
-  references: ['https://kubernetes.io/docs/tasks/debug/debug-application/debug-running-pod/#ephemeral-container', 'https://github.com/hadolint/hadolint/wiki/DL3011', 'https://attack.mitre.org/techniques/T1021/004/'],
+  references: ['https://kubernetes.io/docs/tasks/debug/debug-application/debug-running-pod/#ephemeral-container', 'https://github.com/hadolint/hadolint/wiki/DL3001', 'https://attack.mitre.org/techniques/T1021/004/'],
   tags: ['dockerfile', 'runtime', 'remote-access'],
   maturity: 'stable',
   check({ file, path }, report) {
