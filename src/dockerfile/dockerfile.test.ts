@@ -164,6 +164,24 @@ describe('fail-closed', () => {
   });
 });
 
+describe('bounded work on hostile text', () => {
+  it('long lines and long continuations are analysed in linear time', () => {
+    const cases = [
+      ['FROM a', `RUN ${'sh '.repeat(300_000)}x`].join('\n'),
+      ['FROM a', `RUN rm ${'-f '.repeat(100_000)}`, `RUN yum ${'-q '.repeat(100_000)}`].join('\n'),
+      ['FROM a', ...Array.from({ length: 50_000 }, () => 'RUN echo \\'), 'x'].join('\n'),
+      ['FROM a', `ENV ${'A=b '.repeat(100_000)}`, `RUN python -c "${'from_pretrained('.repeat(20_000)}"`].join('\n'),
+      `# a=${' '.repeat(200_000)}x\nFROM a`,
+    ];
+    for (const text of cases) {
+      const t0 = performance.now();
+      analyze(text);
+      looksLikeDockerfile(text);
+      expect(performance.now() - t0).toBeLessThan(3000);
+    }
+  });
+});
+
 describe('detection by content', () => {
   const dockerfiles: Record<string, string> = {
     plain: 'FROM python:3.12\nRUN pip install x\n',

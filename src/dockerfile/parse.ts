@@ -221,7 +221,7 @@ export function parseDockerfile(text: string, options: ParseOptions): Dockerfile
   for (; i < lines.length; i++) {
     const l = lines[i];
     if (l === undefined) break;
-    const m = DIRECTIVE.exec(l.text);
+    const m = l.text.length > 4096 ? null : DIRECTIVE.exec(l.text);
     const name = m?.[1]?.toLowerCase();
     if (m === null || name === undefined || !KNOWN_DIRECTIVES.has(name) || directives.has(name)) break;
     const value = m[2] ?? '';
@@ -354,9 +354,27 @@ export function parseDockerfile(text: string, options: ParseOptions): Dockerfile
  * `NAME[=value]` pairs of an ARG or ENV (ENV's legacy `ENV NAME value` form too), with positions.
  * Quotes around values are removed; the value's position is where it starts in the file.
  */
-export function keyValues(ins: Instruction): { name: string; value: string | undefined; namePos: Position; valuePos: Position }[] {
+export interface KeyValue {
+  readonly name: string;
+  readonly value: string | undefined;
+  readonly namePos: Position;
+  readonly valuePos: Position;
+}
+
+const KEY_VALUES = new WeakMap<Instruction, readonly KeyValue[]>();
+
+export function keyValues(ins: Instruction): readonly KeyValue[] {
+  let kv = KEY_VALUES.get(ins);
+  if (kv === undefined) {
+    kv = splitKeyValues(ins);
+    KEY_VALUES.set(ins, kv);
+  }
+  return kv;
+}
+
+function splitKeyValues(ins: Instruction): KeyValue[] {
   const t = ins.body.text;
-  const out: { name: string; value: string | undefined; namePos: Position; valuePos: Position }[] = [];
+  const out: KeyValue[] = [];
   const first = /^\s*([^\s=]+)(=?)/.exec(t);
   if (first === null) return out;
   if (ins.keyword === 'ENV' && first[2] === '') {

@@ -104,8 +104,20 @@ export interface Script {
   readonly commands: readonly SimpleCommand[];
 }
 
+/** Scripts are split once per instruction, whatever number of rules read them. */
+const SCRIPTS = new WeakMap<Instruction, readonly Script[]>();
+
 /** The scripts of a RUN instruction (shell or exec form, and the heredocs it feeds). */
-export function runScripts(ins: Instruction): Script[] {
+export function runScripts(ins: Instruction): readonly Script[] {
+  let s = SCRIPTS.get(ins);
+  if (s === undefined) {
+    s = splitScripts(ins);
+    SCRIPTS.set(ins, s);
+  }
+  return s;
+}
+
+function splitScripts(ins: Instruction): Script[] {
   const out: Script[] = [];
   if (ins.json !== undefined) {
     // Exec form: one command; `["sh", "-c", "…"]` also runs its script.

@@ -25,7 +25,7 @@ const MANAGERS: readonly Manager[] = [
       return i >= 0 && c.words.slice(i + 1).some((w) => w.value === 'install' || w.value === 'dist-upgrade' || w.value === 'upgrade') ? i : -1;
     },
     noCache: () => false,
-    cleaned: /rm\s+(?:-[a-zA-Z]+\s+)*[^\n;&|]*\/var\/lib\/apt\/lists/,
+    cleaned: /\brm\s[^\n;&|]{0,1000}\/var\/lib\/apt\/lists/,
     fix: 'end the same RUN with `&& rm -rf /var/lib/apt/lists/*`',
   },
   {
@@ -35,7 +35,7 @@ const MANAGERS: readonly Manager[] = [
       return i >= 0 && (sub(c, i) === 'add' || sub(c, i) === 'upgrade') ? i : -1;
     },
     noCache: (c) => c.words.some((w) => w.value === '--no-cache'),
-    cleaned: /rm\s+(?:-[a-zA-Z]+\s+)*[^\n;&|]*\/var\/cache\/apk/,
+    cleaned: /\brm\s[^\n;&|]{0,1000}\/var\/cache\/apk/,
     fix: 'use `apk add --no-cache`',
   },
   {
@@ -45,7 +45,7 @@ const MANAGERS: readonly Manager[] = [
       return i >= 0 && c.words.slice(i + 1).some((w) => w.value === 'install' || w.value === 'update' || w.value === 'upgrade' || w.value === 'in') ? i : -1;
     },
     noCache: () => false,
-    cleaned: /\b(?:yum|dnf|microdnf|zypper)\s+(?:-\S+\s+)*clean\s+all|rm\s+[^\n;&|]*\/var\/cache\/(?:yum|dnf|zypp)/,
+    cleaned: /\b(?:yum|dnf|microdnf|zypper)(?:\s+-\S+){0,10}\s+clean\s+all|\brm\s[^\n;&|]{0,1000}\/var\/cache\/(?:yum|dnf|zypp)/,
     fix: 'end the same RUN with `&& dnf clean all` (or `yum clean all`)',
   },
   {
@@ -55,7 +55,7 @@ const MANAGERS: readonly Manager[] = [
       return i >= 0 && c.words[i]?.value === 'install' && (c.words[0]?.value ?? '') !== 'uv' ? i : -1;
     },
     noCache: (c) => optionValue(c, ['--no-cache-dir', '--no-cache']) !== undefined,
-    cleaned: /\bpip[0-9.]*\s+cache\s+purge|rm\s+[^\n;&|]*\.cache\/pip/,
+    cleaned: /\bpip[0-9.]*\s+cache\s+purge|\brm\s[^\n;&|]{0,1000}\.cache\/pip/,
     fix: 'use `pip install --no-cache-dir` (or set `ENV PIP_NO_CACHE_DIR=1`)',
   },
 ];
@@ -85,7 +85,7 @@ export const packageCache = dockerfileRule({
         for (const kv of keyValues(ins)) if (kv.name === 'PIP_NO_CACHE_DIR' && !/^(?:0|false|no|off)$/i.test(kv.value ?? '')) pipNoCache = true;
       }
       if (ins.keyword !== 'RUN' || hasCacheMount(ins)) continue;
-      const scripts: Script[] = runScripts(ins);
+      const scripts: readonly Script[] = runScripts(ins);
       const all = scripts.map((s) => s.text.text).join('\n');
       for (const m of MANAGERS) {
         if (m.name === 'pip' && pipNoCache) continue;

@@ -5,8 +5,22 @@ import { commandIndex, runScripts } from '../shell.js';
 
 const FETCH = (w: string): boolean => w === 'curl' || w === 'wget';
 const INTERPRETER = (w: string): boolean => /^(?:(?:ba|da|z|k|a|fi|tc|c)?sh|python[0-9.]*|perl|ruby|node|php|pwsh|source|\.)$/.test(w);
-/** `sh -c "$(curl …)"`, `bash <(wget -qO- …)`, `. <(curl …)`. */
-const SUBSTITUTED = /\b(?:(?:ba|da|z|k)?sh|source|python[0-9.]*)\b[^\n;&|]*?(?:\$\(|<\(|`)\s*(?:sudo\s+)?(?:curl|wget)\b/;
+/** A download inside a command substitution or process substitution: `$(curl`, `<(wget`, `` `curl ``. */
+const SUBSTITUTION = /(?:\$\(|<\(|`)[ \t]{0,20}(?:sudo[ \t]+)?(?:curl|wget)\b/g;
+/** …run by a shell or interpreter earlier on the same line: `sh -c "$(curl …)"`, `bash <(curl …)`, `. <(curl …)`. */
+const RUNNER = /(?:^|[\s;&|(])(?:(?:ba|da|z|k)?sh|source|\.|python[0-9.]*|eval)[ \t][^\n;&|]*$/;
+
+/** Index of the first download run through a substitution in `text`, or -1 (bounded look-back). */
+function substitutedDownload(text: string): number {
+  SUBSTITUTION.lastIndex = 0;
+  for (let m = SUBSTITUTION.exec(text); m !== null; m = SUBSTITUTION.exec(text)) {
+    const from = Math.max(0, m.index - 200);
+    const before = text.slice(from, m.index);
+    const r = RUNNER.exec(before);
+    if (r !== null) return from + r.index + (/^[\s;&|(]/.test(r[0]) ? 1 : 0);
+  }
+  return -1;
+}
 
 export const pipeToShell = dockerfileRule({
   id: 'dockerfile/pipe-to-shell',
@@ -40,8 +54,8 @@ export const pipeToShell = dockerfileRule({
             fetch = undefined;
           }
         }
-        const m = SUBSTITUTED.exec(script.text.text);
-        if (m !== null) report({ location: locate(path, script.text.at(m.index)), message: 'RUN runs a script downloaded inside a command substitution: a remote script runs unverified' });
+        const at = substitutedDownload(script.text.text);
+        if (at >= 0) report({ location: locate(path, script.text.at(at)), message: 'RUN runs a script downloaded inside a command substitution: a remote script runs unverified' });
       }
     }
   },

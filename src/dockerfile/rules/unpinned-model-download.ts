@@ -6,13 +6,15 @@ import { commandIndex, optionValue, positionOf, runScripts } from '../shell.js';
 const COMMIT = /^[0-9a-f]{40}$/;
 /** Python calls that fetch from the Hugging Face Hub. */
 const CALL = /\b(from_pretrained|snapshot_download|hf_hub_download|pipeline)\s*\(/g;
+/** Calls examined per script (a script with more is not a real build step; the first ones are judged). */
+const MAX_CALLS = 1000;
 /** The first positional argument is a local path: no download. */
 const LOCAL = /^\s*(?:r|f)?["'](?:\.{0,2}\/|~)/;
 
 /** The argument text of a call starting at `open` (the index after `(`), bounded. */
 function callArgs(text: string, open: number): string {
   let depth = 1;
-  const end = Math.min(text.length, open + 4000);
+  const end = Math.min(text.length, open + 1500);
   for (let i = open; i < end; i++) {
     const ch = text[i];
     if (ch === '(') depth++;
@@ -57,7 +59,8 @@ export const unpinnedModelDownload = dockerfileRule({
         }
         const text = script.text.text;
         CALL.lastIndex = 0;
-        for (let m = CALL.exec(text); m !== null; m = CALL.exec(text)) {
+        let calls = 0;
+        for (let m = CALL.exec(text); m !== null && calls < MAX_CALLS; m = CALL.exec(text), calls++) {
           const args = callArgs(text, m.index + m[0].length);
           if (LOCAL.test(args)) continue;
           const remote = /\btrust_remote_code\s*=\s*True\b/.test(args);
