@@ -14,9 +14,10 @@ import { SIGNING_RULESET } from '../model-signing/index.js';
 import type { AnyRule, RuleSet } from '../rules/index.js';
 import { CORE_RULESET, createRegistry } from '../rules/index.js';
 import { RUNTIME_RULESET } from '../runtime/index.js';
+import { TRIVY_RULESET } from '../trivy/index.js';
 
 /** What `bulwark scan` analyses. */
-export const SCAN_RULESETS: readonly RuleSet[] = [CORE_RULESET, MODEL_SCANNER_RULESET, K8S_RULESET, DOCKERFILE_RULESET, SIGNING_RULESET];
+export const SCAN_RULESETS: readonly RuleSet[] = [CORE_RULESET, MODEL_SCANNER_RULESET, K8S_RULESET, DOCKERFILE_RULESET, TRIVY_RULESET, SIGNING_RULESET];
 
 /** Every rule set Bulwark ships: the scan's, plus the streaming domains' (audit log, runtime). */
 export const ALL_RULESETS: readonly RuleSet[] = [...SCAN_RULESETS, AUDIT_RULESET, RUNTIME_RULESET];

@@ -10,6 +10,8 @@ import { MANIFEST_TEXT_FORMAT, loadManifestText, looksLikeManifest, manifestHead
 import type { ByteSource } from '../limits/index.js';
 import { detectFormat, scanModelSource } from '../model-scanners/index.js';
 import type { Reporter } from '../rules/index.js';
+import { coreRules } from '../rules/index.js';
+import { TRIVY_FORMAT, importTrivyReport, looksLikeTrivyReport } from '../trivy/index.js';
 import type { Artifact } from './artifacts.js';
 import type { ScanOptions } from './options.js';
 import { decodeText } from './text.js';
@@ -124,8 +126,36 @@ const dockerfiles: Analyzer<DockerfileMatch> = {
 };
 
 /**
- * In precedence order: binary model formats are decided by magic bytes and structure first;
- * Dockerfiles before manifests (a Dockerfile is never YAML with Kubernetes objects, and the YAML
- * pre-filter is the looser test).
+ * Trivy JSON reports (`trivy … -f json`, schema version 2), recognised by content: a JSON object whose
+ * first key is `SchemaVersion`, with Trivy's keys. Their vulnerabilities, secrets and misconfigurations
+ * become `trivy/*` findings (`bulwark scan --trivy-report FILE` names one explicitly and checks that
+ * it was read as one). A report over maxTextBytes is a high "not analysed" finding.
  */
-export const ANALYZERS: readonly Analyzer<unknown>[] = [models as Analyzer<unknown>, dockerfiles as Analyzer<unknown>, manifests as Analyzer<unknown>];
+const trivyReports: Analyzer<{ readonly text: string } | { readonly oversized: true }> = {
+  name: 'Trivy reports',
+  match(source, probe, options) {
+    if (!looksLikeTrivyReport(new TextDecoder('utf-8', { fatal: false }).decode(probe.head.subarray(0, 1024)))) return undefined;
+    if (source.size > options.limits.maxTextBytes) return { oversized: true };
+    const text = decodeText(probe.head, source);
+    return text === undefined ? undefined : { text };
+  },
+  analyze(source, m, ctx) {
+    if (!('text' in m)) {
+      ctx.reporter.report(coreRules.limitExceeded, {
+        location: { kind: 'file', path: ctx.path },
+        message: `Trivy report of ${source.size} bytes is larger than maxTextBytes (${ctx.options.limits.maxTextBytes}); it was not imported`,
+        evidence: 'maxTextBytes',
+      });
+      return { format: TRIVY_FORMAT, status: 'partial' };
+    }
+    importTrivyReport(m.text, ctx.path, { ignoreUnfixed: ctx.options.ignoreUnfixed }, ctx.reporter);
+    return { format: TRIVY_FORMAT, status: 'complete' };
+  },
+};
+
+/**
+ * In precedence order: binary model formats are decided by magic bytes and structure first;
+ * Dockerfiles and Trivy reports before manifests (neither is YAML with Kubernetes objects, and the
+ * YAML pre-filter is the looser test: a Trivy report quotes manifest lines in its misconfigurations).
+ */
+export const ANALYZERS: readonly Analyzer<unknown>[] = [models as Analyzer<unknown>, dockerfiles as Analyzer<unknown>, trivyReports as Analyzer<unknown>, manifests as Analyzer<unknown>];

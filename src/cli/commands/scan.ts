@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import type cliProgress from 'cli-progress';
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolveRules } from '../../config/index.js';
 import { DEFAULT_SCAN_OPTIONS, allRegistry, packageRoot, scan } from '../../engine/index.js';
@@ -11,6 +11,7 @@ import type { ScanOptions } from '../../engine/index.js';
 import type { ScanReport, Severity } from '../../findings/index.js';
 import { BulwarkError, SEVERITIES, atLeast, isSeverity, summarize } from '../../findings/index.js';
 import { PSS_MAX_MINOR, parsePssVersion } from '../../k8s-manifests/index.js';
+import { TRIVY_FORMAT } from '../../trivy/index.js';
 import { LIMIT_NAMES, parseSize, resolveLimits } from '../../limits/index.js';
 import type { ReportFormat } from '../../reporters/index.js';
 import { FORMATS, renderJson, renderNdjson, renderSarif, renderText, sanitizeText } from '../../reporters/index.js';
@@ -105,6 +106,8 @@ export function registerScan(program: Command): void {
     .option('--issuer <url>', 'expected OIDC issuer for keyless signatures')
     .option('--trusted-root <file>', 'sigstore trusted root for keyless verification')
     .option('--include-vcs', 'also walk .git/.hg/.svn folders', false)
+    .option('--trivy-report <file>', "import a Trivy JSON report (`trivy image -f json -o FILE IMAGE`): its vulnerabilities, secrets and misconfigurations become findings (repeatable)", collect, [] as string[])
+    .option('--ignore-unfixed', 'Trivy reports: leave out vulnerabilities that have no released fix', false)
     .option('--one-cluster', 'Kubernetes: every input is one cluster (default: each path argument is its own, so objects without a namespace are not merged across them)', false)
     .option('-c, --config <file>', 'configuration file (default: bulwark.yaml in the current directory, when present)')
     .option('--no-config', 'ignore bulwark.yaml')
@@ -150,10 +153,12 @@ export function registerScan(program: Command): void {
         suppressions: config.suppressions,
         pickle: config.pickle,
         oneCluster: pick(cmd, 'oneCluster', opts.oneCluster, config.kubernetes.oneCluster),
+        ignoreUnfixed: opts.ignoreUnfixed,
       };
       const stdinCount = paths.filter((p) => p === '-').length;
       if (stdinCount > 1) throw new BulwarkError('USAGE', '`-` (stdin) may be given only once');
-      const fsPaths = paths.filter((p) => p !== '-');
+      // Trivy reports are scanned like any file (recognised by content); naming one adds it to the scan.
+      const fsPaths = [...paths.filter((p) => p !== '-'), ...opts.trivyReport];
       for (const p of fsPaths) {
         try {
           statSync(p);
@@ -187,6 +192,12 @@ export function registerScan(program: Command): void {
         },
       });
       bar?.stop();
+      for (const r of opts.trivyReport) {
+        const t = full.targets.find((x) => resolve(x.path) === resolve(r));
+        if (t !== undefined && t.format !== TRIVY_FORMAT) {
+          throw new BulwarkError('USAGE', `--trivy-report ${r}: not a Trivy JSON report (write one with \`trivy image -f json -o ${r} IMAGE\`)`);
+        }
+      }
 
       const failOn: Severity | 'none' = pick(cmd, 'failOn', opts.failOn, config.scan.failOn);
       const failing = failOn === 'none' ? 0 : full.findings.filter((f) => !f.suppressed && atLeast(f.severity, failOn)).length;
