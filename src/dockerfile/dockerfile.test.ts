@@ -85,6 +85,12 @@ describe('parser', () => {
     expect(f.instructions.map((i) => i.keyword)).toEqual(['FROM', 'RUN', 'COPY', 'USER']);
   });
 
+  it('a heredoc marker inside quotes is text, not a heredoc', () => {
+    const f = parseDockerfile(['FROM alpine', 'RUN echo "shift with <<EOF" && echo \'<<X\'', 'USER 1'].join('\n'), opts);
+    expect(f.problems).toEqual([]);
+    expect(f.instructions.map((i) => [i.keyword, i.heredocs.length])).toEqual([['FROM', 0], ['RUN', 0], ['USER', 0]]);
+  });
+
   it('exec form, flags and case-insensitive keywords', () => {
     const f = parseDockerfile(['from --platform=$BUILDPLATFORM golang:1.22 as Build', 'copy --from=build --chown=1:1 /a /b', 'cmd ["python", "-m", "app"]'].join('\n'), opts);
     expect(f.problems).toEqual([]);

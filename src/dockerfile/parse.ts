@@ -168,6 +168,34 @@ function continuationAt(s: string, escape: string): number {
   return i >= 0 && s[i] === escape ? i : -1;
 }
 
+/** [start, end) ranges of quoted strings in a shell line ('…' and "…" with backslash escapes). */
+function quotedRanges(t: string): number[] {
+  const out: number[] = [];
+  let quote = '';
+  let start = 0;
+  for (let i = 0; i < t.length; i++) {
+    const ch = t[i];
+    if (quote === '') {
+      if (ch === '\\') i++;
+      else if (ch === '"' || ch === "'") {
+        quote = ch;
+        start = i;
+      }
+    } else if (ch === '\\' && quote === '"') i++;
+    else if (ch === quote) {
+      out.push(start, i + 1);
+      quote = '';
+    }
+  }
+  if (quote !== '') out.push(start, t.length);
+  return out;
+}
+
+function isQuoted(ranges: readonly number[], i: number): boolean {
+  for (let k = 0; k + 1 < ranges.length; k += 2) if (i >= (ranges[k] ?? 0) && i < (ranges[k + 1] ?? 0)) return true;
+  return false;
+}
+
 function parseFlags(args: PlacedText): { flags: Flag[]; bodyStart: number } {
   const flags: Flag[] = [];
   const t = args.text;
@@ -289,7 +317,9 @@ export function parseDockerfile(text: string, options: ParseOptions): Dockerfile
     const heredocs: Heredoc[] = [];
     if (HEREDOC_INSTRUCTIONS.has(keyword)) {
       HEREDOC_MARKER.lastIndex = 0;
+      const quoted = quotedRanges(args.text);
       for (let m = HEREDOC_MARKER.exec(args.text); m !== null; m = HEREDOC_MARKER.exec(args.text)) {
+        if (isQuoted(quoted, m.index)) continue; // `echo "a <<b"` is not a heredoc
         const strip = m[1] === '-';
         const delimiter = m[3] ?? '';
         const bodySegs: Segment[] = [];
