@@ -4,7 +4,8 @@ import type { SimpleCommand } from '../shell.js';
 import { commandIndex, runScripts } from '../shell.js';
 
 const FETCH = (w: string): boolean => w === 'curl' || w === 'wget';
-const INTERPRETER = (w: string): boolean => /^(?:(?:ba|da|z|k|a|fi|tc|c)?sh|python[0-9.]*|perl|ruby|node|php|pwsh|source|\.)$/.test(w);
+/** Shells and interpreters; a version may come from a build argument (`python${PYTHON_VERSION}`). */
+const INTERPRETER = (w: string): boolean => w.length <= 64 && /^(?:(?:ba|da|z|k|a|fi|tc|c)?sh|(?:python|perl|ruby|node|php)(?:[0-9.]|\$\{\w+\}|\$[A-Za-z_]\w*)*|pwsh|source|\.)$/.test(w);
 /** A download inside a command substitution or process substitution: `$(curl`, `<(wget`, `` `curl ``. */
 const SUBSTITUTION = /(?:\$\(|<\(|`)[ \t]{0,20}(?:sudo[ \t]+)?(?:curl|wget)\b/g;
 /** …run by a shell or interpreter earlier on the same line: `sh -c "$(curl …)"`, `bash <(curl …)`, `. <(curl …)`. */
@@ -64,6 +65,7 @@ export const pipeToShell = dockerfileRule({
       fires('curl | sh', dockerfile(`FROM ${PINNED}`, 'RUN curl -fsSL https://example.com/install.sh | sh', 'USER 10001'), at(2, 5, { messageIncludes: 'into sh' })),
       fires('wget into sudo bash on a continuation line', dockerfile(`FROM ${PINNED}`, 'RUN apt-get update \\', '    && wget -qO- https://example.com/i.sh | sudo bash -s -- --yes', 'USER 10001'), at(3, 8, { messageIncludes: 'into bash' })),
       fires('sh -c "$(curl …)"', dockerfile(`FROM ${PINNED}`, 'RUN sh -c "$(curl -fsSL https://example.com/install.sh)"', 'USER 10001'), at(2, 5)),
+      fires('into a python whose version is a build argument', dockerfile(`FROM ${PINNED}`, 'ARG PYTHON_VERSION=3.12', 'RUN curl -sS https://bootstrap.pypa.io/get-pip.py | python${PYTHON_VERSION}', 'USER 10001'), at(3, 5, { messageIncludes: 'into python${PYTHON_VERSION}' })),
       fires('in a heredoc', dockerfile(`FROM ${PINNED}`, 'RUN <<EOF', 'set -e', 'curl -sSL https://install.example.com | python3 -', 'EOF', 'USER 10001'), at(4, 1)),
     ],
     valid: [
