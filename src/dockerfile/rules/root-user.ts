@@ -19,7 +19,8 @@ function lastUser(file: Dockerfile, stage: Stage, depth = 0): { user: string; po
 function nonRootBase(file: Dockerfile, stage: Stage, depth = 0): boolean {
   const parent = stageNamed(file, stage.image, stage.index);
   if (parent !== undefined) return depth < 64 && nonRootBase(file, parent, depth + 1);
-  const tag = /:([^/@]+)(?:@|$)/.exec(stage.image)?.[1] ?? '';
+  if (stage.image.length > 1024) return false;
+  const tag = /:([^/@:]+)(?:@|$)/.exec(stage.image)?.[1] ?? '';
   return /(?:^|-)nonroot(?:-|$)/.test(tag);
 }
 
