@@ -178,6 +178,8 @@ describe('bounded work on hostile text', () => {
       ['FROM a', ...Array.from({ length: 50_000 }, () => 'RUN echo \\'), 'x'].join('\n'),
       ['FROM a', `ENV ${'A=b '.repeat(100_000)}`, `RUN python -c "${'from_pretrained('.repeat(20_000)}"`].join('\n'),
       `# a=${' '.repeat(200_000)}x\nFROM a`,
+      `FROM a${':'.repeat(200_000)}b\nUSER 1`,
+      ['FROM a', `RUN curl x | python${'1$a1'.repeat(30_000)}x`, `RUN git config ${'http.'.repeat(40_000)}x false`].join('\n'),
     ];
     for (const text of cases) {
       const t0 = performance.now();
