@@ -81,7 +81,7 @@ function filterReport(report: ScanReport, show: readonly Severity[] | undefined)
 export function registerScan(program: Command): void {
   program
     .command('scan')
-    .description('Scan model files, model folders and Kubernetes manifests (format detected from content).')
+    .description('Scan model files, model folders, Kubernetes manifests, Dockerfiles and Trivy JSON reports (format detected from content).')
     .argument('<paths...>', 'files or directories to scan; `-` reads stdin')
     .addOption(new Option('-f, --format <format>', 'report format').choices(FORMATS).default('text' as ReportFormat))
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout; a one-line summary goes to stderr')
