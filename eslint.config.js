@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'model-signing', 'oci', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
+const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'trivy', 'model-signing', 'oci', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
 
 /** No deep imports into another domain: only its index.ts is public. */
 const deepImport = {
@@ -75,10 +75,14 @@ export default tseslint.config(
   layer(['src/rules/**/*.ts', 'src/limits/**/*.ts', 'src/reporters/**/*.ts'], [], [
     { regex: '^\\.\\./(?!findings/index\\.js$)', message: 'This layer may import only ../findings/index.js.' },
   ]),
-  layer(['src/config/**/*.ts'], ['engine', 'cli', 'reporters', 'model-scanners', 'k8s-manifests', 'model-signing']),
-  layer(['src/model-scanners/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'k8s-manifests', 'model-signing']),
-  layer(['src/k8s-manifests/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'model-signing']),
-  layer(['src/model-signing/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'k8s-manifests']),
+  layer(['src/config/**/*.ts'], ['engine', 'cli', 'reporters', 'model-scanners', 'k8s-manifests', 'model-signing', 'dockerfile']),
+  layer(['src/model-scanners/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'k8s-manifests', 'model-signing', 'dockerfile']),
+  layer(['src/k8s-manifests/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'model-signing', 'dockerfile']),
+  // dockerfile: parser and rules over one Dockerfile; it reuses the k8s domain's credential recognisers.
+  layer(['src/dockerfile/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'model-signing', 'admission', 'audit', 'runtime', 'server', 'sinks']),
+  // trivy: reads Trivy's JSON reports into findings; it knows no other domain.
+  layer(['src/trivy/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'model-signing', 'admission', 'audit', 'runtime', 'server', 'sinks']),
+  layer(['src/model-signing/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'k8s-manifests', 'dockerfile']),
   // admission: pure review() and policy over the k8s domain; it never imports the server (the CLI wires them).
   layer(['src/admission/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'model-signing', 'server']),
   // runtime: sensors, event parsers and the runtime rules; pure logic and /proc reading. It never imports the server (the CLI wires them).

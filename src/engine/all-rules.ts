@@ -7,6 +7,7 @@
  * (`createRegistry([CORE_RULESET, K8S_RULESET])`) and never load this module.
  */
 import { AUDIT_RULESET } from '../audit/index.js';
+import { DOCKERFILE_RULESET } from '../dockerfile/index.js';
 import { K8S_RULESET } from '../k8s-manifests/index.js';
 import { MODEL_SCANNER_RULESET } from '../model-scanners/index.js';
 import { SIGNING_RULESET } from '../model-signing/index.js';
@@ -14,9 +15,10 @@ import { OCI_RULESET } from '../oci/index.js';
 import type { AnyRule, RuleSet } from '../rules/index.js';
 import { CORE_RULESET, createRegistry } from '../rules/index.js';
 import { RUNTIME_RULESET } from '../runtime/index.js';
+import { TRIVY_RULESET } from '../trivy/index.js';
 
 /** What `bulwark scan` analyses. */
-export const SCAN_RULESETS: readonly RuleSet[] = [CORE_RULESET, MODEL_SCANNER_RULESET, K8S_RULESET, SIGNING_RULESET, OCI_RULESET];
+export const SCAN_RULESETS: readonly RuleSet[] = [CORE_RULESET, MODEL_SCANNER_RULESET, K8S_RULESET, DOCKERFILE_RULESET, TRIVY_RULESET, SIGNING_RULESET, OCI_RULESET];
 
 /** Every rule set Bulwark ships: the scan's, plus the streaming domains' (audit log, runtime). */
 export const ALL_RULESETS: readonly RuleSet[] = [...SCAN_RULESETS, AUDIT_RULESET, RUNTIME_RULESET];

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import type { Finding, ScanReport, TargetResult } from '../findings/index.js';
 import { REPORT_SCHEMA_VERSION, compareFindings, errorMessage, summarize } from '../findings/index.js';
 import type { RuleRegistry } from '../rules/index.js';
@@ -36,7 +37,7 @@ export async function scan(input: ScanInput, requested: ScanOptions, hooks: Scan
   let options = requested;
   // The scan's reporter for the walk and the cross-file phases; the per-file analyses have their own.
   const reporter = phaseReporter(options);
-  const walked = walk(input.paths, options.limits, options.skipVcs, options.ignore, reporter);
+  const walked = dedupeFiles(walk(input.paths, options.limits, options.skipVcs, options.ignore, reporter));
   // jobs 0: as many workers as the work can use (see defaultJobs).
   if (options.jobs <= 0) options = { ...options, jobs: defaultJobs(availableParallelism(), walked.files) };
   const total = walked.files.length + (input.stdin ? 1 : 0);
@@ -100,6 +101,18 @@ export async function scan(input: ScanInput, requested: ScanOptions, hooks: Scan
   const late = reporter.finish().slice(before);
   for (const f of late) marked.push(f);
   return buildReport(scanRegistry, finalTargets(targets, updates, reporter.partialPaths()), marked);
+}
+
+/** A file named twice (`scan . trivy.json`, `--trivy-report` inside a scanned folder) is analysed once. */
+function dedupeFiles(walked: WalkResult): WalkResult {
+  const seen = new Set<string>();
+  const files = walked.files.filter((f) => {
+    const key = resolve(f.path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return files.length === walked.files.length ? walked : { ...walked, files };
 }
 
 /** Apply the phases' updates, and make every target with a fail-closed finding partial. */

@@ -39,6 +39,8 @@ export interface ScanOptions {
   readonly pickle: { readonly allow: readonly string[]; readonly deny: readonly string[] };
   /** Kubernetes: treat every input as one cluster (default: each path argument is its own). */
   readonly oneCluster: boolean;
+  /** Trivy reports: leave out vulnerabilities without a released fix (`--ignore-unfixed`). */
+  readonly ignoreUnfixed: boolean;
   /** The time suppression expiry is judged at (RFC 3339; default: now). */
   readonly now?: string;
 }
@@ -58,6 +60,7 @@ export const DEFAULT_SCAN_OPTIONS: ScanOptions = {
   suppressions: [],
   pickle: { allow: [], deny: [] },
   oneCluster: false,
+  ignoreUnfixed: false,
 };
 
 /** Fill in defaults; used by the CLI and by rule cases (which pass a partial record). */

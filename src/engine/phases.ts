@@ -8,6 +8,7 @@
  * internal-error finding takes their place. To add a phase, add it to PHASES.
  */
 import { dirname, relative, sep } from 'node:path';
+import { DOCKERFILE_FORMAT } from '../dockerfile/index.js';
 import type { TargetResult, TargetStatus } from '../findings/index.js';
 import type { ManifestObject } from '../k8s-manifests/index.js';
 import { analyzeManifests, reportK8sFolders } from '../k8s-manifests/index.js';
@@ -15,6 +16,7 @@ import type { FolderFile } from '../model-scanners/index.js';
 import { analyzeModelFolder, checkProductionPolicy, folderTextWanted } from '../model-scanners/index.js';
 import { checkModelSignature } from '../model-signing/index.js';
 import type { Reporter } from '../rules/index.js';
+import { TRIVY_FORMAT } from '../trivy/index.js';
 import { artifactsOf } from './artifacts.js';
 import type { ScanOptions } from './options.js';
 import type { FileScanResult } from './scan-file.js';
@@ -102,7 +104,7 @@ const modelFolders: Phase = {
   },
 };
 
-const NOT_MODEL_FORMATS = new Set(['unknown', 'k8s-manifest', 'json-config', 'python-source', 'chat-template', 'text', 'helm-template', 'kustomization', 'k8s-audit-log']);
+const NOT_MODEL_FORMATS = new Set(['unknown', 'k8s-manifest', 'json-config', 'python-source', 'chat-template', 'text', 'helm-template', 'kustomization', 'k8s-audit-log', DOCKERFILE_FORMAT, TRIVY_FORMAT]);
 
 /** Signatures of every directory (under a directory argument) holding a detected model file. */
 const signatures: Phase = {

@@ -42,3 +42,7 @@ export { PSS_MAX_MINOR, PSS_CHECK_IDS } from './pss/checks.js';
 export type { PssLevel } from './pss/checks.js';
 export { podTemplatesOf, containersOf, isWorkload, WORKLOAD_KINDS, WORKLOAD_KIND_TABLE } from './workloads.js';
 export type { PodTemplate, ContainerRef, WorkloadKind } from './workloads.js';
+// Credential recognisers shared with the Dockerfile rules (secrets in ARG/ENV).
+export { cloudKeyOf, cloudKeyVariable, PROVIDER_NAME } from './cloud-keys.js';
+export type { CloudKey, CloudProvider } from './cloud-keys.js';
+export { secretLikeName, secretLikeValue, redact } from './rules/secret-in-env.js';

@@ -10,7 +10,7 @@ import { BulwarkError } from '../findings/index.js';
  * Caps that only shorten what a report *shows* (evidence rendering, message lengths) are not limits
  * on input and stay local constants next to the code that renders.
  */
-export const LIMIT_DOMAINS = ['scan', 'model-scanners', 'k8s-manifests', 'model-signing', 'oci', 'events'] as const;
+export const LIMIT_DOMAINS = ['scan', 'model-scanners', 'k8s-manifests', 'dockerfile', 'model-signing', 'oci', 'events'] as const;
 export type LimitDomain = (typeof LIMIT_DOMAINS)[number];
 
 export type LimitUnit = 'bytes' | 'count' | 'depth';
@@ -63,6 +63,8 @@ export const LIMIT_SPECS = {
   maxYamlDocuments: { domain: 'k8s-manifests', default: 10_000, unit: 'count', bounds: 'YAML documents in one file' },
   maxYamlAliases: { domain: 'k8s-manifests', default: 10_000, unit: 'count', bounds: 'alias resolutions in one YAML document (alias bombs)' },
   maxYamlNodes: { domain: 'k8s-manifests', default: 1_000_000, unit: 'count', bounds: 'nodes (scalars, mappings, sequences, aliases expanded) in one YAML file' },
+  // -- Dockerfiles ----------------------------------------------------------------------------
+  maxDockerfileInstructions: { domain: 'dockerfile', default: 10_000, unit: 'count', bounds: 'instructions (continuation lines joined) parsed from one Dockerfile' },
   // -- model signing ---------------------------------------------------------------------------
   maxBundleBytes: { domain: 'model-signing', default: 256 * MiB, unit: 'bytes', bounds: 'one signature bundle (model.sig)' },
   maxCertChain: { domain: 'model-signing', default: 10, unit: 'count', bounds: 'certificates in one signing chain' },

@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import type cliProgress from 'cli-progress';
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { resolveRules } from '../../config/index.js';
 import { DEFAULT_SCAN_OPTIONS, allRegistry, buildReport, packageRoot, registry, scan, targetReporter } from '../../engine/index.js';
@@ -11,6 +11,7 @@ import type { ScanOptions } from '../../engine/index.js';
 import type { ScanReport, Severity } from '../../findings/index.js';
 import { BulwarkError, SEVERITIES, atLeast, isSeverity, summarize } from '../../findings/index.js';
 import { PSS_MAX_MINOR, parsePssVersion } from '../../k8s-manifests/index.js';
+import { TRIVY_FORMAT } from '../../trivy/index.js';
 import { LIMIT_NAMES, resolveLimits } from '../../limits/index.js';
 import type { ReportFormat } from '../../reporters/index.js';
 import { FORMATS, renderJson, renderNdjson, renderSarif, renderText, sanitizeText } from '../../reporters/index.js';
@@ -70,7 +71,7 @@ function filterReport(report: ScanReport, show: readonly Severity[] | undefined)
 export function registerScan(program: Command): void {
   program
     .command('scan')
-    .description('Scan model files, model folders and Kubernetes manifests (format detected from content).')
+    .description('Scan model files, model folders, Kubernetes manifests, Dockerfiles and Trivy JSON reports (format detected from content).')
     .argument('<paths...>', 'files or directories to scan; `-` reads stdin; oci://REF scans a model artifact in a registry')
     .addOption(new Option('-f, --format <format>', 'report format').choices(FORMATS).default('text' as ReportFormat))
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout; a one-line summary goes to stderr')
@@ -95,6 +96,8 @@ export function registerScan(program: Command): void {
     .option('--issuer <url>', 'expected OIDC issuer for keyless signatures')
     .option('--trusted-root <file>', 'sigstore trusted root for keyless verification')
     .option('--include-vcs', 'also walk .git/.hg/.svn folders', false)
+    .option('--trivy-report <file>', "import a Trivy JSON report (`trivy image -f json -o FILE IMAGE`): its vulnerabilities, secrets and misconfigurations become findings (repeatable)", collect, [] as string[])
+    .option('--ignore-unfixed', 'Trivy reports: leave out vulnerabilities that have no released fix', false)
     .option('--one-cluster', 'Kubernetes: every input is one cluster (default: each path argument is its own, so objects without a namespace are not merged across them)', false)
     .option('-c, --config <file>', 'configuration file (default: bulwark.yaml in the current directory, when present)')
     .option('--no-config', 'ignore bulwark.yaml')
@@ -144,11 +147,13 @@ export function registerScan(program: Command): void {
         suppressions: config.suppressions,
         pickle: config.pickle,
         oneCluster: pick(cmd, 'oneCluster', opts.oneCluster, config.kubernetes.oneCluster),
+        ignoreUnfixed: opts.ignoreUnfixed,
       };
       const stdinCount = paths.filter((p) => p === '-').length;
       if (stdinCount > 1) throw new BulwarkError('USAGE', '`-` (stdin) may be given only once');
       const ociRefs = paths.filter((p) => isOciRef(p));
-      const fsPaths = paths.filter((p) => p !== '-' && !isOciRef(p));
+      // Trivy reports are scanned like any file (recognised by content); naming one adds it to the scan.
+      const fsPaths = [...paths.filter((p) => p !== '-' && !isOciRef(p)), ...opts.trivyReport];
       for (const p of fsPaths) {
         try {
           statSync(p);
@@ -187,6 +192,12 @@ export function registerScan(program: Command): void {
           },
         });
         bar?.stop();
+        for (const r of opts.trivyReport) {
+          const t = scanned.targets.find((x) => resolve(x.path) === resolve(r));
+          if (t !== undefined && t.format !== TRIVY_FORMAT) {
+            throw new BulwarkError('USAGE', `--trivy-report ${r}: not a Trivy JSON report (write one with \`trivy image -f json -o ${r} IMAGE\`)`);
+          }
+        }
 
         const relocated = relocateReport(scanned, fetched);
         const full = refused.length === 0 ? relocated : buildReport(registry, [...relocated.targets, ...refused], [...relocated.findings, ...refusals.finish()]);
