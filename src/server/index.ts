@@ -11,4 +11,5 @@ export type { LogLevel, Logger } from './logger.js';
 export { createServerMetrics, LATENCY_BUCKETS } from './metrics.js';
 export type { ServerMetrics } from './metrics.js';
 export { TlsMaterial } from './tls.js';
+export { fastify, pinoModule, promClient } from './packages.js';
 export type { TlsEvent, TlsFiles, TlsPair } from './tls.js';

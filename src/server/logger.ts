@@ -4,12 +4,13 @@
  * credentials). `redact` covers the usual places such data would hide if a caller passed it anyway.
  */
 import type { DestinationStream, Logger } from 'pino';
-import { pino } from 'pino';
+import { pinoModule } from './packages.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function createLogger(service: string, level: LogLevel = 'info', destination?: DestinationStream): Logger {
+  const { pino } = pinoModule();
   const options = {
     level,
     base: { service },

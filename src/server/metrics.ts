@@ -3,7 +3,8 @@
  * in one process do not share counters): process defaults, HTTP requests by route and status, requests
  * in flight, TLS reloads and certificate expiry. Domain servers add their own metrics to `registry`.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { promClient } from './packages.js';
 
 export interface ServerMetrics {
   readonly registry: Registry;
@@ -18,6 +19,7 @@ export interface ServerMetrics {
 export const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export function createServerMetrics(prefix = 'bulwark_'): ServerMetrics {
+  const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = promClient();
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix });
   return {

@@ -12,7 +12,7 @@
  * instance, the logger and the metrics registry, nothing of the transport.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import Fastify from 'fastify';
+import { fastify } from './packages.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server as HttpsServer } from 'node:https';
@@ -100,7 +100,7 @@ export async function createServer(options: ServerOptions, routes: RouteSetup): 
 
   const handshakeTimeout = options.handshakeTimeoutMs ?? 5_000;
   let server: HttpsServer | undefined;
-  const app = Fastify<HttpsServer>({
+  const app = fastify()<HttpsServer>({
     bodyLimit: options.bodyLimit,
     logger: false,
     return503OnClosing: false,

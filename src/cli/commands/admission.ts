@@ -164,8 +164,8 @@ export interface AdmissionServerOptions {
 /** The admission routes over `evaluate()`: parse, limit, call, count, log, write. */
 export function admissionRoutes(o: AdmissionServerOptions): RouteSetup {
   return async (app, ctx) => {
-    const { Counter, Histogram } = await import('prom-client');
-    const { LATENCY_BUCKETS } = await import('../../server/index.js');
+    const { LATENCY_BUCKETS, promClient } = await import('../../server/index.js');
+    const { Counter, Histogram } = promClient();
     const reviews = new Counter({
       name: 'bulwark_admission_reviews_total',
       help: 'Admission requests answered, by endpoint, result (allowed, denied, patched, bad-request, internal-error) and reason',

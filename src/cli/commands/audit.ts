@@ -29,7 +29,6 @@ import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Counter, Gauge } from 'prom-client';
 import type { AuditPolicy, StreamResult, SummaryRow } from '../../audit/index.js';
 import { AUDIT_RULESET, AUDIT_RULES, ActivitySummary, AuditEngine, DEFAULT_AUDIT_POLICY, analyzeStream, buildAuditReport, loadAuditPolicy, readAuditStream } from '../../audit/index.js';
 import type { BulwarkConfig } from '../../config/index.js';
@@ -44,7 +43,7 @@ import { FORMATS, renderJson, renderNdjson, renderSarif, renderText, sanitizeTex
 import type { RuleRegistry } from '../../rules/index.js';
 import { CORE_RULESET, Reporter, applyConfigSuppressions, coreRules, createRegistry } from '../../rules/index.js';
 import type { LogLevel, RouteSetup } from '../../server/index.js';
-import { LOG_LEVELS, createLogger, createServer, exitOnSignals } from '../../server/index.js';
+import { LOG_LEVELS, createLogger, createServer, exitOnSignals, promClient } from '../../server/index.js';
 import type { Sink } from '../../sinks/index.js';
 import { createSink, fanout, parseSinkSpec } from '../../sinks/index.js';
 import { loadCliConfig, pick } from '../config.js';
@@ -269,6 +268,7 @@ export interface AuditServerOptions {
 /** The webhook routes over the engine: limit, hold or refuse, analyse, answer; metrics. */
 export function auditRoutes(o: AuditServerOptions): RouteSetup {
   return (app, ctx) => {
+    const { Counter, Gauge } = promClient();
     const reg = ctx.metrics.registry;
     const events = new Counter({ name: 'bulwark_audit_events_total', help: 'Audit events received, by result (analyzed, rejected)', labelNames: ['result'] as const, registers: [reg] });
     const batches = new Counter({ name: 'bulwark_audit_batches_total', help: 'Webhook batches, by result (accepted, throttled: answered 429, bad-request)', labelNames: ['result'] as const, registers: [reg] });

@@ -14,7 +14,6 @@ import type { Command } from '@commander-js/extra-typings';
 import { Option } from '@commander-js/extra-typings';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { Counter, Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { resolveRules } from '../../config/index.js';
 import type { Finding, Severity } from '../../findings/index.js';
@@ -40,7 +39,7 @@ import {
   podIndexFromJson,
 } from '../../runtime/index.js';
 import type { LogLevel } from '../../server/index.js';
-import { LOG_LEVELS, createLogger, createServer, createServerMetrics, exitOnSignals } from '../../server/index.js';
+import { LOG_LEVELS, createLogger, createServer, createServerMetrics, exitOnSignals, promClient } from '../../server/index.js';
 import type { Sink } from '../../sinks/index.js';
 import { createSink, fanout, parseSinkSpec } from '../../sinks/index.js';
 import { loadCliConfig } from '../config.js';
@@ -89,6 +88,7 @@ function readJsonFile(flag: string, path: string, max: number): unknown {
 
 /** Runtime metrics on the server's registry, read from the agent's counters when scraped. */
 function registerMetrics(registry: Registry, agent: RuntimeAgent, analyzer: RuntimeAnalyzer, sensor: ProcSensor | undefined, sink: Sink): void {
+  const { Gauge } = promClient();
   const from = <L extends string>(name: string, help: string, labels: readonly L[], read: (set: (l: Partial<Record<L, string>>, v: number) => void) => void): void => {
     new Gauge({
       name,
@@ -205,6 +205,7 @@ export function registerRuntime(program: Command): void {
       };
       const sink = fanout(sinkSpecs.map((s) => createSink(parseSinkSpec(s), limits, { hostname: node, rules: rulesInfo, onError: (m) => log.warn({ event: 'sink-error', msg: m }, 'sink problem') })));
       const metrics = createServerMetrics();
+      const { Counter } = promClient();
       const actions = new Counter({ name: 'bulwark_runtime_actions_total', help: 'Response actions taken, by action (kill, label) and result (ok, failed)', labelNames: ['action', 'result'] as const, registers: [metrics.registry] });
       const act = (f: Finding, ev: RuntimeEvent): void => {
         const a = actionsFor(f, ev, policy);

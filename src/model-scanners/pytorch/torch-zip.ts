@@ -68,7 +68,7 @@ export function torchLayout(entries: readonly ZipEntry[], names: ZipNameIndex): 
   }
   if (!anyDataPkl && !(anyVersion && hasStorages)) return undefined;
   const storagePrefix = root === undefined ? undefined : asciiLower(`${root}/data/`);
-  const isStorage = (e: ZipEntry): boolean => storagePrefix !== undefined && e.key.length > storagePrefix.length && asciiLower(e.key).startsWith(storagePrefix);
+  const isStorage = (e: ZipEntry): boolean => storagePrefix !== undefined && e.key.length > storagePrefix.length && startsWithFolded(e.key, storagePrefix);
   return { root, dataPkl: lookup('data.pkl'), lookup, roots: [...roots].sort(), isStorage };
 }
 
@@ -109,4 +109,14 @@ export function checkTorchZip(layout: TorchZipLayout, ctx: ModelScanContext, ref
       evidence: keys.slice(0, 10).join(','),
     });
   }
+}
+
+/** `asciiLower(key).startsWith(lowerPrefix)` without building the lowered key (called once per zip entry). */
+function startsWithFolded(key: string, lowerPrefix: string): boolean {
+  for (let i = 0; i < lowerPrefix.length; i++) {
+    let c = key.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== lowerPrefix.charCodeAt(i)) return false;
+  }
+  return true;
 }

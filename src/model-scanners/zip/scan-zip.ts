@@ -191,8 +191,12 @@ class MemberScanner {
   /** torch.package: sources and pickles held until every module is scanned (finishPackage). */
   private readonly packageSources: PackageSource[] = [];
   private readonly packagePickles: { e: ZipEntry; content: ByteSource }[] = [];
-  /** Data offsets already sniffed, with the views (compressed size, method, role) sniffed there. */
-  private readonly done = new Map<number, number[]>();
+  /**
+   * Data offsets already sniffed, with the views (compressed size, method, role) sniffed there: one
+   * number for the usual single view (no array per member: a checkpoint has 200,000 of them), an
+   * array of up to 8 once a member is shared.
+   */
+  private readonly done = new Map<number, number | number[]>();
 
   constructor(
     private readonly source: ByteSource,
@@ -277,9 +281,14 @@ class MemberScanner {
     const isStorage = this.torch?.isStorage(e) === true;
     const id = (e.compressedSize * 65536 + e.method) * 4 + (isDataPkl ? 2 : 0) + (isStorage ? 1 : 0);
     const seen = this.done.get(e.dataOffset);
-    if (seen !== undefined && seen.includes(id)) return;
-    if (seen === undefined) this.done.set(e.dataOffset, [id]);
-    else if (seen.length < 8) seen.push(id);
+    if (seen === undefined) this.done.set(e.dataOffset, id);
+    else if (typeof seen === 'number') {
+      if (seen === id) return;
+      this.done.set(e.dataOffset, [seen, id]);
+    } else {
+      if (seen.includes(id)) return;
+      if (seen.length < 8) seen.push(id);
+    }
     if (e.encrypted) {
       const c = this.ctx.child(e.name);
       c.incomplete(encryptedMember, 'the entry is encrypted; its content was not analysed');
