@@ -28,6 +28,11 @@ export function pick<T>(cmd: { getOptionValueSource(key: string): string | undef
   return fromCli(cmd, key) || fileValue === undefined ? cliValue : fileValue;
 }
 
+/** Commander's accumulator for repeatable flags (`--limit a=1 --limit b=2`). */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 /** `--limit NAME=VALUE` flags → overrides (names are checked by resolveLimits). */
 export function parseLimitFlags(flags: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};

@@ -39,29 +39,13 @@ import {
 import { resolveRules } from '../../config/index.js';
 import { BulwarkError } from '../../findings/index.js';
 import type { Limits } from '../../limits/index.js';
-import { LIMIT_NAMES, parseSize, resolveLimits } from '../../limits/index.js';
+import { LIMIT_NAMES, resolveLimits } from '../../limits/index.js';
 // The server stack (fastify, pino, prom-client) is loaded only by `serve`: other verbs start faster.
 import type { LogLevel, RouteSetup } from '../../server/index.js';
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-import { fromCli, loadCliConfig, pick } from '../config.js';
+import { collect, fromCli, loadCliConfig, parseLimitFlags, pick } from '../config.js';
 import { readStdin, writeFileAtomic } from '../io.js';
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function parseLimitFlags(flags: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const flag of flags) {
-    const m = /^([A-Za-z]+)=(.+)$/.exec(flag);
-    if (!m?.[1] || !m[2]) throw new BulwarkError('USAGE', `--limit expects NAME=VALUE, got "${flag}"`);
-    const v = parseSize(m[2]);
-    if (v === undefined) throw new BulwarkError('USAGE', `--limit ${m[1]}: "${m[2]}" is not a size or count`);
-    out[m[1]] = v;
-  }
-  return out;
-}
 
 /** A duration flag: `500ms`, `5s`, `2m`, or milliseconds. */
 export function parseDuration(flag: string, text: string): number {

@@ -46,7 +46,7 @@ import type { LogLevel, RouteSetup } from '../../server/index.js';
 import { LOG_LEVELS, createLogger, createServer, exitOnSignals, promClient } from '../../server/index.js';
 import type { Sink } from '../../sinks/index.js';
 import { createSink, fanout, parseSinkSpec } from '../../sinks/index.js';
-import { loadCliConfig, pick } from '../config.js';
+import { collect, loadCliConfig, parseLimitFlags, pick } from '../config.js';
 import { useColor, writeFileAtomic, writeStdout } from '../io.js';
 
 /** The rules an audit analysis can report: fail-closed/config, Kubernetes (object rules), audit. */
@@ -56,22 +56,6 @@ export const AUDIT_REGISTRY: RuleRegistry = createRegistry([CORE_RULESET, K8S_RU
 export const DEFAULT_MAX_BATCH_BYTES = DEFAULT_LIMITS.maxAuditBatchBytes;
 /** Sink queue fill (0..1) above which the receiver holds, then refuses (429), new batches. */
 export const SINK_HIGH_WATER = 0.8;
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function parseLimitFlags(flags: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const flag of flags) {
-    const m = /^([A-Za-z]+)=(.+)$/.exec(flag);
-    if (!m?.[1] || !m[2]) throw new BulwarkError('USAGE', `--limit expects NAME=VALUE, got "${flag}"`);
-    const v = parseSize(m[2]);
-    if (v === undefined) throw new BulwarkError('USAGE', `--limit ${m[1]}: "${m[2]}" is not a size or count`);
-    out[m[1]] = v;
-  }
-  return out;
-}
 
 function parseDuration(flag: string, text: string): number {
   const m = /^(\d+)\s*(ms|s|m|h)?$/.exec(text.trim());

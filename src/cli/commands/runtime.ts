@@ -19,7 +19,7 @@ import { resolveRules } from '../../config/index.js';
 import type { Finding, Severity } from '../../findings/index.js';
 import { BulwarkError, SEVERITIES } from '../../findings/index.js';
 import type { LineRecord } from '../../limits/index.js';
-import { LIMIT_NAMES, parseSize, readLines, resolveLimits } from '../../limits/index.js';
+import { LIMIT_NAMES, readLines, resolveLimits } from '../../limits/index.js';
 import { CORE_RULESET, createRegistry } from '../../rules/index.js';
 import type { FileInput, ResponsePolicy, RuntimeEvent } from '../../runtime/index.js';
 import {
@@ -42,26 +42,10 @@ import type { LogLevel } from '../../server/index.js';
 import { LOG_LEVELS, createLogger, createServer, createServerMetrics, exitOnSignals, promClient } from '../../server/index.js';
 import type { Sink } from '../../sinks/index.js';
 import { createSink, fanout, parseSinkSpec } from '../../sinks/index.js';
-import { loadCliConfig } from '../config.js';
+import { collect, loadCliConfig, parseLimitFlags } from '../config.js';
 import { parseDuration } from './admission.js';
 
 export const RUNTIME_REGISTRY = createRegistry([CORE_RULESET, RUNTIME_RULESET]);
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function parseLimitFlags(flags: readonly string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const flag of flags) {
-    const m = /^([A-Za-z]+)=(.+)$/.exec(flag);
-    if (!m?.[1] || !m[2]) throw new BulwarkError('USAGE', `--limit expects NAME=VALUE, got "${flag}"`);
-    const v = parseSize(m[2]);
-    if (v === undefined) throw new BulwarkError('USAGE', `--limit ${m[1]}: "${m[2]}" is not a size or count`);
-    out[m[1]] = v;
-  }
-  return out;
-}
 
 function severityFlag(flag: string, v: string | undefined): Severity | undefined {
   if (v === undefined) return undefined;

@@ -15,14 +15,10 @@ import { TRIVY_FORMAT } from '../../trivy/index.js';
 import { LIMIT_NAMES, resolveLimits } from '../../limits/index.js';
 import type { ReportFormat } from '../../reporters/index.js';
 import { FORMATS, renderJson, renderNdjson, renderSarif, renderText, sanitizeText } from '../../reporters/index.js';
-import { loadCliConfig, parseLimitFlags, pick } from '../config.js';
+import { collect, loadCliConfig, parseLimitFlags, pick } from '../config.js';
 import { isOciRef } from '../../oci/index.js';
 import { readStdin, releaseTempDir, useColor, writeFileAtomic, writeStdout } from '../io.js';
 import { REGISTRY_HELP, fetchScanTargets, relocateReport } from './oci.js';
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 /** `HIGH`, `High`, `high` are one severity (Trivy and most users write them upper-case). */
 function severityArg(allowNone: boolean): (value: string) => Severity | 'none' {

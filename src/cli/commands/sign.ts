@@ -7,10 +7,7 @@ import { DEFAULT_SIGNATURE_NAME, signModel } from '../../model-signing/index.js'
 import { isOciRef, parseReference, signArtifact } from '../../oci/index.js';
 import { writeFileAtomic } from '../io.js';
 import { REGISTRY_HELP, ociClient, platformOf, runOci } from './oci.js';
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+import { collect } from '../config.js';
 
 /** `--ignore-paths a,b --ignore-paths c` → [a, b, c]. */
 export function splitPaths(values: readonly string[]): string[] {

@@ -4,10 +4,7 @@ import { isSignatureError, verifyModel } from '../../model-signing/index.js';
 import { isOciRef, parseReference, verifyArtifact } from '../../oci/index.js';
 import { REGISTRY_HELP, ociClient, platformOf, runOci } from './oci.js';
 import { defaultSignaturePath, parseJobs, readInput, splitPaths } from './sign.js';
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+import { collect } from '../config.js';
 
 function oneLine(s: string): string {
   // Messages may quote names from the model or the bundle: keep them on one line, without controls.
