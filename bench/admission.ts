@@ -13,7 +13,6 @@ import autocannon from 'autocannon';
 import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,22 +21,12 @@ import { makeAdmissionReview } from '../src/admission/index.js';
 import type { JsonObject } from '../src/k8s-manifests/index.js';
 import { podTemplatesOf, objectFromJson } from '../src/k8s-manifests/index.js';
 import { CLI, ROOT, benchDir } from './common.js';
+import { freePort } from '../test-fixtures/net.js';
 
 const RATE = 1000;
 const CONNECTIONS = 16;
 const P99_GOAL_MS = 5;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** Workloads of the demo manifests plus typical pods: the bodies the load cycles through. */
 export function mixedReviews(): string[] {

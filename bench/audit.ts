@@ -21,7 +21,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { Agent } from 'node:https';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,6 +29,7 @@ import { DEFAULT_LIMITS } from '../src/limits/index.js';
 import { Reporter } from '../src/rules/index.js';
 import type { BenchRow } from './common.js';
 import { CLI, printRows } from './common.js';
+import { freePort } from '../test-fixtures/net.js';
 
 
 // ---- a realistic event mix, generated fast (string templates, unique IDs and times) --------------------
@@ -273,17 +273,6 @@ export async function memory(): Promise<{ rows: BenchRow[]; info: Record<string,
 
 // ---- 3. the receiver under a 10x burst -----------------------------------------------------------------
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 function post(port: number, ca: Buffer, agent: Agent, body: Buffer): Promise<{ status: number; retryAfter: number | undefined; ms: number }> {
   const t0 = performance.now();

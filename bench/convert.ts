@@ -12,12 +12,12 @@
  *   work: the output records the input's SHA-256), reported for reference.
  * Outputs are removed after each run; the checkpoint is kept under .bench-tmp/convert and reused.
  */
-import { closeSync, existsSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { pickle } from '../test-fixtures/pickle-builder.js';
 import type { BenchRow } from './common.js';
+import { writeTorchZip } from './torch-zip.js';
 import { CLI, benchDir, printRows, timeCat, timeCommand } from './common.js';
 
 const MiB = 1024 * 1024;
@@ -39,68 +39,9 @@ function dataPkl(): Uint8Array {
   });
 }
 
-/** Write a stored zip the way PyTorchStreamWriter lays it out (records aligned to 64 bytes), streaming. */
+/** Write the checkpoint: stored records of random bytes, laid out as PyTorchStreamWriter does (streaming). */
 function writeCheckpoint(path: string): void {
-  const fd = openSync(path, 'w');
-  let pos = 0;
-  const put = (b: Uint8Array): void => {
-    let off = 0;
-    while (off < b.length) off += writeSync(fd, b, off, b.length - off);
-    pos += b.length;
-  };
-  const central: Buffer[] = [];
-  const member = (name: string, size: number, crc: number, body: (() => void) | Uint8Array): void => {
-    const nameBytes = Buffer.from(name, 'utf8');
-    const headerEnd = pos + 30 + nameBytes.length + 4;
-    const pad = (64 - (headerEnd % 64)) % 64;
-    const extra = Buffer.alloc(4 + pad);
-    extra.writeUInt16LE(0x4246, 0); // 'FB' padding field, as torch writes
-    extra.writeUInt16LE(pad, 2);
-    const h = Buffer.alloc(30);
-    h.writeUInt32LE(0x04034b50, 0);
-    h.writeUInt16LE(20, 4);
-    h.writeUInt32LE(crc >>> 0, 14);
-    h.writeUInt32LE(size, 18);
-    h.writeUInt32LE(size, 22);
-    h.writeUInt16LE(nameBytes.length, 26);
-    h.writeUInt16LE(extra.length, 28);
-    const offset = pos;
-    put(h);
-    put(nameBytes);
-    put(extra);
-    if (typeof body === 'function') body();
-    else put(body);
-    const c = Buffer.alloc(46);
-    c.writeUInt32LE(0x02014b50, 0);
-    c.writeUInt16LE(20, 4);
-    c.writeUInt16LE(20, 6);
-    c.writeUInt32LE(crc >>> 0, 16);
-    c.writeUInt32LE(size, 20);
-    c.writeUInt32LE(size, 24);
-    c.writeUInt16LE(nameBytes.length, 28);
-    c.writeUInt32LE(offset, 42);
-    central.push(c, nameBytes);
-  };
-  const small = (name: string, data: Uint8Array): void => member(name, data.length, crc32(data), data);
-  small('archive/data.pkl', dataPkl());
-  small('archive/byteorder', Buffer.from('little'));
-  const chunk = Buffer.allocUnsafe(ROWS * COLS * 4);
-  for (let i = 0; i < TENSORS; i++) {
-    randomFillSync(chunk);
-    member(`archive/data/${i}`, chunk.length, crc32(chunk), chunk);
-  }
-  small('archive/version', Buffer.from('3\n'));
-  const cdStart = pos;
-  for (const c of central) put(c);
-  const cdSize = pos - cdStart;
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(central.length / 2, 8);
-  eocd.writeUInt16LE(central.length / 2, 10);
-  eocd.writeUInt32LE(cdSize, 12);
-  eocd.writeUInt32LE(cdStart, 16);
-  put(eocd);
-  closeSync(fd);
+  writeTorchZip(path, dataPkl(), TENSORS, ROWS * COLS * 4, (block) => randomFillSync(block));
 }
 
 export function run(): BenchRow[] {
