@@ -9,8 +9,10 @@
  */
 export * from './policy.js';
 export * from './request.js';
-export { ADMISSION_REGISTRY, evaluate, evaluateParsed, isSignificantPodUpdate, review } from './review.js';
-export type { DecisionReason, EvaluateResult, Evaluation, ModeOutcome, ModeResult, ReviewContext } from './review.js';
+export { ADMISSION_REGISTRY, evaluate, evaluateParsed, isSignificantPodUpdate, review, targetOf } from './review.js';
+export type { Target, DecisionReason, EvaluateResult, Evaluation, ModeOutcome, ModeResult, ReviewContext } from './review.js';
+export { imageUsesOf, withDigestPins, withSupplyChain } from './images.js';
+export type { ImagePin, RequestImage, SupplyChainFinding } from './images.js';
 export { applyAddPatch, evaluateMutation, mutationPatch } from './mutate.js';
 export type { AddOperation } from './mutate.js';
 export { MAX_AUDIT_ANNOTATION_CHARS, MAX_DENIAL_LINES, MAX_WARNINGS_TOTAL_CHARS, MAX_WARNING_CHARS } from './messages.js';

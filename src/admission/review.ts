@@ -54,7 +54,9 @@ export type DecisionReason =
   | 'exempt-runtime-class'
   | 'privileged'
   | 'unchanged'
-  | 'internal-error';
+  | 'internal-error'
+  /** Denied by the supply-chain policy alone (docs/supply-chain.md). */
+  | 'supply-chain';
 
 export type ModeResult = 'allowed' | 'denied' | 'warned' | 'audited';
 
@@ -89,9 +91,10 @@ const POD_CONTROLLERS: ReadonlyMap<string, readonly string[]> = new Map([
   ['batch', ['jobs', 'cronjobs']],
 ]);
 
-type Target = { readonly kind: 'pod' } | { readonly kind: 'controller' } | { readonly kind: 'none'; readonly reason: DecisionReason };
+export type Target = { readonly kind: 'pod' } | { readonly kind: 'controller' } | { readonly kind: 'none'; readonly reason: DecisionReason };
 
-function targetOf(req: AdmissionRequest): Target {
+/** What a request is about: a pod, a pod controller, or nothing admission judges (and why). */
+export function targetOf(req: AdmissionRequest): Target {
   if (req.operation !== 'CREATE' && req.operation !== 'UPDATE') return { kind: 'none', reason: 'operation' };
   const { group, resource } = req.resource;
   if (group === '' && resource === 'pods') {

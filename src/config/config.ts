@@ -51,6 +51,35 @@ export interface AdmissionConfig {
   readonly suppressions?: 'honor' | 'ignore';
   readonly onInternalError?: 'deny' | 'allow';
   readonly mutation?: { readonly nonRootImages?: readonly string[]; readonly tokenlessServiceAccounts?: readonly string[] };
+  /** Trust scopes over image references, verified at admission (docs/supply-chain.md). */
+  readonly supplyChain?: SupplyChainConfig;
+}
+
+/** One verifier of a trust scope, as written (paths relative to the configuration file). */
+export type SupplyChainVerifierConfig =
+  | { readonly kind: 'oms'; readonly key?: string; readonly certChain?: readonly string[]; readonly identity?: string; readonly issuer?: string; readonly trustedRoot?: string }
+  | { readonly kind: 'cosign'; readonly key?: string; readonly identity?: string; readonly issuer?: string; readonly trustedRoot?: string }
+  | { readonly kind: 'notation'; readonly trustPolicy: string; readonly trustStore: string };
+
+export interface SupplyChainScopeConfig {
+  readonly match: readonly string[];
+  readonly requireDigest: boolean;
+  readonly verify: readonly SupplyChainVerifierConfig[];
+  readonly scanBlockAt?: Severity;
+  readonly onError: 'deny' | 'allow';
+  readonly mode: 'enforce' | 'warn';
+}
+
+/** `admission.supplyChain` (durations in milliseconds). */
+export interface SupplyChainConfig {
+  readonly scopes: readonly SupplyChainScopeConfig[];
+  readonly resolveTags?: boolean;
+  readonly timeoutMs?: number;
+  readonly cacheTtlMs?: number;
+  readonly failureTtlMs?: number;
+  readonly registryConfig?: string;
+  readonly caFile?: string;
+  readonly plainHttp?: boolean;
 }
 
 export interface SigningSettings {
@@ -89,7 +118,10 @@ export const EMPTY_CONFIG: BulwarkConfig = Object.freeze({
 });
 
 const TOP_KEYS = ['version', 'rules', 'ignore', 'suppressions', 'pickle', 'limits', 'scan', 'kubernetes', 'signing', 'admission'] as const;
-const ADMISSION_KEYS = ['defaults', 'exemptions', 'controllers', 'suppressions', 'onInternalError', 'mutation'] as const;
+const ADMISSION_KEYS = ['defaults', 'exemptions', 'controllers', 'suppressions', 'onInternalError', 'mutation', 'supplyChain'] as const;
+const SUPPLY_CHAIN_KEYS = ['scopes', 'resolveTags', 'timeout', 'cacheTtl', 'failureTtl', 'registryConfig', 'caFile', 'plainHttp'] as const;
+const SCOPE_KEYS = ['match', 'requireDigest', 'verify', 'scan', 'onError', 'mode'] as const;
+const VERIFIER_KEYS = { oms: ['key', 'certChain', 'identity', 'issuer', 'trustedRoot'], cosign: ['key', 'identity', 'issuer', 'trustedRoot'], notation: ['trustPolicy', 'trustStore'] } as const;
 const ADMISSION_DEFAULTS_KEYS = ['enforce', 'warn', 'audit', 'version'] as const;
 const ADMISSION_EXEMPTION_KEYS = ['namespaces', 'usernames', 'runtimeClasses'] as const;
 const ADMISSION_MUTATION_KEYS = ['nonRootImages', 'tokenlessServiceAccounts'] as const;
@@ -368,11 +400,77 @@ function parseAdmission(ctx: Ctx, node: Node | null): AdmissionConfig {
       const m: Record<string, string[]> = {};
       for (const f of entries(ctx, mapOf(ctx, e.value, where), where, ADMISSION_MUTATION_KEYS)) m[f.key] = strList(ctx, f.value, `${where}.${f.key}`);
       out['mutation'] = m;
-    } else if (e.key === 'controllers') out['controllers'] = oneOf(ctx, e.value, where, ['enforce', 'warn'] as const);
+    } else if (e.key === 'supplyChain') out['supplyChain'] = parseSupplyChain(ctx, e.value, where);
+    else if (e.key === 'controllers') out['controllers'] = oneOf(ctx, e.value, where, ['enforce', 'warn'] as const);
     else if (e.key === 'suppressions') out['suppressions'] = oneOf(ctx, e.value, where, ['honor', 'ignore'] as const);
     else out['onInternalError'] = oneOf(ctx, e.value, where, ['deny', 'allow'] as const);
   }
   return out as AdmissionConfig;
+}
+
+/** `500ms`, `8s`, `10m`, `1h` → milliseconds (at most a day). */
+function duration(ctx: Ctx, node: Node | null, where: string): number {
+  const s = scalar(ctx, node, where);
+  const m = /^(\d+)\s*(ms|s|m|h)$/.exec(String(s.value).trim());
+  const n = m?.[1] === undefined ? NaN : Number(m[1]) * (m[2] === 'h' ? 3_600_000 : m[2] === 'm' ? 60_000 : m[2] === 's' ? 1000 : 1);
+  if (!Number.isSafeInteger(n) || n <= 0 || n > 86_400_000) ctx.fail(node, `${where} must be a duration such as 500ms, 8s, 10m or 1h (at most 24h), got ${JSON.stringify(String(s.value).slice(0, 40))}`);
+  return n;
+}
+
+function parseVerifier(ctx: Ctx, node: Node | null, where: string): SupplyChainVerifierConfig {
+  const map = mapOf(ctx, node, where);
+  const es = entries(ctx, map, where, ['oms', 'cosign', 'notation']);
+  const first = es[0];
+  if (first === undefined || es.length !== 1) ctx.fail(node, `${where} must name exactly one verifier: oms, cosign or notation`);
+  const kind = (first as (typeof es)[number]).key as 'oms' | 'cosign' | 'notation';
+  const at = `${where}.${kind}`;
+  const body = (first as (typeof es)[number]).value;
+  const out: Record<string, unknown> = { kind };
+  for (const f of entries(ctx, mapOf(ctx, body, at), at, VERIFIER_KEYS[kind])) out[f.key] = f.key === 'certChain' ? strList(ctx, f.value, `${at}.${f.key}`) : str(ctx, f.value, `${at}.${f.key}`);
+  if (kind === 'notation') {
+    if (out['trustPolicy'] === undefined || out['trustStore'] === undefined) ctx.fail(body, `${at} needs trustPolicy and trustStore`);
+  } else {
+    const keyless = out['identity'] !== undefined || out['issuer'] !== undefined;
+    if (keyless && (out['identity'] === undefined || out['issuer'] === undefined)) ctx.fail(body, `${at}: identity and issuer must be given together`);
+    const methods = [out['key'] !== undefined, out['certChain'] !== undefined, keyless].filter(Boolean).length;
+    if (methods !== 1) ctx.fail(body, `${at} needs exactly one of key${kind === 'oms' ? ', certChain' : ''} or identity + issuer`);
+    if (out['trustedRoot'] !== undefined && !keyless) ctx.fail(body, `${at}: trustedRoot applies to keyless verification (identity, issuer)`);
+  }
+  return out as unknown as SupplyChainVerifierConfig;
+}
+
+function parseScope(ctx: Ctx, node: Node | null, where: string): SupplyChainScopeConfig {
+  const out: Record<string, unknown> = { requireDigest: true, verify: [], onError: 'deny', mode: 'enforce' };
+  for (const e of entries(ctx, mapOf(ctx, node, where), where, SCOPE_KEYS)) {
+    const at = `${where}.${e.key}`;
+    if (e.key === 'match') {
+      const list = strList(ctx, e.value, at);
+      if (list.length === 0 || list.some((m) => m.trim() === '' || /\s/.test(m))) ctx.fail(e.value, `${at} must be one or more reference patterns such as registry.example/models/*`);
+      out['match'] = list;
+    } else if (e.key === 'requireDigest') out['requireDigest'] = bool(ctx, e.value, at);
+    else if (e.key === 'verify') out['verify'] = seqOf(ctx, e.value, at).items.map((item, i) => parseVerifier(ctx, item as Node, `${at}[${i}]`));
+    else if (e.key === 'scan') {
+      for (const f of entries(ctx, mapOf(ctx, e.value, at), at, ['blockAt'])) {
+        const sev = severity(ctx, f.value, `${at}.blockAt`);
+        if (sev !== 'none') out['scanBlockAt'] = sev;
+      }
+    } else if (e.key === 'onError') out['onError'] = oneOf(ctx, e.value, at, ['deny', 'allow'] as const);
+    else out['mode'] = oneOf(ctx, e.value, at, ['enforce', 'warn'] as const);
+  }
+  if (out['match'] === undefined) ctx.fail(node, `${where} needs match: the reference patterns it covers`);
+  return out as unknown as SupplyChainScopeConfig;
+}
+
+function parseSupplyChain(ctx: Ctx, node: Node | null, where: string): SupplyChainConfig {
+  const out: Record<string, unknown> = { scopes: [] };
+  for (const e of entries(ctx, mapOf(ctx, node, where), where, SUPPLY_CHAIN_KEYS)) {
+    const at = `${where}.${e.key}`;
+    if (e.key === 'scopes') out['scopes'] = seqOf(ctx, e.value, at).items.map((item, i) => parseScope(ctx, item as Node, `${at}[${i}]`));
+    else if (e.key === 'resolveTags' || e.key === 'plainHttp') out[e.key] = bool(ctx, e.value, at);
+    else if (e.key === 'timeout' || e.key === 'cacheTtl' || e.key === 'failureTtl') out[`${e.key}Ms`] = duration(ctx, e.value, at);
+    else out[e.key] = str(ctx, e.value, at);
+  }
+  return out as unknown as SupplyChainConfig;
 }
 
 function parseSigning(ctx: Ctx, node: Node | null): SigningSettings {

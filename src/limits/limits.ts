@@ -76,8 +76,10 @@ export const LIMIT_SPECS = {
   maxLayerBytes: { domain: 'oci', default: 256 * GiB, unit: 'bytes', bounds: 'one blob (layer) read from a registry; its declared size is checked first and every byte read is counted' },
   maxLayerPathBytes: { domain: 'oci', default: 4 * KiB, unit: 'bytes', bounds: 'one file path in an artifact (a layer\'s org.cncf.model.filepath annotation or a tar member name)' },
   maxRegistryResponseBytes: { domain: 'oci', default: 1 * MiB, unit: 'bytes', bounds: 'any other registry or token-server response body (tokens, error documents)' },
+  maxTrustCacheEntries: { domain: 'oci', default: 10_000, unit: 'count', bounds: 'supply-chain verdicts (per trust scope and digest) the admission webhook caches, and verifications it runs at once' },
   // -- event streams (audit logs, runtime events, admission requests) ----------------------------
   maxEventBytes: { domain: 'events', default: 4 * MiB, unit: 'bytes', bounds: 'one event (a JSON line, a webhook batch item, an AdmissionReview)' },
+  maxImagesPerReview: { domain: 'events', default: 64, unit: 'count', bounds: 'image references in trust scopes verified for one admission request (containers and image volumes); more is a fail-closed finding' },
   maxEventQueue: { domain: 'events', default: 10_000, unit: 'count', bounds: 'events or findings waiting in one queue between a source and its consumer (a sink, a rule engine)' },
   maxStateEntries: { domain: 'events', default: 100_000, unit: 'count', bounds: 'entries one stateful detection keeps (identities, pods, sequences, first sightings); the oldest are evicted and counted' },
   maxAuditBatchBytes: { domain: 'events', default: 64 * MiB, unit: 'bytes', bounds: 'one webhook body (EventList batch) accepted by `bulwark audit serve` (413 above; keep it above the API server\'s batch size)' },

@@ -30,6 +30,10 @@ import {
   evaluate,
   evaluateMutation,
   exportVap,
+  imageUsesOf,
+  parseAdmissionReview,
+  withDigestPins,
+  withSupplyChain,
   parseLevelFlag,
   parseVersionFlag,
   policyForLabels,
@@ -46,6 +50,8 @@ import type { LogLevel, RouteSetup } from '../../server/index.js';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 import { collect, fromCli, loadCliConfig, parseLimitFlags, pick } from '../config.js';
 import { readStdin, writeFileAtomic } from '../io.js';
+import type { SupplyChainChecker } from '../../supply-chain/index.js';
+import { supplyChainChecker } from '../supply-chain.js';
 
 /** A duration flag: `500ms`, `5s`, `2m`, or milliseconds. */
 export function parseDuration(flag: string, text: string): number {
@@ -101,7 +107,7 @@ function addPolicyOptions<A extends unknown[], O extends Record<string, unknown>
  * `kubernetes.pssVersion`, `kubernetes.sandboxRuntimeClasses`). A flag given on the command line wins
  * over the file; repeatable flags replace the file's list.
  */
-export function settingsFromFlags(opts: PolicyFlags, cmd: OptionSource): { settings: AdmissionSettings; limits: Limits } {
+export function settingsFromFlags(opts: PolicyFlags, cmd: OptionSource): { settings: AdmissionSettings; limits: Limits; supplyChain: () => SupplyChainChecker | undefined } {
   const config = loadCliConfig(opts.config);
   const adm = config.admission;
   const selection = resolveRules(config, ADMISSION_REGISTRY.rules);
@@ -135,7 +141,26 @@ export function settingsFromFlags(opts: PolicyFlags, cmd: OptionSource): { setti
     mutation,
   };
   const limits = resolveLimits(parseLimitFlags(opts.limit), resolveLimits(config.limits));
-  return { settings, limits };
+  return { settings, limits, supplyChain: () => supplyChainChecker(config, limits) };
+}
+
+/**
+ * Run the supply-chain check of a request (when trust scopes are configured) and fold its findings
+ * (validate) or digest pins (mutate) into the answer. The pure evaluation came first; this adds I/O.
+ */
+export async function withSupplyChainCheck(checker: SupplyChainChecker | undefined, value: unknown, result: EvaluateResult, endpoint: 'validate' | 'mutate', policy: AdmissionPolicy, ctx: { path: string; maxDepth: number }): Promise<EvaluateResult> {
+  if (checker === undefined || !result.ok || result.evaluation.reason === 'internal-error') return result;
+  const parsed = parseAdmissionReview(value);
+  if (!parsed.ok) return result;
+  const uses = imageUsesOf(parsed.request, policy, ctx);
+  if (uses.length === 0) return result;
+  if (endpoint === 'mutate') {
+    if (!checker.policy.resolveTags) return result;
+    const r = await checker.check(uses, { resolveTags: true });
+    return { ok: true, evaluation: withDigestPins(result.evaluation, r.pins) };
+  }
+  const r = await checker.check(uses);
+  return { ok: true, evaluation: withSupplyChain(result.evaluation, r.findings, parsed.request, policy) };
 }
 
 // ---- the webhook -------------------------------------------------------------------------------------
@@ -143,6 +168,8 @@ export function settingsFromFlags(opts: PolicyFlags, cmd: OptionSource): { setti
 export interface AdmissionServerOptions {
   readonly settings: AdmissionSettings;
   readonly limits: Limits;
+  /** The supply-chain checker, when trust scopes are configured (docs/supply-chain.md). */
+  readonly supplyChain?: SupplyChainChecker;
 }
 
 /** The admission routes over `evaluate()`: parse, limit, call, count, log, write. */
@@ -185,6 +212,19 @@ export function admissionRoutes(o: AdmissionServerOptions): RouteSetup {
           result = run(value, policy, { path: route, maxDepth });
         } catch (e) {
           result = { ok: false, message: `malformed JSON: ${e instanceof Error ? e.message.slice(0, 120) : 'cannot parse'}` };
+        }
+        const pure = result;
+        if (pure.ok && o.supplyChain !== undefined) {
+          try {
+            result = await withSupplyChainCheck(o.supplyChain, value, pure, endpoint, policy, { path: route, maxDepth });
+          } catch (e) {
+            ctx.log.error({ event: 'supply-chain-error', route, error: e instanceof Error ? e.message.slice(0, 200) : String(e) }, 'supply-chain check failed');
+            // The checker turns registry errors into findings; anything else is an internal error of the webhook.
+            if (endpoint === 'validate' && o.settings.onInternalError === 'deny') {
+              const r = pure.evaluation.review.response;
+              result = { ok: true, evaluation: { ...pure.evaluation, reason: 'internal-error', review: { ...pure.evaluation.review, response: { uid: r.uid, allowed: false, status: { code: 500, reason: 'InternalError', message: 'bulwark: internal error in the supply-chain check; denied because the webhook fails closed' } } } } };
+            }
+          }
         }
       }
       const seconds = (performance.now() - t0) / 1000;
@@ -293,7 +333,8 @@ export function registerAdmission(program: Command): void {
   ).action(async (opts, cmd) => {
     const port = Number(opts.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new BulwarkError('USAGE', `--port must be a TCP port, got ${JSON.stringify(opts.port)}`);
-    const { settings, limits } = settingsFromFlags(opts, cmd);
+    const { settings, limits, supplyChain } = settingsFromFlags(opts, cmd);
+    const checker = supplyChain();
     const { createLogger, createServer, exitOnSignals } = await import('../../server/index.js');
     const log = createLogger('bulwark-admission', opts.logLevel);
     const server = await createServer(
@@ -307,7 +348,7 @@ export function registerAdmission(program: Command): void {
         drainTimeoutMs: parseDuration('--drain-timeout', opts.drainTimeout),
         logger: log,
       },
-      admissionRoutes({ settings, limits }),
+      admissionRoutes({ settings, limits, ...(checker !== undefined && { supplyChain: checker }) }),
     );
     // A server owns SIGTERM/SIGINT: the CLI's default handlers (remove temporary files, exit at once)
     // would cut the requests in flight; serve writes no files.
@@ -325,7 +366,7 @@ export function registerAdmission(program: Command): void {
       .option('--namespace-label <key=value>', 'a label of the request namespace, e.g. bulwark.dev/enforce=restricted (repeatable)', collect, [] as string[])
       .option('--mutate', 'answer as the /mutate endpoint (print the patch) instead of /validate', false),
   ).action(async (file, opts, cmd) => {
-    const { settings, limits } = settingsFromFlags(opts, cmd);
+    const { settings, limits, supplyChain } = settingsFromFlags(opts, cmd);
     let bytes: Uint8Array;
     if (file === '-') bytes = await readStdin(limits.maxEventBytes);
     else {
@@ -344,7 +385,15 @@ export function registerAdmission(program: Command): void {
     }
     const value = parseReviewText(text, file === '-' ? 'stdin' : file);
     const policy = policyForLabels(parseLabels(opts.namespaceLabel), settings);
-    const r = (opts.mutate ? evaluateMutation : evaluate)(value, policy, { path: file, maxDepth: limits.maxStructureDepth });
+    const ctx = { path: file, maxDepth: limits.maxStructureDepth };
+    const first = (opts.mutate ? evaluateMutation : evaluate)(value, policy, ctx);
+    const checker = first.ok ? supplyChain() : undefined;
+    let r: EvaluateResult;
+    try {
+      r = await withSupplyChainCheck(checker, value, first, opts.mutate ? 'mutate' : 'validate', policy, ctx);
+    } finally {
+      checker?.close();
+    }
     if (!r.ok) throw new BulwarkError('USAGE', `${file === '-' ? 'stdin' : file}: ${r.message}`);
     process.stdout.write(`${JSON.stringify(r.evaluation.review, null, 2)}\n`);
     process.exitCode = r.evaluation.review.response.allowed ? 0 : 1;
