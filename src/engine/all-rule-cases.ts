@@ -8,7 +8,8 @@ import { MODEL_SCANNER_RULE_CASES } from '../model-scanners/rule-cases.js';
 import { SIGNING_RULE_CASES } from '../model-signing/rule-cases.js';
 import { OCI_RULE_CASES } from '../oci/rule-cases.js';
 import type { RuleCases } from '../rules/index.js';
+import { SUPPLY_CHAIN_RULE_CASES } from '../supply-chain/rule-cases.js';
 import { TRIVY_RULE_CASES } from '../trivy/rule-cases.js';
 import { CORE_RULE_CASES } from './core-rule-cases.js';
 
-export const ALL_RULE_CASES: readonly RuleCases[] = [...CORE_RULE_CASES, ...MODEL_SCANNER_RULE_CASES, ...K8S_RULE_CASES, ...DOCKERFILE_RULE_CASES, ...TRIVY_RULE_CASES, ...SIGNING_RULE_CASES, ...OCI_RULE_CASES];
+export const ALL_RULE_CASES: readonly RuleCases[] = [...CORE_RULE_CASES, ...MODEL_SCANNER_RULE_CASES, ...K8S_RULE_CASES, ...DOCKERFILE_RULE_CASES, ...TRIVY_RULE_CASES, ...SIGNING_RULE_CASES, ...OCI_RULE_CASES, ...SUPPLY_CHAIN_RULE_CASES];

@@ -15,13 +15,14 @@ import { OCI_RULESET } from '../oci/index.js';
 import type { AnyRule, RuleSet } from '../rules/index.js';
 import { CORE_RULESET, createRegistry } from '../rules/index.js';
 import { RUNTIME_RULESET } from '../runtime/index.js';
+import { SUPPLY_CHAIN_RULESET } from '../supply-chain/index.js';
 import { TRIVY_RULESET } from '../trivy/index.js';
 
 /** What `bulwark scan` analyses. */
 export const SCAN_RULESETS: readonly RuleSet[] = [CORE_RULESET, MODEL_SCANNER_RULESET, K8S_RULESET, DOCKERFILE_RULESET, TRIVY_RULESET, SIGNING_RULESET, OCI_RULESET];
 
-/** Every rule set Bulwark ships: the scan's, plus the streaming domains' (audit log, runtime). */
-export const ALL_RULESETS: readonly RuleSet[] = [...SCAN_RULESETS, AUDIT_RULESET, RUNTIME_RULESET];
+/** Every rule set Bulwark ships: the scan's, plus the streaming domains' (audit log, runtime) and the admission webhook's supply-chain checks. */
+export const ALL_RULESETS: readonly RuleSet[] = [...SCAN_RULESETS, AUDIT_RULESET, RUNTIME_RULESET, SUPPLY_CHAIN_RULESET];
 
 /** The scan's registry (its reports carry the metadata of these rules). */
 export const registry = createRegistry(SCAN_RULESETS);

@@ -22,6 +22,7 @@ import { auditRuleCases } from '../audit/rule-cases.js';
 import { RUNTIME_RULE_CASES } from '../runtime/rule-cases.js';
 import { runRuntimeRuleCase } from '../runtime/case-runner.js';
 import { runOciRuleCase } from '../oci/case-runner.js';
+import { runSupplyChainRuleCase } from '../cli/case-runner.js';
 import { scan } from './engine.js';
 import { scanOptions } from './options.js';
 
@@ -88,6 +89,12 @@ async function runAnyCase(c: RuleCase, ruleId: string): Promise<Finding[]> {
   }
   if (ruleId.startsWith('oci/')) {
     const out = await runOciRuleCase(c, ruleId);
+    const bypass = out.filter((f) => !wasReported(f));
+    if (bypass.length > 0) throw new Error(`findings that did not leave through a Reporter: ${bypass.map((f) => f.ruleId).join(', ')}`);
+    return out;
+  }
+  if (ruleId.startsWith('supply-chain/')) {
+    const out = await runSupplyChainRuleCase(c, ruleId);
     const bypass = out.filter((f) => !wasReported(f));
     if (bypass.length > 0) throw new Error(`findings that did not leave through a Reporter: ${bypass.map((f) => f.ruleId).join(', ')}`);
     return out;
