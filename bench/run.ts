@@ -16,6 +16,7 @@ import { run as oci } from './oci.js';
 import { run as runtime } from './runtime.js';
 import { run as scanner } from './scanner.js';
 import { run as signing } from './signing.js';
+import { run as supplyChain } from './supply-chain.js';
 
 type Suite = () => unknown;
 const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
@@ -29,6 +30,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   audit: () => audit(),
   convert,
   oci: () => oci(),
+  'supply-chain': () => supplyChain(),
 };
 
 const wanted = process.argv.slice(2);

@@ -173,6 +173,13 @@ admission:
     ['admission version', 'admission:\n  defaults:\n    version: "1.30"\n', /admission\.defaults\.version must be v1\.N or latest/],
     ['admission key', 'admission:\n  exemption: {}\n', /admission: unknown key "exemption"; known keys: defaults, exemptions/],
     ['admission failure mode', 'admission:\n  onInternalError: ignore\n', /admission\.onInternalError must be one of deny, allow/],
+    ['supply-chain scope without match', 'admission:\n  supplyChain:\n    scopes:\n      - verify: []\n', /^c\.yaml:4:9: admission\.supplyChain\.scopes\[0\] needs match/],
+    ['supply-chain two verifiers in one item', 'admission:\n  supplyChain:\n    scopes:\n      - match: r/*\n        verify:\n          - { oms: { key: k }, cosign: { key: k } }\n', /admission\.supplyChain\.scopes\[0\]\.verify\[0\] must name exactly one verifier/],
+    ['supply-chain verifier without method', 'admission:\n  supplyChain:\n    scopes:\n      - match: r/*\n        verify: [ { oms: {} } ]\n', /verify\[0\]\.oms needs exactly one of key, certChain or identity \+ issuer/],
+    ['supply-chain notation half', 'admission:\n  supplyChain:\n    scopes:\n      - match: r/*\n        verify: [ { notation: { trustPolicy: p.json } } ]\n', /verify\[0\]\.notation needs trustPolicy and trustStore/],
+    ['supply-chain timeout', 'admission:\n  supplyChain:\n    timeout: soon\n', /^c\.yaml:3:14: admission\.supplyChain\.timeout must be a duration such as 500ms/],
+    ['supply-chain blockAt', 'admission:\n  supplyChain:\n    scopes:\n      - match: r/*\n        scan: { blockAt: severe }\n', /scan\.blockAt must be one of critical, high, medium, low, info/],
+    ['supply-chain match with space', 'admission:\n  supplyChain:\n    scopes:\n      - match: "r/ x"\n', /match must be one or more reference patterns/],
     ['signing identity alone', 'signing:\n  identity: a@b\n', /signing: identity and issuer must be given together/],
     ['signing key', 'signing:\n  pubkey: k.pem\n', /signing: unknown key "pubkey"/],
     ['empty string', 'signing:\n  key: ""\n', /signing\.key must not be empty/],
@@ -188,6 +195,42 @@ admission:
       }
     });
   }
+});
+
+describe('admission.supplyChain', () => {
+  it('reads scopes with defaults, verifiers and durations', () => {
+    const c = parseConfig(
+      [
+        'admission:',
+        '  supplyChain:',
+        '    timeout: 5s',
+        '    cacheTtl: 15m',
+        '    resolveTags: true',
+        '    scopes:',
+        '      - match: registry.example/models/*',
+        '        verify:',
+        '          - oms: { identity: ci@example.com, issuer: https://token.actions.githubusercontent.com, trustedRoot: root.json }',
+        '        scan: { blockAt: high }',
+        '      - match: [registry.example/apps/*, ghcr.io/acme/*]',
+        '        requireDigest: false',
+        '        onError: allow',
+        '        mode: warn',
+        '        verify:',
+        '          - notation: { trustPolicy: trustpolicy.json, trustStore: truststore }',
+        '',
+      ].join('\n'),
+      'c.yaml',
+    );
+    expect(c.admission.supplyChain).toEqual({
+      timeoutMs: 5000,
+      cacheTtlMs: 900_000,
+      resolveTags: true,
+      scopes: [
+        { match: ['registry.example/models/*'], requireDigest: true, verify: [{ kind: 'oms', identity: 'ci@example.com', issuer: 'https://token.actions.githubusercontent.com', trustedRoot: 'root.json' }], scanBlockAt: 'high', onError: 'deny', mode: 'enforce' },
+        { match: ['registry.example/apps/*', 'ghcr.io/acme/*'], requireDigest: false, verify: [{ kind: 'notation', trustPolicy: 'trustpolicy.json', trustStore: 'truststore' }], onError: 'allow', mode: 'warn' },
+      ],
+    });
+  });
 });
 
 describe('resolveRules', () => {
