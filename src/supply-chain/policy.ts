@@ -77,7 +77,7 @@ export interface SupplyChainPolicy {
 export const SUPPLY_CHAIN_DEFAULTS = {
   cacheTtlMs: 10 * 60_000,
   failureTtlMs: 30_000,
-  timeoutMs: 8_000,
+  timeoutMs: 4_000,
 } as const;
 
 export const EMPTY_SUPPLY_CHAIN: SupplyChainPolicy = { scopes: [], resolveTags: false, plainHttp: false, ...SUPPLY_CHAIN_DEFAULTS };
