@@ -124,7 +124,10 @@ export function withSupplyChain(ev: Evaluation, found: readonly SupplyChainFindi
   if (enforced.length > 0) modes.push({ mode: 'enforce', policy: 'supply-chain', result: 'denied', rules: ids(enforced) });
   if (warned.length > 0) modes.push({ mode: 'warn', policy: 'supply-chain', result: 'warned', rules: ids(warned) });
   const findings = [...ev.findings, ...found.map((f) => f.finding)];
-  const where = `${req.kind.kind}${ev.target.name === undefined ? '' : ` ${JSON.stringify(ev.target.name.slice(0, 253))}`}${req.namespace === undefined ? '' : ` in namespace ${JSON.stringify(req.namespace)}`}`;
+  const meta = isJsonObject(req.object) ? own(req.object, 'metadata') : undefined;
+  const metaName = isJsonObject(meta) ? own(meta, 'name') : undefined;
+  const name = ev.target.name ?? (typeof metaName === 'string' && metaName !== '' ? metaName : undefined);
+  const where = `${req.kind.kind}${name === undefined ? '' : ` ${JSON.stringify(name.slice(0, 253))}`}${req.namespace === undefined ? '' : ` in namespace ${JSON.stringify(req.namespace)}`}`;
   if (enforced.length > 0) {
     const header = `bulwark: ${where} fails the supply-chain policy (${enforced.length} failed check${enforced.length === 1 ? '' : 's'}):`;
     const own = denialMessage(header, lines(enforced), enforced.length);

@@ -208,6 +208,14 @@ describe('the checker over a registry', () => {
     open.close();
   });
 
+  it('treats a digest the registry does not have as a failed proof, even where the scope fails open', async () => {
+    const c = checker([scope({ onError: 'allow', scanBlockAt: undefined })]);
+    const r = await c.check([use(`${reg.host}/models/absent@sha256:${'d'.repeat(64)}`)]);
+    expect(r.findings.map((f) => [f.finding.ruleId, f.mode])).toEqual([['supply-chain/signature-not-verified', 'enforce']]);
+    expect(r.findings[0]?.finding.message).toMatch(/not in the registry .*HTTP 404/);
+    c.close();
+  });
+
   it('ends within its timeout when the registry does not answer', async () => {
     const sockets = new Set<Socket>();
     const silent = createServer(() => undefined);
@@ -300,10 +308,15 @@ describe('the admission answer', () => {
     const unsigned = await publish('models/warned', { 'model.safetensors': SAFETENSORS });
     const c = checker([scope({ mode: 'warn', scanBlockAt: undefined })]);
     const review = makeAdmissionReview({ uid: 'u10', object: podWith('nginx:1.27', `${reg.host}/models/warned@${unsigned}`) });
+    // The API server leaves request.name empty for generateName pods; the object's name is used when present.
+    delete (review['request'] as Record<string, unknown>)['name'];
     const r = await withSupplyChainCheck(c, review, evaluate(review, policy), 'validate', policy, { path: '/validate', maxDepth: 256 });
     if (!r.ok) throw new Error(r.message);
     expect(r.evaluation.review.response.allowed).toBe(true);
     expect(r.evaluation.review.response.warnings?.[0]).toMatch(/^supply chain: supply-chain\/signature-not-verified/);
+    const denied = await withSupplyChainCheck(checker([scope({ scanBlockAt: undefined })]), review, evaluate(review, policy), 'validate', policy, { path: '/validate', maxDepth: 256 });
+    if (!denied.ok) throw new Error(denied.message);
+    expect(denied.evaluation.review.response.status?.message).toMatch(/^bulwark: Pod "infer" in namespace "ml" fails/);
     c.close();
   });
 

@@ -45,6 +45,20 @@ function hexOf(digest: string): string {
   return digest.slice('sha256:'.length);
 }
 
+/** A registry answered with an HTTP error status (after retries, for 429 and 5xx). */
+export class RegistryHttpError extends BulwarkError {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super('IO', message);
+    this.status = status;
+  }
+}
+
+/** The registry said the manifest or blob does not exist (404): a fact about the registry, not an outage. */
+export function isRegistryNotFound(e: unknown): boolean {
+  return e instanceof RegistryHttpError && e.status === 404;
+}
+
 function verificationError(message: string): BulwarkError {
   return new BulwarkError('VERIFICATION', message);
 }
@@ -153,7 +167,7 @@ export class RegistryClient {
     } catch {
       // no readable error document
     }
-    return new BulwarkError('IO', `registry ${this.registry}: ${what}: HTTP ${res.statusCode}${detail}`);
+    return new RegistryHttpError(res.statusCode ?? 0, `registry ${this.registry}: ${what}: HTTP ${res.statusCode}${detail}`);
   }
 
   /** Fetch a manifest or index by tag or digest; the bytes are bounded and a digest reference is checked. */

@@ -3,7 +3,7 @@
  * referrers with the tag fallback, Bearer/Basic auth), models as CNCF ModelPack artifacts (push,
  * pull, fetch for scans), and OMS signatures attached as referrers. See docs/oci.md.
  */
-export { RegistryClient, ociLimits, sha256Digest } from './client.js';
+export { RegistryClient, RegistryHttpError, isRegistryNotFound, ociLimits, sha256Digest } from './client.js';
 export type { ClientOptions, FetchedManifest, OciLimits } from './client.js';
 export { defaultRegistryConfigPath, loadRegistryCredentials, parseChallenge, registryKey } from './auth.js';
 export type { Credentials, Challenge } from './auth.js';

@@ -14,7 +14,7 @@ import { atLeast, errorMessage, isBulwarkError } from '../findings/index.js';
 import type { Limits } from '../limits/index.js';
 import { DEFAULT_LIMITS } from '../limits/index.js';
 import type { Credentials, ImageManifest, ImageReference, OciTrust, ResolvedManifest } from '../oci/index.js';
-import { RegistryClient, layerKind, resolveManifest, verifyArtifact } from '../oci/index.js';
+import { RegistryClient, isRegistryNotFound, layerKind, resolveManifest, verifyArtifact } from '../oci/index.js';
 import type { Rule } from '../rules/index.js';
 import { Reporter, coreRules } from '../rules/index.js';
 import { BoundedTtlCache } from './cache.js';
@@ -252,6 +252,10 @@ export class SupplyChainChecker {
   }
 
   private unavailable(emit: (rule: Rule, use: ImageUse, message: string, mode: ScopeMode) => void, use: ImageUse, scope: CompiledScope, e: unknown): void {
+    if (isRegistryNotFound(e)) {
+      emit(signatureNotVerified, use, `${use.reference}: not in the registry (${oneLine(errorMessage(e), 200)})`, scope.mode);
+      return;
+    }
     const why = e instanceof Timeout ? e.message : oneLine(errorMessage(e));
     if (scope.onError === 'allow') emit(verificationUnavailable, use, `${use.reference}: ${why} (allowed: the scope fails open)`, 'warn');
     else emit(verificationUnavailable, use, `${use.reference}: ${why} (denied: the scope fails closed)`, scope.mode);
@@ -337,6 +341,9 @@ function pushAllFailures(target: Array<{ rule: Rule; message: string }>, items: 
 /** A verification error: a failed proof (cached), or the registry being unavailable (not cached). */
 function classify(e: unknown, what: string): Verdict {
   if (e instanceof VerificationFailure) return { failures: [{ rule: signatureNotVerified, message: e.message }], transient: false };
+  // A 404 is an answer, not an outage: the artifact (or its manifest) is not in the registry. Failing
+  // open on it would admit a digest whose content anyone could push later.
+  if (isRegistryNotFound(e)) return { failures: [{ rule: signatureNotVerified, message: `${what}: not in the registry (${oneLine(errorMessage(e), 200)})` }], transient: false };
   if (isBulwarkError(e)) {
     if (e.code === 'IO') return { failures: [{ rule: verificationUnavailable, message: `${what}: ${oneLine(e.message)}` }], transient: true };
     return { failures: [{ rule: signatureNotVerified, message: oneLine(e.message) }], transient: false };
