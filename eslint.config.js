@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'trivy', 'model-signing', 'oci', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
+const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'trivy', 'model-signing', 'oci', 'image-signing', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
 
 /** No deep imports into another domain: only its index.ts is public. */
 const deepImport = {
@@ -98,6 +98,9 @@ export default tseslint.config(
   // oci: the registry client, ModelPack artifacts and OCI-attached signatures; it signs and verifies
   // through the model-signing domain and never imports the engine (the CLI wires scans of oci:// refs).
   layer(['src/oci/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'admission', 'audit', 'runtime', 'server', 'sinks']),
+  // image-signing: cosign and Notation image signatures; it reads registries through oci and verifies
+  // Sigstore material through model-signing (their index.ts), and knows no server or engine.
+  layer(['src/image-signing/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'admission', 'audit', 'runtime', 'server', 'sinks']),
   layer(['src/engine/**/*.ts'], ['cli']),
   layer(['src/cli/**/*.ts'], []),
   {

@@ -76,6 +76,9 @@ export const LIMIT_SPECS = {
   maxLayerBytes: { domain: 'oci', default: 256 * GiB, unit: 'bytes', bounds: 'one blob (layer) read from a registry; its declared size is checked first and every byte read is counted' },
   maxLayerPathBytes: { domain: 'oci', default: 4 * KiB, unit: 'bytes', bounds: 'one file path in an artifact (a layer\'s org.cncf.model.filepath annotation or a tar member name)' },
   maxRegistryResponseBytes: { domain: 'oci', default: 1 * MiB, unit: 'bytes', bounds: 'any other registry or token-server response body (tokens, error documents)' },
+  maxSignatureEnvelopeBytes: { domain: 'oci', default: 1 * MiB, unit: 'bytes', bounds: 'one image signature read from a registry (a cosign simple-signing payload, a Notation JWS envelope, a Sigstore bundle layer)' },
+  maxImageSignatures: { domain: 'oci', default: 16, unit: 'count', bounds: 'signatures (cosign layers, referrers) tried for one image before verification fails' },
+  maxTrustStoreCerts: { domain: 'oci', default: 1_000, unit: 'count', bounds: 'certificates loaded from one Notation trust store folder' },
   // -- event streams (audit logs, runtime events, admission requests) ----------------------------
   maxEventBytes: { domain: 'events', default: 4 * MiB, unit: 'bytes', bounds: 'one event (a JSON line, a webhook batch item, an AdmissionReview)' },
   maxEventQueue: { domain: 'events', default: 10_000, unit: 'count', bounds: 'events or findings waiting in one queue between a source and its consumer (a sink, a rule engine)' },
