@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'trivy', 'model-signing', 'oci', 'supply-chain', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
+const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'trivy', 'model-signing', 'oci', 'image-signing', 'supply-chain', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
 
 /** No deep imports into another domain: only its index.ts is public. */
 const deepImport = {
@@ -101,6 +101,9 @@ export default tseslint.config(
   // supply-chain: trust scopes and the admission-time checker over the OCI client and OMS verification;
   // content scans and image-signature verification are injected by the CLI (it never imports the engine).
   layer(['src/supply-chain/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'admission', 'audit', 'runtime', 'server', 'sinks']),
+  // image-signing: cosign and Notation image signatures; it reads registries through oci and verifies
+  // Sigstore material through model-signing (their index.ts), and knows no server or engine.
+  layer(['src/image-signing/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'admission', 'audit', 'runtime', 'server', 'sinks']),
   layer(['src/engine/**/*.ts'], ['cli']),
   layer(['src/cli/**/*.ts'], []),
   {

@@ -71,10 +71,15 @@ function time(d: Date): Buffer {
 export interface Name {
   readonly cn: string;
   readonly o?: string;
+  /** Country and state (Notation's trusted identities require C, ST and O). */
+  readonly c?: string;
+  readonly st?: string;
 }
 
 function name(n: Name): Buffer {
   const rdns = [];
+  if (n.c !== undefined) rdns.push(set(seq(oid('2.5.4.6'), tlv(0x13, Buffer.from(n.c, 'ascii')))));
+  if (n.st !== undefined) rdns.push(set(seq(oid('2.5.4.8'), utf8(n.st))));
   if (n.o !== undefined) rdns.push(set(seq(oid('2.5.4.10'), utf8(n.o))));
   rdns.push(set(seq(oid('2.5.4.3'), utf8(n.cn))));
   return seq(...rdns);

@@ -13,6 +13,7 @@ import { registerRuntime } from './commands/runtime.js';
 import { registerScan } from './commands/scan.js';
 import { registerSign } from './commands/sign.js';
 import { registerVerify } from './commands/verify.js';
+import { registerVerifyImage } from './commands/verify-image.js';
 
 /** Exit codes (README "Exit codes"): 0 clean, 1 findings at or above --fail-on / verification failed, 2 usage or I/O error. */
 export const EXIT_USAGE = 2;
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerScan(program);
   registerSign(program);
   registerVerify(program);
+  registerVerifyImage(program);
   registerConvert(program);
   registerPush(program);
   registerPull(program);

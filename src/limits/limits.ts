@@ -77,6 +77,9 @@ export const LIMIT_SPECS = {
   maxLayerPathBytes: { domain: 'oci', default: 4 * KiB, unit: 'bytes', bounds: 'one file path in an artifact (a layer\'s org.cncf.model.filepath annotation or a tar member name)' },
   maxRegistryResponseBytes: { domain: 'oci', default: 1 * MiB, unit: 'bytes', bounds: 'any other registry or token-server response body (tokens, error documents)' },
   maxTrustCacheEntries: { domain: 'oci', default: 10_000, unit: 'count', bounds: 'supply-chain verdicts (per trust scope and digest) the admission webhook caches, and verifications it runs at once' },
+  maxSignatureEnvelopeBytes: { domain: 'oci', default: 1 * MiB, unit: 'bytes', bounds: 'one image signature read from a registry (a cosign simple-signing payload, a Notation JWS envelope, a Sigstore bundle layer)' },
+  maxImageSignatures: { domain: 'oci', default: 16, unit: 'count', bounds: 'signatures (cosign layers, referrers) tried for one image before verification fails' },
+  maxTrustStoreCerts: { domain: 'oci', default: 1_000, unit: 'count', bounds: 'certificates loaded from one Notation trust store folder' },
   // -- event streams (audit logs, runtime events, admission requests) ----------------------------
   maxEventBytes: { domain: 'events', default: 4 * MiB, unit: 'bytes', bounds: 'one event (a JSON line, a webhook batch item, an AdmissionReview)' },
   maxImagesPerReview: { domain: 'events', default: 64, unit: 'count', bounds: 'image references in trust scopes verified for one admission request (containers and image volumes); more is a fail-closed finding' },

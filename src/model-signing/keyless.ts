@@ -139,8 +139,11 @@ export interface KeylessPolicy {
   readonly issuer: string;
 }
 
-/** Verify a `sigstore`-method bundle; returns the signer identity on success. */
-export function verifyKeyless(bundle: ParsedBundle, policy: KeylessPolicy, trust: TrustMaterial): { identity: string; issuer: string } {
+/**
+ * Verify a `sigstore`-method bundle; returns the signer identity on success. `artifact` is the signed
+ * bytes of a message-signature bundle (a DSSE bundle carries its payload).
+ */
+export function verifyKeyless(bundle: Pick<ParsedBundle, 'json'>, policy: KeylessPolicy, trust: TrustMaterial, artifact?: Buffer): { identity: string; issuer: string } {
   let parsed;
   try {
     parsed = sigstore().bundle.bundleFromJSON(bundle.json);
@@ -151,7 +154,7 @@ export function verifyKeyless(bundle: ParsedBundle, policy: KeylessPolicy, trust
   try {
     const { Verifier, toSignedEntity } = sigstore().verify;
     const verifier = new Verifier(trust, { tlogThreshold: 1, ctlogThreshold: 1 });
-    signer = verifier.verify(toSignedEntity(parsed), { subjectAlternativeName: policy.identity, extensions: { issuer: policy.issuer } });
+    signer = verifier.verify(toSignedEntity(parsed, artifact), { subjectAlternativeName: policy.identity, extensions: { issuer: policy.issuer } });
   } catch (e) {
     const msg = (e as Error).message;
     if (e instanceof sigstore().verify.PolicyError) throw failure('identity-mismatch', `identity mismatch: ${msg}`, e);
