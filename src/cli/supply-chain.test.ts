@@ -20,7 +20,8 @@ import { DEFAULT_LIMITS } from '../limits/index.js';
 import { RegistryClient, parseReference, pushModel, signArtifact } from '../oci/index.js';
 import type { CheckResult, ImageUse, SupplyChainPolicy, TrustScope } from '../supply-chain/index.js';
 import { BoundedTtlCache, EMPTY_SUPPLY_CHAIN, SupplyChainChecker, parseImageReference, scopeFor, compileScopes } from '../supply-chain/index.js';
-import { engineContentScanner } from './supply-chain.js';
+import { cosignSigTag, pushImage, simpleSigning } from '../../test-fixtures/oci/cosign.js';
+import { engineContentScanner, imageVerifier } from './supply-chain.js';
 import { withSupplyChainCheck } from './commands/admission.js';
 
 const work = mkdtempSync(join(tmpdir(), 'bulwark-supply-chain-'));
@@ -246,6 +247,32 @@ describe('the checker over a registry', () => {
     const r = await c.check([use(`${reg.host}/models/cosign@${digest}`)]);
     expect(rules(r)).toEqual(['supply-chain/signature-not-verified']);
     c.close();
+  });
+});
+
+describe('cosign-signed images (image-signing wired by the CLI)', () => {
+  it('passes an image signed with the scope key; denies unsigned and another key; refuses a bad key file at start-up', async () => {
+    const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pub = join(work, 'cosign.pub');
+    writeFileSync(pub, keys.publicKey.export({ type: 'spki', format: 'pem' }));
+    const signed = await pushImage(client, 'apps/web', 'v1', 'signed image');
+    await cosignSigTag(client, 'apps/web', signed, simpleSigning(`${reg.host}/apps/web`, signed.digest), keys.privateKey);
+    const bare = await pushImage(client, 'apps/bare', 'v1', 'unsigned image');
+    const foreign = await pushImage(client, 'apps/foreign', 'v1', 'foreign image');
+    await cosignSigTag(client, 'apps/foreign', foreign, simpleSigning(`${reg.host}/apps/foreign`, foreign.digest), stranger.privateKey);
+    const policy: SupplyChainPolicy = { ...EMPTY_SUPPLY_CHAIN, plainHttp: true, scopes: [{ match: [`${reg.host}/apps/*`], requireDigest: true, verify: [{ kind: 'cosign', key: pub }], onError: 'deny', mode: 'enforce' }] };
+    const verifyImage = imageVerifier(policy, DEFAULT_LIMITS);
+    if (verifyImage === undefined) throw new Error('a cosign scope must give a verifier');
+    const c = new SupplyChainChecker(policy, { omsTrust: () => ({}), verifyImage, limits: DEFAULT_LIMITS });
+    expect((await c.check([use(`${reg.host}/apps/web@${signed.digest}`, '/spec/containers/0/image')])).findings).toEqual([]);
+    const u = await c.check([use(`${reg.host}/apps/bare@${bare.digest}`, '/spec/containers/0/image')]);
+    expect(rules(u)).toEqual(['supply-chain/signature-not-verified']);
+    expect(u.findings[0]?.finding.message).toMatch(/cosign: /);
+    const o = await c.check([use(`${reg.host}/apps/foreign@${foreign.digest}`, '/spec/containers/0/image')]);
+    expect(rules(o)).toEqual(['supply-chain/signature-not-verified']);
+    c.close();
+    expect(() => imageVerifier({ ...policy, scopes: [{ ...policy.scopes[0] as TrustScope, verify: [{ kind: 'cosign', key: join(work, 'missing.pub') }] }] }, DEFAULT_LIMITS)).toThrow(/^admission\.supplyChain: cosign verifier: /);
   });
 });
 

@@ -14,7 +14,9 @@ import { BulwarkError, compareSeverity } from '../findings/index.js';
 import type { Limits } from '../limits/index.js';
 import type { OciTrust } from '../oci/index.js';
 import { defaultRegistryConfigPath, fetchLayersInto, loadRegistryCredentials } from '../oci/index.js';
-import type { ContentScanner, OmsVerifier, SupplyChainPolicy, TrustScope, VerifierSpec } from '../supply-chain/index.js';
+import type { ImagePolicy } from '../image-signing/index.js';
+import { loadCosignPolicy, loadNotationPolicy, verifyImageSignature } from '../image-signing/index.js';
+import type { ContentScanner, CosignVerifier, ImageSignatureVerifier, NotationVerifier, OmsVerifier, SupplyChainPolicy, TrustScope, VerifierSpec } from '../supply-chain/index.js';
 import { EMPTY_SUPPLY_CHAIN, SUPPLY_CHAIN_DEFAULTS, SupplyChainChecker } from '../supply-chain/index.js';
 
 function readTrust(path: string, what: string): Buffer {
@@ -85,6 +87,38 @@ function omsTrustTable(policy: SupplyChainPolicy): (spec: OmsVerifier) => OciTru
   };
 }
 
+/**
+ * cosign and Notation verification of images (src/image-signing), with every policy loaded now from
+ * its files (keys, trusted roots, trust policies, trust stores): a bad file is a usage error at start-up.
+ */
+export function imageVerifier(policy: SupplyChainPolicy, limits: Limits): ImageSignatureVerifier | undefined {
+  const table = new Map<CosignVerifier | NotationVerifier, ImagePolicy>();
+  for (const s of policy.scopes) {
+    for (const v of s.verify) {
+      if (v.kind === 'oms') continue;
+      try {
+        table.set(
+          v,
+          v.kind === 'cosign'
+            ? loadCosignPolicy({ ...(v.key !== undefined && { keyFiles: [v.key] }), ...(v.identity !== undefined && { identity: v.identity }), ...(v.issuer !== undefined && { issuer: v.issuer }), ...(v.trustedRoot !== undefined && { trustedRoot: v.trustedRoot }), limits })
+            : loadNotationPolicy(v.trustPolicy, v.trustStore, limits),
+        );
+      } catch (e) {
+        throw new BulwarkError('USAGE', `admission.supplyChain: ${v.kind} verifier: ${(e as Error).message.split('\n')[0] ?? ''}`);
+      }
+    }
+  }
+  if (table.size === 0) return undefined;
+  return async (client, ref, resolved, spec) => {
+    const p = table.get(spec);
+    if (p === undefined) throw new BulwarkError('INTERNAL', `a ${spec.kind} verifier without loaded trust material`);
+    const r = await verifyImageSignature(client, { registry: ref.registry, name: ref.name }, resolved.digest, { mediaType: resolved.fetched.mediaType, digest: resolved.digest, size: resolved.fetched.bytes.length }, p);
+    if (r.ok) return { signer: r.signer };
+    // `io`: the registry or a file could not be read (an outage, not a failed proof).
+    throw new BulwarkError(r.io === true ? 'IO' : 'VERIFICATION', `${spec.kind}: ${r.reason}`);
+  };
+}
+
 /** The content scanner of model artifacts: the engine over the fetched layers (fail closed: a partial target counts as its worst finding). */
 export function engineContentScanner(limits: Limits): ContentScanner {
   return async (client, ref, resolved) => {
@@ -112,8 +146,10 @@ export function supplyChainChecker(config: BulwarkConfig, limits: Limits): Suppl
   if (policy.scopes.length === 0) return undefined;
   const credentials = loadRegistryCredentials(policy.registryConfig ?? defaultRegistryConfigPath(), policy.registryConfig !== undefined);
   const ca = policy.caFile === undefined ? undefined : readTrust(policy.caFile, 'CA file');
+  const verifyImage = imageVerifier(policy, limits);
   return new SupplyChainChecker(policy, {
     omsTrust: omsTrustTable(policy),
+    ...(verifyImage !== undefined && { verifyImage }),
     scanContent: engineContentScanner(limits),
     credentials,
     ...(ca !== undefined && { ca }),

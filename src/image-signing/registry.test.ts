@@ -11,50 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestRegistry } from '../../test-fixtures/oci/registry.js';
 import { hasRegistry, startRegistry } from '../../test-fixtures/oci/registry.js';
 import { keyPair, leafCert, rootCa } from '../../test-fixtures/x509-builder.js';
+import type { Image } from '../../test-fixtures/oci/cosign.js';
+import { cosignLayer, cosignSigTag, pushImage, pushJson, simpleSigning } from '../../test-fixtures/oci/cosign.js';
 import type { TestCa } from '../../test-fixtures/x509-builder.js';
 import { EMPTY_DIGEST, MEDIA_TYPES, RegistryClient, parseReference, sha256Digest } from '../oci/index.js';
 import type { CosignPolicy, ImageRepository, NotationPolicy } from './index.js';
 import { COSIGN, NOTATION, certsFromFile, parseCosignKey, parseTrustPolicy, trustStoreOf, verifyImageSignature } from './index.js';
-
-interface Image {
-  readonly digest: string;
-  readonly descriptor: { mediaType: string; digest: string; size: number };
-}
-
-async function pushJson(client: RegistryClient, name: string, doc: unknown): Promise<{ mediaType: string; digest: string; size: number }> {
-  const bytes = Buffer.from(JSON.stringify(doc));
-  const d = { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Digest(bytes), size: bytes.length };
-  await client.pushBlob(name, d, () => bytes);
-  return d;
-}
-
-async function pushImage(client: RegistryClient, name: string, tag: string, content: string): Promise<Image> {
-  const config = await pushJson(client, name, { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, content });
-  const layer = Buffer.from(content);
-  const ld = { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256Digest(layer), size: layer.length };
-  await client.pushBlob(name, ld, () => layer);
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config, layers: [ld] }));
-  const { digest } = await client.pushManifest(name, tag, MEDIA_TYPES.ociManifest, manifest);
-  return { digest, descriptor: { mediaType: MEDIA_TYPES.ociManifest, digest, size: manifest.length } };
-}
-
-function simpleSigning(name: string, digest: string): Buffer {
-  return Buffer.from(JSON.stringify({ critical: { identity: { 'docker-reference': name }, image: { 'docker-manifest-digest': digest }, type: COSIGN.type }, optional: null }));
-}
-
-async function cosignLayer(client: RegistryClient, name: string, payload: Buffer, signature: Buffer) {
-  const d = { mediaType: COSIGN.simpleSigning, digest: sha256Digest(payload), size: payload.length, annotations: { [COSIGN.signature]: signature.toString('base64') } };
-  await client.pushBlob(name, d, () => payload);
-  return d;
-}
-
-/** cosign's legacy form: an image manifest under the tag `sha256-<hex>.sig`. */
-async function cosignSigTag(client: RegistryClient, name: string, image: Image, payload: Buffer, key: KeyObject): Promise<void> {
-  const layer = await cosignLayer(client, name, payload, cryptoSign('sha256', payload, key));
-  const config = await pushJson(client, name, { architecture: '', os: '', rootfs: { type: 'layers', diff_ids: [layer.digest] } });
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.ociManifest, config, layers: [layer] }));
-  await client.pushManifest(name, `sha256-${image.digest.slice(7)}.sig`, MEDIA_TYPES.ociManifest, manifest);
-}
 
 /** cosign's OCI 1.1 form: a signature manifest with `subject`, attached as a referrer. */
 async function cosignReferrer(client: RegistryClient, name: string, image: Image, payload: Buffer, key: KeyObject): Promise<void> {
