@@ -98,6 +98,8 @@ export default tseslint.config(
   // oci: the registry client, ModelPack artifacts and OCI-attached signatures; it signs and verifies
   // through the model-signing domain and never imports the engine (the CLI wires scans of oci:// refs).
   layer(['src/oci/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'admission', 'audit', 'runtime', 'server', 'sinks']),
+  // Images: read with the OCI domain, model files inside layers go to the model scanners, secrets use the manifest patterns.
+  layer(['src/image/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-signing', 'dockerfile', 'admission', 'audit', 'runtime', 'server', 'sinks', 'trivy']),
   layer(['src/engine/**/*.ts'], ['cli']),
   layer(['src/cli/**/*.ts'], []),
   {

@@ -10,7 +10,7 @@ import { BulwarkError } from '../findings/index.js';
  * Caps that only shorten what a report *shows* (evidence rendering, message lengths) are not limits
  * on input and stay local constants next to the code that renders.
  */
-export const LIMIT_DOMAINS = ['scan', 'model-scanners', 'k8s-manifests', 'dockerfile', 'model-signing', 'oci', 'events'] as const;
+export const LIMIT_DOMAINS = ['scan', 'model-scanners', 'k8s-manifests', 'dockerfile', 'model-signing', 'oci', 'image', 'events'] as const;
 export type LimitDomain = (typeof LIMIT_DOMAINS)[number];
 
 export type LimitUnit = 'bytes' | 'count' | 'depth';
@@ -76,6 +76,9 @@ export const LIMIT_SPECS = {
   maxLayerBytes: { domain: 'oci', default: 256 * GiB, unit: 'bytes', bounds: 'one blob (layer) read from a registry; its declared size is checked first and every byte read is counted' },
   maxLayerPathBytes: { domain: 'oci', default: 4 * KiB, unit: 'bytes', bounds: 'one file path in an artifact (a layer\'s org.cncf.model.filepath annotation or a tar member name)' },
   maxRegistryResponseBytes: { domain: 'oci', default: 1 * MiB, unit: 'bytes', bounds: 'any other registry or token-server response body (tokens, error documents)' },
+  // -- container images (scan of OCI layouts, docker-archive tarballs, oci://REF images) ----------
+  maxImageFiles: { domain: 'image', default: 1_000_000, unit: 'count', bounds: 'paths kept in the per-image index (path → layer, type, mode) that whiteouts and the merged-filesystem checks use' },
+  maxImageSecretScanBytes: { domain: 'image', default: 1 * MiB, unit: 'bytes', bounds: 'largest file in a layer searched for secrets by content (larger files are not searched; credential file names are still checked)' },
   // -- event streams (audit logs, runtime events, admission requests) ----------------------------
   maxEventBytes: { domain: 'events', default: 4 * MiB, unit: 'bytes', bounds: 'one event (a JSON line, a webhook batch item, an AdmissionReview)' },
   maxEventQueue: { domain: 'events', default: 10_000, unit: 'count', bounds: 'events or findings waiting in one queue between a source and its consumer (a sink, a rule engine)' },
