@@ -21,6 +21,8 @@ export interface ImageLayer {
   /** The layer's digest as the image names it (the blob digest, or the diff id for legacy docker-archive layers). */
   readonly digest: string;
   readonly mediaType?: string;
+  /** The stored bytes are checked against a blob digest as they stream (then the diff id adds nothing and is not computed). */
+  readonly verifiedBlob: boolean;
   /** The stored bytes; throws a VERIFICATION error at the end when they do not match their digest. */
   open(): AsyncIterable<Uint8Array>;
 }
@@ -241,6 +243,7 @@ function fromLayout(location: string, format: ImageInput['format'], indexBytes: 
     index,
     digest: d.digest,
     mediaType: d.mediaType,
+    verifiedBlob: true,
     open: () => verified(store.stream(d.digest), d.digest, d.size, `${location} layer ${index}`),
   }));
   return { location, format, names, annotations: { ...annotations, ...(m.annotations ?? {}) }, configDigest: m.config.digest, config, layers };
@@ -305,7 +308,7 @@ export function openImageTar(path: string, members: readonly TarMemberRef[], lim
     // `blobs/sha256/<hex>`: the blob digest, checked as it streams; `<id>/layer.tar`: checked by the config's diff id.
     const hex = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(m.name)?.[1];
     const digest = hex !== undefined ? `sha256:${hex}` : `${l}`;
-    return { index, digest, open: () => (hex !== undefined ? verified(fileStream(path, m.offset, m.size), digest, m.size, `${path} layer ${index}`) : fileStream(path, m.offset, m.size)) };
+    return { index, digest, verifiedBlob: hex !== undefined, open: () => (hex !== undefined ? verified(fileStream(path, m.offset, m.size), digest, m.size, `${path} layer ${index}`) : fileStream(path, m.offset, m.size)) };
   });
   return { location: path, format: 'docker-archive', names, annotations: {}, configDigest: `sha256:${configHex}`, config, layers };
 }
@@ -313,6 +316,6 @@ export function openImageTar(path: string, members: readonly TarMemberRef[], lim
 /** An image in a registry: its layers stream from the registry, each verified by the client. */
 export async function registryImage(client: RegistryClient, name: string, location: string, refName: string, manifest: ImageManifest, limits: Limits): Promise<ImageInput> {
   const config = await client.blobBytes(name, manifest.config, limits.maxManifestBytes, 'maxManifestBytes');
-  const layers: ImageLayer[] = manifest.layers.map((d, index) => ({ index, digest: d.digest, mediaType: d.mediaType, open: () => client.blob(name, d) }));
+  const layers: ImageLayer[] = manifest.layers.map((d, index) => ({ index, digest: d.digest, mediaType: d.mediaType, verifiedBlob: true, open: () => client.blob(name, d) }));
   return { location, format: 'oci-image', names: [refName], annotations: manifest.annotations ?? {}, configDigest: manifest.config.digest, config, layers };
 }
