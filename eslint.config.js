@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'trivy', 'model-signing', 'oci', 'image-signing', 'supply-chain', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
+const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'trivy', 'model-signing', 'oci', 'image', 'image-signing', 'supply-chain', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
 
 /** No deep imports into another domain: only its index.ts is public. */
 const deepImport = {
@@ -104,6 +104,8 @@ export default tseslint.config(
   // image-signing: cosign and Notation image signatures; it reads registries through oci and verifies
   // Sigstore material through model-signing (their index.ts), and knows no server or engine.
   layer(['src/image-signing/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'admission', 'audit', 'runtime', 'server', 'sinks']),
+  // Images: read with the OCI domain, model files inside layers go to the model scanners, secrets use the manifest patterns.
+  layer(['src/image/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-signing', 'dockerfile', 'admission', 'audit', 'runtime', 'server', 'sinks', 'trivy']),
   layer(['src/engine/**/*.ts'], ['cli']),
   layer(['src/cli/**/*.ts'], []),
   {

@@ -11,6 +11,7 @@ import { benchDir } from './common.js';
 import { run as bombs } from './bombs.js';
 import { run as convert } from './convert.js';
 import { run as formats } from './formats.js';
+import { run as image } from './image.js';
 import { run as k8s } from './k8s.js';
 import { run as oci } from './oci.js';
 import { run as runtime } from './runtime.js';
@@ -31,6 +32,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   convert,
   oci: () => oci(),
   'supply-chain': () => supplyChain(),
+  image,
 };
 
 const wanted = process.argv.slice(2);

@@ -22,6 +22,8 @@ export interface TarMemberSpec {
   readonly base256Size?: boolean;
   /** Omit the ustar magic (a v7 header). */
   readonly v7?: boolean;
+  /** Permission bits (default 0644), e.g. 0o4755 for a setuid executable. */
+  readonly mode?: number;
 }
 
 export interface TarSpec {
@@ -47,7 +49,7 @@ export function tarHeader(m: TarMemberSpec, size: number, nameOverride?: string,
     h.set(b, at);
   };
   put(nameOverride ?? m.name, 0, 100);
-  put('0000644\0', 100, 8);
+  put(`${(m.mode ?? 0o644).toString(8).padStart(7, '0')}\0`, 100, 8);
   put('0000000\0', 108, 8);
   put('0000000\0', 116, 8);
   const sz = m.sizeField ?? size;

@@ -8,6 +8,7 @@
  */
 import { AUDIT_RULESET } from '../audit/index.js';
 import { DOCKERFILE_RULESET } from '../dockerfile/index.js';
+import { IMAGE_RULESET } from '../image/index.js';
 import { K8S_RULESET } from '../k8s-manifests/index.js';
 import { MODEL_SCANNER_RULESET } from '../model-scanners/index.js';
 import { SIGNING_RULESET } from '../model-signing/index.js';
@@ -19,7 +20,7 @@ import { SUPPLY_CHAIN_RULESET } from '../supply-chain/index.js';
 import { TRIVY_RULESET } from '../trivy/index.js';
 
 /** What `bulwark scan` analyses. */
-export const SCAN_RULESETS: readonly RuleSet[] = [CORE_RULESET, MODEL_SCANNER_RULESET, K8S_RULESET, DOCKERFILE_RULESET, TRIVY_RULESET, SIGNING_RULESET, OCI_RULESET];
+export const SCAN_RULESETS: readonly RuleSet[] = [CORE_RULESET, MODEL_SCANNER_RULESET, K8S_RULESET, DOCKERFILE_RULESET, TRIVY_RULESET, SIGNING_RULESET, OCI_RULESET, IMAGE_RULESET];
 
 /** Every rule set Bulwark ships: the scan's, plus the streaming domains' (audit log, runtime) and the admission webhook's supply-chain checks. */
 export const ALL_RULESETS: readonly RuleSet[] = [...SCAN_RULESETS, AUDIT_RULESET, RUNTIME_RULESET, SUPPLY_CHAIN_RULESET];

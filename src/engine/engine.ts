@@ -9,6 +9,8 @@ import type { ScanOptions } from './options.js';
 import type { TargetUpdate } from './phases.js';
 import { PHASES } from './phases.js';
 import { defaultJobs, scanFiles } from './pool.js';
+import { findImages, scanImageTarget } from './images.js';
+import type { ImageInput } from '../image/index.js';
 import type { FileScanResult } from './scan-file.js';
 import { scanBuffer } from './scan-file.js';
 import { phaseReporter } from './selection.js';
@@ -21,6 +23,8 @@ export interface ScanInput {
   readonly paths: readonly string[];
   /** Content read from stdin (`-`), scanned as a target named `-`. */
   readonly stdin?: Uint8Array;
+  /** Container images opened elsewhere (`oci://REF` from a registry), scanned layer by layer. */
+  readonly images?: readonly ImageInput[];
 }
 
 export interface ScanHooks {
@@ -37,16 +41,27 @@ export async function scan(input: ScanInput, requested: ScanOptions, hooks: Scan
   let options = requested;
   // The scan's reporter for the walk and the cross-file phases; the per-file analyses have their own.
   const reporter = phaseReporter(options);
-  const walked = dedupeFiles(walk(input.paths, options.limits, options.skipVcs, options.ignore, reporter));
+  // Images (OCI layouts, docker-archive tarballs) are found by content and scanned layer by layer.
+  const found = findImages(dedupeFiles(walk(input.paths, options.limits, options.skipVcs, options.ignore, reporter)), options);
+  const walked = found.walked;
   // jobs 0: as many workers as the work can use (see defaultJobs).
   if (options.jobs <= 0) options = { ...options, jobs: defaultJobs(availableParallelism(), walked.files) };
-  const total = walked.files.length + (input.stdin ? 1 : 0);
+  const imageCount = found.images.length + (input.images?.length ?? 0);
+  const total = walked.files.length + (input.stdin ? 1 : 0) + imageCount;
   hooks.onStart?.(total);
   const wants = (f: WalkResult['files'][number]): boolean => PHASES.some((p) => p.wantsText?.(f) === true);
   const results: FileScanResult[] = [];
   if (input.stdin) {
     results.push(scanBuffer(input.stdin, '-', options));
     hooks.onProgress?.(1, '-');
+  }
+  for (const img of found.images) {
+    results.push(await scanImageTarget(img.path, img.open, options));
+    hooks.onProgress?.(results.length, img.path);
+  }
+  for (const img of input.images ?? []) {
+    results.push(await scanImageTarget(img.location, () => img, options));
+    hooks.onProgress?.(results.length, img.location);
   }
   const offset = results.length;
   // Text the folder phases asked for is kept in memory until they run: bounded by maxFolderTextBytes.

@@ -10,7 +10,7 @@ import { BulwarkError } from '../findings/index.js';
  * Caps that only shorten what a report *shows* (evidence rendering, message lengths) are not limits
  * on input and stay local constants next to the code that renders.
  */
-export const LIMIT_DOMAINS = ['scan', 'model-scanners', 'k8s-manifests', 'dockerfile', 'model-signing', 'oci', 'events'] as const;
+export const LIMIT_DOMAINS = ['scan', 'model-scanners', 'k8s-manifests', 'dockerfile', 'model-signing', 'oci', 'image', 'events'] as const;
 export type LimitDomain = (typeof LIMIT_DOMAINS)[number];
 
 export type LimitUnit = 'bytes' | 'count' | 'depth';
@@ -80,6 +80,9 @@ export const LIMIT_SPECS = {
   maxSignatureEnvelopeBytes: { domain: 'oci', default: 1 * MiB, unit: 'bytes', bounds: 'one image signature read from a registry (a cosign simple-signing payload, a Notation JWS envelope, a Sigstore bundle layer)' },
   maxImageSignatures: { domain: 'oci', default: 16, unit: 'count', bounds: 'signatures (cosign layers, referrers) tried for one image before verification fails' },
   maxTrustStoreCerts: { domain: 'oci', default: 1_000, unit: 'count', bounds: 'certificates loaded from one Notation trust store folder' },
+  // -- container images (scan of OCI layouts, docker-archive tarballs, oci://REF images) ----------
+  maxImageFiles: { domain: 'image', default: 1_000_000, unit: 'count', bounds: 'paths kept in the per-image index (path → layer, type, mode) that whiteouts and the merged-filesystem checks use' },
+  maxImageSecretScanBytes: { domain: 'image', default: 1 * MiB, unit: 'bytes', bounds: 'largest file in a layer searched for secrets by content (larger files are not searched; credential file names are still checked)' },
   // -- event streams (audit logs, runtime events, admission requests) ----------------------------
   maxEventBytes: { domain: 'events', default: 4 * MiB, unit: 'bytes', bounds: 'one event (a JSON line, a webhook batch item, an AdmissionReview)' },
   maxImagesPerReview: { domain: 'events', default: 64, unit: 'count', bounds: 'image references in trust scopes verified for one admission request (containers and image volumes); more is a fail-closed finding' },

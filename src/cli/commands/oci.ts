@@ -32,6 +32,8 @@ import {
   resolveManifest,
 } from '../../oci/index.js';
 import { parseLimitFlags } from '../config.js';
+import type { ImageInput } from '../../image/index.js';
+import { IMAGE_CONFIG_MEDIA_TYPES, registryImage } from '../../image/index.js';
 import { readInput } from './sign.js';
 import { releaseTempDir, trackTempDir, untrackTempDir } from '../io.js';
 
@@ -164,28 +166,42 @@ export interface FetchedScanTarget {
   readonly location: string;
 }
 
+/** An `oci://` container image: scanned layer by layer from the registry (the client stays open until `close`). */
+export interface RegistryScanImage {
+  readonly image: ImageInput;
+  readonly close: () => void;
+}
+
 /**
  * Fetch `oci://REF` for a scan: each layer is streamed (digest checked) into a private temporary
  * folder (mode 0700) that the caller removes after the scan (`releaseTempDir`); the scanner reads
  * files by random access, so layers are not scanned from the network stream.
  */
-export async function fetchForScan(refText: string, flags: RegistryFlags, limits?: Limits): Promise<{ ok: true; target: FetchedScanTarget } | { ok: false; error: unknown; location: string }> {
+export async function fetchForScan(refText: string, flags: RegistryFlags, limits?: Limits): Promise<{ ok: true; target: FetchedScanTarget } | { ok: true; image: RegistryScanImage } | { ok: false; error: unknown; location: string }> {
   const ref = parseReference(refText);
   const client = ociClient(ref, flags, undefined, limits);
-  const dir = mkdtempSync(join(tmpdir(), 'bulwark-oci-scan-'));
-  trackTempDir(dir);
   let location = `oci://${formatReference(ref)}`;
+  let keepOpen = false;
+  let dir: string | undefined;
   try {
     const platform = platformOf(flags);
     const resolved = await resolveManifest(client, ref, platform);
     location = `oci://${ref.registry}/${ref.name}@${resolved.digest}`;
+    // A container image (its config is an image configuration): streamed layer by layer by the scan.
+    if (IMAGE_CONFIG_MEDIA_TYPES.has(resolved.manifest.config.mediaType)) {
+      const image = await registryImage(client, ref.name, location, `${ref.registry}/${ref.name}${ref.tag !== undefined ? `:${ref.tag}` : ''}`, resolved.manifest, limits ?? resolveLimits());
+      keepOpen = true;
+      return { ok: true, image: { image, close: () => client.close() } };
+    }
+    dir = mkdtempSync(join(tmpdir(), 'bulwark-oci-scan-'));
+    trackTempDir(dir);
     await fetchLayersInto(client, ref.name, resolved, dir);
     return { ok: true, target: { dir, location } };
   } catch (error) {
-    releaseTempDir(dir);
+    if (dir !== undefined) releaseTempDir(dir);
     return { ok: false, error, location };
   } finally {
-    client.close();
+    if (!keepOpen) client.close();
   }
 }
 
@@ -193,14 +209,16 @@ export async function fetchForScan(refText: string, flags: RegistryFlags, limits
  * Fetch every `oci://` scan target; a refused artifact (hostile entry, digest mismatch, limit) becomes
  * a finding on a partial target instead of aborting the scan; other errors (network, usage) are thrown.
  */
-export async function fetchScanTargets(refs: readonly string[], flags: RegistryFlags, reporter: Reporter, limits?: Limits): Promise<{ fetched: FetchedScanTarget[]; refused: TargetResult[] }> {
+export async function fetchScanTargets(refs: readonly string[], flags: RegistryFlags, reporter: Reporter, limits?: Limits): Promise<{ fetched: FetchedScanTarget[]; images: RegistryScanImage[]; refused: TargetResult[] }> {
   const fetched: FetchedScanTarget[] = [];
+  const images: RegistryScanImage[] = [];
   const refused: TargetResult[] = [];
   try {
     for (const r of refs) {
       const got = await fetchForScan(r, flags, limits);
       if (got.ok) {
-        fetched.push(got.target);
+        if ('image' in got) images.push(got.image);
+        else fetched.push(got.target);
         continue;
       }
       if (!reportRefusal(reporter, got.error, got.location)) {
@@ -212,9 +230,10 @@ export async function fetchScanTargets(refs: readonly string[], flags: RegistryF
     }
   } catch (e) {
     for (const f of fetched) releaseTempDir(f.dir);
+    for (const i of images) i.close();
     throw e;
   }
-  return { fetched, refused };
+  return { fetched, images, refused };
 }
 
 function rewrite(path: string, targets: readonly FetchedScanTarget[]): string {

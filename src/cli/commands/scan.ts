@@ -68,7 +68,7 @@ export function registerScan(program: Command): void {
   program
     .command('scan')
     .description('Scan model files, model folders, Kubernetes manifests, Dockerfiles and Trivy JSON reports (format detected from content).')
-    .argument('<paths...>', 'files or directories to scan; `-` reads stdin; oci://REF scans a model artifact in a registry')
+    .argument('<paths...>', 'files or directories to scan (container images too: OCI layouts, docker-archive tarballs); `-` reads stdin; oci://REF scans a model artifact or a container image in a registry')
     .addOption(new Option('-f, --format <format>', 'report format').choices(FORMATS).default('text' as ReportFormat))
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout; a one-line summary goes to stderr')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an unsuppressed finding is at or above this severity (or none)').argParser(severityArg(true)).default('high' as Severity | 'none'))
@@ -163,13 +163,13 @@ export function registerScan(program: Command): void {
       // there, then removed; findings are located at oci://REF@digest/<file>.
       // A refused artifact (hostile entry, digest mismatch, limit) is a finding on a partial target.
       const refusals = targetReporter(options);
-      const { fetched, refused } = await fetchScanTargets(ociRefs, opts, refusals, limits);
+      const { fetched, images, refused } = await fetchScanTargets(ociRefs, opts, refusals, limits);
       try {
         let bar: cliProgress.SingleBar | undefined;
         const showProgress = !opts.quiet && process.stderr.isTTY;
         // cli-progress is CommonJS; load it only when a bar will be drawn.
         const progress = showProgress ? (createRequire(import.meta.url)('cli-progress') as typeof cliProgress) : undefined;
-        const scanned = await scan({ paths: [...fsPaths, ...fetched.map((f) => f.dir)], ...(stdin && { stdin }) }, options, {
+        const scanned = await scan({ paths: [...fsPaths, ...fetched.map((f) => f.dir)], ...(stdin && { stdin }), ...(images.length > 0 && { images: images.map((i) => i.image) }) }, options, {
           onStart: (total) => {
             if (progress && total > 1) {
               const b = new progress.SingleBar(
@@ -222,6 +222,7 @@ export function registerScan(program: Command): void {
         } else await writeStdout(rendered);
       } finally {
         for (const f of fetched) releaseTempDir(f.dir);
+        for (const i of images) i.close();
       }
     });
 }
