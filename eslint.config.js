@@ -98,6 +98,8 @@ export default tseslint.config(
   // oci: the registry client, ModelPack artifacts and OCI-attached signatures; it signs and verifies
   // through the model-signing domain and never imports the engine (the CLI wires scans of oci:// refs).
   layer(['src/oci/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'admission', 'audit', 'runtime', 'server', 'sinks']),
+  // Attack paths: over the findings and the Kubernetes facts; no parser of its own.
+  layer(['src/attack-paths/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'model-signing', 'dockerfile', 'admission', 'audit', 'runtime', 'server', 'sinks', 'oci', 'trivy']),
   layer(['src/engine/**/*.ts'], ['cli']),
   layer(['src/cli/**/*.ts'], []),
   {
