@@ -13,6 +13,7 @@ import { run as convert } from './convert.js';
 import { run as formats } from './formats.js';
 import { run as k8s } from './k8s.js';
 import { run as oci } from './oci.js';
+import { run as report } from './report.js';
 import { run as runtime } from './runtime.js';
 import { run as scanner } from './scanner.js';
 import { run as signing } from './signing.js';
@@ -29,6 +30,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   audit: () => audit(),
   convert,
   oci: () => oci(),
+  report: () => report(),
 };
 
 const wanted = process.argv.slice(2);

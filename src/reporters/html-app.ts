@@ -15,7 +15,7 @@ main{padding:12px 20px;max-width:1400px;margin:0 auto}h2{font-size:16px;margin:1
 button,select,input{font:inherit;color:var(--fg);background:var(--card);border:1px solid var(--line);border-radius:6px;padding:4px 8px}button{cursor:pointer}
 .verdict{font-weight:600;padding:2px 10px;border-radius:12px;border:1px solid currentColor}.fail{color:var(--crit)}.pass{color:#2e8540}
 table.sum{border-collapse:collapse}table.sum td,table.sum th{border:1px solid var(--line);padding:3px 10px;text-align:right}table.sum th:first-child,table.sum td:first-child{text-align:left}
-.sev{display:inline-block;min-width:70px;font-weight:700;font-size:12px}.sev.critical{color:var(--crit)}.sev.high{color:var(--high)}.sev.medium{color:var(--med)}.sev.low{color:var(--low)}.sev.info{color:var(--info)}
+.sev{display:inline-block;min-width:70px;font-weight:700;font-size:12px}.sc{font-weight:700}.sc.critical{color:var(--crit)}.sc.high{color:var(--high)}.sc.medium{color:var(--med)}.sc.low{color:var(--low)}.sc.info{color:var(--info)}.sev.critical{color:var(--crit)}.sev.high{color:var(--high)}.sev.medium{color:var(--med)}.sev.low{color:var(--low)}.sev.info{color:var(--info)}
 .paths{display:grid;gap:8px}.path{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:8px 12px;cursor:pointer}.path.sel{outline:2px solid var(--acc)}
 .route{font-family:ui-monospace,monospace;font-size:12px;margin:4px 0}.fix{margin:2px 0}.fix b{color:#2e8540}
 svg.graph{width:100%;border:1px solid var(--line);border-radius:8px;background:var(--card)}svg .n rect{fill:var(--bg);stroke:var(--line);stroke-width:1.5}svg .n text{fill:var(--fg);font-size:12px}
@@ -53,14 +53,14 @@ export const HTML_SCRIPT = String.raw`
     box.appendChild(p);
     var t = el('table', 'sum'), hr = el('tr');
     hr.appendChild(el('th', null, 'phase'));
-    SEV.forEach(function (x) { hr.appendChild(el('th', 'sev ' + x, x)); });
+    SEV.forEach(function (x) { hr.appendChild(el('th', 'sc ' + x, x)); });
     hr.appendChild(el('th', null, 'total'));
     t.appendChild(hr);
     var byPhase = {};
     D.findings.forEach(function (f) { if (f.u) return; var ph = rules[f.r].phase; var row = byPhase[ph] || (byPhase[ph] = { critical: 0, high: 0, medium: 0, low: 0, info: 0, total: 0 }); row[f.s]++; row.total++; });
     Object.keys(byPhase).sort().forEach(function (ph) {
       var tr = el('tr'); tr.appendChild(el('td', null, ph));
-      SEV.forEach(function (x) { tr.appendChild(el('td', byPhase[ph][x] ? 'sev ' + x : 'muted', byPhase[ph][x])); });
+      SEV.forEach(function (x) { tr.appendChild(el('td', byPhase[ph][x] ? 'sc ' + x : 'muted', byPhase[ph][x])); });
       tr.appendChild(el('td', null, byPhase[ph].total)); t.appendChild(tr);
     });
     box.appendChild(t);
@@ -81,7 +81,7 @@ export const HTML_SCRIPT = String.raw`
     var width = 20 + cols.length * (W + GX) - GX, height = 20 + maxRows * (H + GY) - GY;
     var s = svg('svg', { class: 'graph', viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': 'attack graph' });
     s.style.maxHeight = Math.max(160, height) + 'px';
-    var defs = svg('defs', {}), m = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+    var defs = svg('defs', {}), m = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 9, markerHeight: 9, markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse' });
     m.appendChild(svg('path', { d: 'M0,0 L10,5 L0,10 z' })); defs.appendChild(m); s.appendChild(defs);
     g.edges.forEach(function (e) {
       var a = pos[e.from], b = pos[e.to]; if (!a || !b) return;
@@ -174,6 +174,7 @@ export const HTML_SCRIPT = String.raw`
   ['f-rule', 'f-ns', 'f-file'].concat(SEV.map(function (s) { return 's-' + s; })).forEach(function (id) { byId(id).addEventListener('change', apply); });
   byId('f-q').addEventListener('input', apply);
   drawGraph(); drawPaths(); apply();
+  document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
   document.body.setAttribute('data-ready', '1');
 })();
 `;
