@@ -20,7 +20,7 @@ process.chdir(root);
 writeExampleModels(join(root, 'examples'));
 const report = await scan({ paths: ['examples/'] }, scanOptions({ jobs: 1 }));
 const html = renderHtml(report, { failOn: 'high', sourceLines: (p) => (p.endsWith('.yaml') ? readFileSync(p, 'utf8').split('\n') : undefined) });
-const file = join(root, 'examples/report.html');
+const file = join(root, 'demo-report.html');
 writeFileSync(file, html);
 const browser = await launchChromium();
 try {
