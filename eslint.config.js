@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'trivy', 'model-signing', 'oci', 'image', 'image-signing', 'supply-chain', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
+const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'trivy', 'model-signing', 'oci', 'attack-paths', 'image', 'image-signing', 'supply-chain', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
 
 /** No deep imports into another domain: only its index.ts is public. */
 const deepImport = {
@@ -106,6 +106,8 @@ export default tseslint.config(
   layer(['src/image-signing/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'admission', 'audit', 'runtime', 'server', 'sinks']),
   // Images: read with the OCI domain, model files inside layers go to the model scanners, secrets use the manifest patterns.
   layer(['src/image/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-signing', 'dockerfile', 'admission', 'audit', 'runtime', 'server', 'sinks', 'trivy']),
+  // Attack paths: over the findings and the Kubernetes facts; no parser of its own.
+  layer(['src/attack-paths/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'model-signing', 'dockerfile', 'admission', 'audit', 'runtime', 'server', 'sinks', 'oci', 'trivy']),
   layer(['src/engine/**/*.ts'], ['cli']),
   layer(['src/cli/**/*.ts'], []),
   {

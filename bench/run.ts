@@ -14,6 +14,7 @@ import { run as formats } from './formats.js';
 import { run as image } from './image.js';
 import { run as k8s } from './k8s.js';
 import { run as oci } from './oci.js';
+import { run as report } from './report.js';
 import { run as runtime } from './runtime.js';
 import { run as scanner } from './scanner.js';
 import { run as signing } from './signing.js';
@@ -33,6 +34,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   oci: () => oci(),
   'supply-chain': () => supplyChain(),
   image,
+  report: () => report(),
 };
 
 const wanted = process.argv.slice(2);

@@ -6,6 +6,7 @@
  * the domains that define them. Servers build their own registry from the domains they serve
  * (`createRegistry([CORE_RULESET, K8S_RULESET])`) and never load this module.
  */
+import { PATH_RULESET } from '../attack-paths/index.js';
 import { AUDIT_RULESET } from '../audit/index.js';
 import { DOCKERFILE_RULESET } from '../dockerfile/index.js';
 import { IMAGE_RULESET } from '../image/index.js';
@@ -20,7 +21,7 @@ import { SUPPLY_CHAIN_RULESET } from '../supply-chain/index.js';
 import { TRIVY_RULESET } from '../trivy/index.js';
 
 /** What `bulwark scan` analyses. */
-export const SCAN_RULESETS: readonly RuleSet[] = [CORE_RULESET, MODEL_SCANNER_RULESET, K8S_RULESET, DOCKERFILE_RULESET, TRIVY_RULESET, SIGNING_RULESET, OCI_RULESET, IMAGE_RULESET];
+export const SCAN_RULESETS: readonly RuleSet[] = [CORE_RULESET, MODEL_SCANNER_RULESET, K8S_RULESET, DOCKERFILE_RULESET, TRIVY_RULESET, SIGNING_RULESET, OCI_RULESET, IMAGE_RULESET, PATH_RULESET];
 
 /** Every rule set Bulwark ships: the scan's, plus the streaming domains' (audit log, runtime) and the admission webhook's supply-chain checks. */
 export const ALL_RULESETS: readonly RuleSet[] = [...SCAN_RULESETS, AUDIT_RULESET, RUNTIME_RULESET, SUPPLY_CHAIN_RULESET];

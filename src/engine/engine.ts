@@ -1,12 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import type { Finding, ScanReport, TargetResult } from '../findings/index.js';
+import type { AttackGraph, Finding, ScanReport, TargetResult } from '../findings/index.js';
 import { REPORT_SCHEMA_VERSION, compareFindings, errorMessage, summarize } from '../findings/index.js';
 import type { RuleRegistry } from '../rules/index.js';
 import { applyConfigSuppressions, coreRules } from '../rules/index.js';
 import { registry as scanRegistry } from './all-rules.js';
 import type { ScanOptions } from './options.js';
-import type { TargetUpdate } from './phases.js';
+import type { PhaseOutput, TargetUpdate } from './phases.js';
 import { PHASES } from './phases.js';
 import { defaultJobs, scanFiles } from './pool.js';
 import { findImages, scanImageTarget } from './images.js';
@@ -92,9 +92,10 @@ export async function scan(input: ScanInput, requested: ScanOptions, hooks: Scan
   }
 
   const updates: TargetUpdate[] = [];
+  const output: PhaseOutput = {};
   for (const phase of PHASES) {
     try {
-      const u = await phase.run({ walked, results, targets, options, reporter });
+      const u = await phase.run({ walked, results, targets, options, reporter, output });
       if (u) for (const x of u) updates.push(x);
     } catch (e) {
       const path = walked.roots[0] ?? targets[0]?.path ?? '-';
@@ -115,7 +116,7 @@ export async function scan(input: ScanInput, requested: ScanOptions, hooks: Scan
   });
   const late = reporter.finish().slice(before);
   for (const f of late) marked.push(f);
-  return buildReport(scanRegistry, finalTargets(targets, updates, reporter.partialPaths()), marked);
+  return buildReport(scanRegistry, finalTargets(targets, updates, reporter.partialPaths()), marked, output.attackPaths);
 }
 
 /** A file named twice (`scan . trivy.json`, `--trivy-report` inside a scanned folder) is analysed once. */
@@ -145,7 +146,7 @@ function finalTargets(targets: readonly TargetResult[], updates: readonly Target
 }
 
 /** The versioned report of `findings` over `targets`, with the metadata of the rules that fired, from `registry`. */
-export function buildReport(registry: RuleRegistry, targets: readonly TargetResult[], findings: readonly Finding[]): ScanReport {
+export function buildReport(registry: RuleRegistry, targets: readonly TargetResult[], findings: readonly Finding[], attackPaths?: AttackGraph): ScanReport {
   const sorted = [...findings].sort(compareFindings);
   const sortedTargets = [...targets].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
@@ -155,5 +156,6 @@ export function buildReport(registry: RuleRegistry, targets: readonly TargetResu
     findings: sorted,
     rules: registry.descriptors(new Set(sorted.map((f) => f.ruleId))),
     summary: summarize(sortedTargets, sorted),
+    ...(attackPaths !== undefined && { attackPaths }),
   };
 }

@@ -11,5 +11,5 @@ export type { FileScanResult } from './scan-file.js';
 export { ANALYZERS } from './analyzers.js';
 export type { Analyzer, AnalysisOutput, AnalyzerContext, FileProbe } from './analyzers.js';
 export { PHASES } from './phases.js';
-export type { Phase, PhaseInput, TargetUpdate } from './phases.js';
+export type { Phase, PhaseInput, PhaseOutput, TargetUpdate } from './phases.js';
 export type { Artifact } from './artifacts.js';

@@ -9,14 +9,16 @@
  */
 import { dirname, relative, sep } from 'node:path';
 import { DOCKERFILE_FORMAT } from '../dockerfile/index.js';
-import type { TargetResult, TargetStatus } from '../findings/index.js';
+import { analyzeAttackPaths } from '../attack-paths/index.js';
+import type { AttackGraph, Finding, TargetResult, TargetStatus } from '../findings/index.js';
 import type { ManifestObject } from '../k8s-manifests/index.js';
-import { analyzeManifests, reportK8sFolders } from '../k8s-manifests/index.js';
+import { analyzeManifests, graphFacts, reportK8sFolders } from '../k8s-manifests/index.js';
 import type { FolderFile } from '../model-scanners/index.js';
 import { analyzeModelFolder, checkProductionPolicy, folderTextWanted } from '../model-scanners/index.js';
 import { checkModelSignature } from '../model-signing/index.js';
 import type { Reporter } from '../rules/index.js';
 import { TRIVY_FORMAT } from '../trivy/index.js';
+import { registry } from './all-rules.js';
 import { artifactsOf } from './artifacts.js';
 import type { ScanOptions } from './options.js';
 import type { FileScanResult } from './scan-file.js';
@@ -29,6 +31,12 @@ export interface PhaseInput {
   readonly targets: readonly TargetResult[];
   readonly options: ScanOptions;
   readonly reporter: Reporter;
+  /** What phases hand to the report besides findings (the attack graph). */
+  readonly output: PhaseOutput;
+}
+
+export interface PhaseOutput {
+  attackPaths?: AttackGraph;
 }
 
 export interface TargetUpdate {
@@ -54,12 +62,10 @@ const kubernetes: Phase = {
   run({ walked, results, targets, options, reporter }) {
     // Helm charts and kustomizations are reported once per folder: render them first.
     reportK8sFolders(targets, reporter);
-    const objects: ManifestObject[] = [];
-    for (const r of results) for (const a of artifactsOf(r.artifacts, 'k8s-objects')) for (const o of a.objects) objects.push(o);
-    if (objects.length === 0) return;
     // Each path argument is its own cluster (objects without a namespace are not merged into one
     // `default` across unrelated folders), unless --one-cluster says they are one.
-    const inputRoots = [...walked.roots, ...walked.fileArgs, ...(results.some((r) => r.target.path === '-') ? ['-'] : [])];
+    const { objects, inputRoots } = k8sInputs({ walked, results });
+    if (objects.length === 0) return;
     analyzeManifests(objects, { pssLevel: options.pssLevel, pssVersion: options.pssVersion, sandboxRuntimeClasses: options.sandboxRuntimeClasses, inputRoots, oneCluster: options.oneCluster }, reporter);
   },
 };
@@ -131,4 +137,38 @@ const signatures: Phase = {
   },
 };
 
-export const PHASES: readonly Phase[] = [kubernetes, productionPolicy, modelFolders, signatures];
+/** Objects of every file, and the per-path-argument cluster roots (as the Kubernetes phase splits them). */
+function k8sInputs({ walked, results }: Pick<PhaseInput, 'walked' | 'results'>): { objects: ManifestObject[]; inputRoots: string[] } {
+  const objects: ManifestObject[] = [];
+  for (const r of results) for (const a of artifactsOf(r.artifacts, 'k8s-objects')) for (const o of a.objects) objects.push(o);
+  const inputRoots = [...walked.roots, ...walked.fileArgs, ...(results.some((r) => r.target.path === '-') ? ['-'] : [])];
+  return { objects, inputRoots };
+}
+
+/**
+ * Attack paths, after every other phase: over all findings so far (per file and cross-file) and the
+ * Kubernetes objects the analyzers parsed (src/attack-paths, docs/report.md).
+ */
+const attackPaths: Phase = {
+  name: 'attack-path analysis',
+  run({ walked, results, options, reporter, output }) {
+    const findings: Finding[] = [];
+    for (const r of results) for (const f of r.findings) findings.push(f);
+    for (const f of reporter.findings) findings.push(f);
+    const { objects, inputRoots } = k8sInputs({ walked, results });
+    const facts = graphFacts(objects, { inputRoots, oneCluster: options.oneCluster });
+    const graph = analyzeAttackPaths(
+      {
+        facts,
+        findings,
+        isCodeExecution: (id) => registry.get(id)?.tags.includes('code-execution') === true,
+        remediationOf: (id) => registry.get(id)?.remediation,
+        maxRoutes: options.limits.maxAttackPaths,
+      },
+      reporter,
+    );
+    if (graph !== undefined) output.attackPaths = graph;
+  },
+};
+
+export const PHASES: readonly Phase[] = [kubernetes, productionPolicy, modelFolders, signatures, attackPaths];

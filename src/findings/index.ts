@@ -4,3 +4,4 @@ export * from './finding.js';
 export * from './errors.js';
 export * from './report.js';
 export * from './arrays.js';
+export * from './attack-path.js';

@@ -1,9 +1,10 @@
+import type { AttackGraph } from './attack-path.js';
 import type { Finding } from './finding.js';
 import type { Severity } from './severity.js';
 import { SEVERITIES } from './severity.js';
 
 /** Bumped on any incompatible change to the JSON shape; minor for additions. */
-export const REPORT_SCHEMA_VERSION = '1.1.0';
+export const REPORT_SCHEMA_VERSION = '1.2.0';
 
 export type TargetStatus = 'complete' | 'partial' | 'unsupported';
 
@@ -42,6 +43,8 @@ export interface ScanReport {
   readonly findings: readonly Finding[];
   readonly rules: readonly RuleDescriptor[];
   readonly summary: ReportSummary;
+  /** The attack graph and its paths (schema 1.2.0); absent when the scan found none. */
+  readonly attackPaths?: AttackGraph;
 }
 
 export function summarize(targets: readonly TargetResult[], findings: readonly Finding[]): ReportSummary {

@@ -46,3 +46,6 @@ export type { PodTemplate, ContainerRef, WorkloadKind } from './workloads.js';
 export { cloudKeyOf, cloudKeyVariable, PROVIDER_NAME } from './cloud-keys.js';
 export type { CloudKey, CloudProvider } from './cloud-keys.js';
 export { secretLikeName, secretLikeValue, redact } from './rules/secret-in-env.js';
+// Facts for the attack-path graph (src/attack-paths): workloads, their identities and grants.
+export { graphFacts } from './graph-facts.js';
+export type { GraphFacts, WorkloadFacts, GrantFacts, ModelReference } from './graph-facts.js';

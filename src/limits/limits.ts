@@ -37,6 +37,7 @@ export const LIMIT_SPECS = {
   maxTextBytes: { domain: 'scan', default: 64 * MiB, unit: 'bytes', bounds: 'one text document (manifests, configs, templates, source files)' },
   maxStructureDepth: { domain: 'scan', default: 256, unit: 'depth', bounds: 'nesting of one JSON/YAML/protobuf structure' },
   maxFolderTextBytes: { domain: 'scan', default: 256 * MiB, unit: 'bytes', bounds: 'text kept in memory for the folder-level analyses of one scan (Hugging Face configs, remote code, templates)' },
+  maxAttackPaths: { domain: 'scan', default: 10_000, unit: 'count', bounds: 'routes through the attack graph explored per scan (all path templates and models together)' },
   // -- model scanners --------------------------------------------------------------------------
   maxDecompressedBytes: { domain: 'model-scanners', default: 1 * GiB, unit: 'bytes', bounds: 'output of one decompression (zip member, gzip/bz2/xz/zstd/lzma/lz4 stream, joblib body)' },
   maxDecompressionRatio: { domain: 'model-scanners', default: 256, unit: 'count', bounds: 'output bytes one decompression may produce per compressed byte once past maxDecompressedBytesBeforeRatio (bombs: real model data rarely compresses past 100:1, bombs reach 1,000,000:1)' },

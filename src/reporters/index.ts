@@ -7,5 +7,9 @@ export { sanitizeText, escapeHtml } from './sanitize.js';
 export { NdjsonSink, renderNdjson, findingLine } from './ndjson.js';
 export type { LineWritable } from './ndjson.js';
 
-export const FORMATS = ['text', 'json', 'sarif', 'ndjson'] as const;
+export { renderHtml, scriptJson } from './html.js';
+export type { HtmlOptions } from './html.js';
+export { renderCycloneDx } from './cyclonedx.js';
+export type { CycloneDxOptions } from './cyclonedx.js';
+export const FORMATS = ['text', 'json', 'sarif', 'ndjson', 'html', 'cyclonedx'] as const;
 export type ReportFormat = (typeof FORMATS)[number];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding, RuleDescriptor, ScanReport } from '../findings/index.js';
 import { REPORT_SCHEMA_VERSION, makeFinding, summarize } from '../findings/index.js';
+import { sampleReport } from '../../test-fixtures/report-builder.js';
 import { NdjsonSink, pathToUri, renderJson, renderNdjson, renderSarif, renderText, sanitizeText } from './index.js';
 
 const rules: RuleDescriptor[] = [
@@ -214,5 +215,32 @@ describe('SARIF URIs', () => {
     const log = JSON.parse(renderSarif(report, { docsBaseUrl: 'https://docs.example/bulwark/docs' })) as { runs: { tool: { driver: { rules: { id: string; helpUri?: string }[] } } }[] };
     const r = log.runs[0]?.tool.driver.rules.find((x) => x.id === 'k8s/privileged');
     expect(r?.helpUri).toBe('https://docs.example/bulwark/docs/rules/k8s/privileged.md');
+  });
+});
+
+describe('attack paths in the reports', () => {
+  const withPaths = sampleReport();
+  it('SARIF: path results carry code flows (one thread flow per route) and still validate', () => {
+    const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../../test-fixtures/schemas/sarif-schema-2.1.0.json'), 'utf8')) as object;
+    const ajv = new AjvDraft04.default({ allErrors: true, strict: false });
+    addFormatsModule.default(ajv);
+    const validate = ajv.compile(schema);
+    const log = JSON.parse(renderSarif(withPaths)) as { runs: { results: { ruleId: string; codeFlows?: { threadFlows: { locations: { kinds: string[]; location: { message: { text: string } } }[] }[] }[] }[] }[] };
+    expect(validate(log), JSON.stringify(validate.errors)).toBe(true);
+    const path = log.runs[0]?.results.find((r) => r.ruleId === 'path/model-to-secrets');
+    const steps = path?.codeFlows?.[0]?.threadFlows[0]?.locations ?? [];
+    expect(steps.map((s) => s.kinds[0])).toEqual(['code execution', 'credential access', 'credential access']);
+    expect(steps[2]?.location.message.text).toContain('can read Secrets');
+    expect(log.runs[0]?.results.filter((r) => r.codeFlows !== undefined)).toHaveLength(1);
+  });
+  it('JSON carries the graph as `attackPaths`', () => {
+    const parsed = JSON.parse(renderJson(withPaths)) as ScanReport;
+    expect(parsed.attackPaths?.paths[0]?.fixes[0]?.edge).toBe('e2');
+  });
+  it('--summary lists the paths and the fix that breaks each', () => {
+    const out = renderText(withPaths, { color: false, quiet: false, failOn: 'high', mode: 'summary' });
+    expect(out).toMatch(/^Attack paths$/m);
+    expect(out).toContain('path/model-to-secrets  models/evil → Job ml/train → ServiceAccount ml/default → Secrets of namespace ml');
+    expect(out).toContain('break it: Remove the grant to read Secrets');
   });
 });

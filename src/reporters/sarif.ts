@@ -1,5 +1,5 @@
 import { isAbsolute, posix, resolve } from 'node:path';
-import type { Finding, Location, RuleDescriptor, ScanReport } from '../findings/index.js';
+import type { AttackGraph, Finding, Location, RuleDescriptor, ScanReport } from '../findings/index.js';
 import { locationLineColumn, sarifLevel, securitySeverity } from '../findings/index.js';
 
 export interface SarifOptions {
@@ -30,7 +30,7 @@ export function renderSarif(report: ScanReport, options: SarifOptions = {}): str
         },
         columnKind: 'unicodeCodePoints',
         originalUriBaseIds: { SRCROOT: { description: { text: 'The directory bulwark was run from.' } } },
-        results: report.findings.map((f) => result(f, index.get(f.ruleId) ?? -1)),
+        results: report.findings.map((f) => withCodeFlows(result(f, index.get(f.ruleId) ?? -1), report.attackPaths, f.fingerprint)),
         invocations: [{ executionSuccessful: true }],
         properties: { bulwarkReportSchemaVersion: report.schemaVersion, targets: report.targets },
       },
@@ -172,4 +172,29 @@ function result(f: Finding, ruleIndex: number): object {
       ...(f.remediation !== undefined && { remediation: f.remediation }),
     },
   };
+}
+
+/**
+ * Attack-path results carry their routes as SARIF code flows: one thread flow per route, one location
+ * per step (where the step is decided, with the step's meaning and its stage as `kinds`).
+ */
+function withCodeFlows(r: object, graph: AttackGraph | undefined, fingerprint: string): object {
+  const path = graph?.paths.find((p) => p.finding === fingerprint);
+  if (graph === undefined || path === undefined) return r;
+  const edges = new Map(graph.edges.map((e) => [e.id, e]));
+  const threadFlows = path.routes.map((route) => ({
+    locations: route.map((step, i) => {
+      const e = edges.get(step.edge);
+      const message = { text: e?.label ?? step.edge };
+      const loc = e?.location;
+      const logicalLocations = loc === undefined ? undefined : logical(loc);
+      return {
+        location: loc === undefined ? { message } : { physicalLocation: physical(loc), ...(logicalLocations && { logicalLocations }), message },
+        kinds: [step.tactic],
+        executionOrder: i + 1,
+        properties: { edge: step.edge, ...(e !== undefined && { kind: e.kind, findings: e.findings }) },
+      };
+    }),
+  }));
+  return { ...r, codeFlows: [{ message: { text: path.title }, threadFlows }] };
 }

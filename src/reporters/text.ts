@@ -194,4 +194,17 @@ function renderSummary(out: string[], report: ScanReport, shown: readonly Findin
   for (const [path, e] of files.slice(0, TOP)) out.push(`  ${sev[e.worst](LABEL[e.worst].padEnd(8))} ${String(e.n).padStart(5)}  ${line(path)}`);
   if (files.length > TOP) out.push(p.dim(`  … and ${files.length - TOP} more files`));
   out.push('');
+  const paths = report.attackPaths?.paths ?? [];
+  if (paths.length > 0) {
+    const byFp = new Map(shown.map((f) => [f.fingerprint, f]));
+    out.push(p.bold('Attack paths'));
+    for (const ap of paths.slice(0, TOP)) {
+      const f = byFp.get(ap.finding);
+      if (f === undefined) continue;
+      out.push(`  ${sev[ap.severity](LABEL[ap.severity].padEnd(8))} ${ap.ruleId}  ${line(f.evidence ?? f.location.path)}${ap.routes.length > 1 ? p.dim(` (+${ap.routes.length - 1} routes)`) : ''}`);
+      for (const fix of ap.fixes) out.push(`           ${p.dim('break it:')} ${line(fix.fix)}`);
+    }
+    if (paths.length > TOP) out.push(p.dim(`  … and ${paths.length - TOP} more paths`));
+    out.push('');
+  }
 }

@@ -14,7 +14,8 @@ import { PSS_MAX_MINOR, parsePssVersion } from '../../k8s-manifests/index.js';
 import { TRIVY_FORMAT } from '../../trivy/index.js';
 import { LIMIT_NAMES, resolveLimits } from '../../limits/index.js';
 import type { ReportFormat } from '../../reporters/index.js';
-import { FORMATS, renderJson, renderNdjson, renderSarif, renderText, sanitizeText } from '../../reporters/index.js';
+import { FORMATS, renderCycloneDx, renderHtml, renderJson, renderNdjson, renderSarif, renderText, sanitizeText } from '../../reporters/index.js';
+import { sha256Reader, sourceLinesReader } from '../report-files.js';
 import { collect, loadCliConfig, parseLimitFlags, pick } from '../config.js';
 import { isOciRef } from '../../oci/index.js';
 import { readStdin, releaseTempDir, useColor, writeFileAtomic, writeStdout } from '../io.js';
@@ -71,6 +72,7 @@ export function registerScan(program: Command): void {
     .argument('<paths...>', 'files or directories to scan (container images too: OCI layouts, docker-archive tarballs); `-` reads stdin; oci://REF scans a model artifact or a container image in a registry')
     .addOption(new Option('-f, --format <format>', 'report format').choices(FORMATS).default('text' as ReportFormat))
     .option('-o, --output <file>', 'write the report to FILE (atomically) instead of stdout; a one-line summary goes to stderr')
+    .option('--output-html <file>', 'also write the HTML report to FILE (whatever --format is)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an unsuppressed finding is at or above this severity (or none)').argParser(severityArg(true)).default('high' as Severity | 'none'))
     .addOption(new Option('--severity <list>', 'show only these severities, e.g. CRITICAL,HIGH (display filter; --fail-on still sees everything)').argParser(severityList))
     .option('--explain', 'text: under each finding, its evidence, field, why it matters and how to fix it', false)
@@ -196,7 +198,7 @@ export function registerScan(program: Command): void {
         }
 
         const relocated = relocateReport(scanned, fetched);
-        const full = refused.length === 0 ? relocated : buildReport(registry, [...relocated.targets, ...refused], [...relocated.findings, ...refusals.finish()]);
+        const full = refused.length === 0 ? relocated : buildReport(registry, [...relocated.targets, ...refused], [...relocated.findings, ...refusals.finish()], relocated.attackPaths);
         const failOn: Severity | 'none' = pick(cmd, 'failOn', opts.failOn, config.scan.failOn);
         const failing = failOn === 'none' ? 0 : full.findings.filter((f) => !f.suppressed && atLeast(f.severity, failOn)).length;
         const report = filterReport(full, opts.severity);
@@ -209,7 +211,15 @@ export function registerScan(program: Command): void {
               ? renderNdjson(report)
               : opts.format === 'sarif'
                 ? renderSarif(report, { docsBaseUrl: process.env['BULWARK_DOCS_URL'] ?? pathToFileURL(join(packageRoot(), 'docs/')).href })
-                : renderText(report, { color: toStdout && useColor(process.stdout, !opts.color), quiet: opts.quiet, failOn, mode });
+                : opts.format === 'html'
+                  ? renderHtml(report, { failOn, sourceLines: sourceLinesReader(limits.maxTextBytes) })
+                  : opts.format === 'cyclonedx'
+                    ? renderCycloneDx(report, { sha256: sha256Reader(limits.maxReadBytes) })
+                    : renderText(report, { color: toStdout && useColor(process.stdout, !opts.color), quiet: opts.quiet, failOn, mode });
+        if (opts.outputHtml !== undefined) {
+          writeFileAtomic(opts.outputHtml, renderHtml(report, { failOn, sourceLines: sourceLinesReader(limits.maxTextBytes) }));
+          if (!opts.quiet) process.stderr.write(`bulwark: wrote ${sanitizeText(opts.outputHtml)} (html)\n`);
+        }
         process.exitCode = failing > 0 ? 1 : 0;
         if (opts.output !== undefined) {
           writeFileAtomic(opts.output, rendered);
