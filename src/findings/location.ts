@@ -117,7 +117,7 @@ export interface ImageLayerLocation {
   readonly path: string;
   /** `sha256:…` digest of the layer (as in the manifest). */
   readonly layer: string;
-  /** 0-based index of the layer in the image. */
+  /** 0-based index of the layer in the image; absent for findings about the image configuration (`layer` is then the config's digest). */
   readonly layerIndex?: number;
   /** Path of the file inside the image filesystem, when the finding concerns one. */
   readonly file?: string;
@@ -156,6 +156,8 @@ export function formatLocation(loc: Location): string {
     case 'process':
       return `${loc.path} ${processText(loc)}`;
     case 'image-layer':
+      // Without a layer index the finding is about the image configuration (its digest in `layer`).
+      if (loc.layerIndex === undefined && loc.file === undefined) return `${loc.path} config ${loc.layer}`;
       return `${loc.path} layer ${loc.layerIndex ?? loc.layer}${loc.file === undefined ? '' : `:/${loc.file.replace(/^\/+/, '')}${loc.line === undefined ? '' : `:${loc.line}`}`}`;
     default:
       return assertNever(loc);
