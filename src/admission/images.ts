@@ -13,7 +13,7 @@ import { auditValue, boundedWarnings, denialMessage, findingLine, MAX_AUDIT_ITEM
 import type { AdmissionPolicy } from './policy.js';
 import type { AdmissionRequest } from './request.js';
 import type { Evaluation, ModeOutcome, ReviewContext } from './review.js';
-import { targetOf } from './review.js';
+import { requestAnchor, targetOf } from './review.js';
 
 /** One image reference of the object: a container's `image` or an image volume's `reference`. */
 export interface RequestImage {
@@ -65,16 +65,7 @@ export function imageUsesOf(req: AdmissionRequest, policy: AdmissionPolicy, ctx:
   const maxDepth = ctx.maxDepth ?? DEFAULT_LIMITS.maxStructureDepth;
   const o = req.object;
   if (!isJsonObject(o) || deeperThan(o, maxDepth)) return [];
-  const anchor = {
-    kind: 'admission-request' as const,
-    path: ctx.path ?? '/validate',
-    uid: req.uid,
-    operation: req.operation,
-    ...(req.userInfo.username !== undefined && { user: req.userInfo.username }),
-    resource: `${req.resource.group === '' ? '' : `${req.resource.group}/`}${req.resource.version}/${req.resource.resource}`,
-    ...(req.subResource !== undefined && { subResource: req.subResource }),
-    ...(req.namespace !== undefined && { namespace: req.namespace }),
-  };
+  const anchor = requestAnchor(req, ctx);
   const obj = objectFromJson(o as JsonObject, anchor);
   const old = new Set<string>();
   if (req.operation === 'UPDATE' && isJsonObject(req.oldObject) && !deeperThan(req.oldObject, maxDepth)) {

@@ -18,7 +18,7 @@
  *    audit → `auditAnnotations`. `dryRun` requests get the same answer.
  * An exception anywhere after step 1 answers per `onInternalError` (deny, or allow with a warning).
  */
-import type { Finding } from '../findings/index.js';
+import type { AdmissionRequestLocation, Finding } from '../findings/index.js';
 import { BulwarkError, errorMessage } from '../findings/index.js';
 import type { JsonObject, ManifestObject } from '../k8s-manifests/index.js';
 import { K8S_RULESET, isWorkload, objectFromJson, podTemplatesOf, reviewObject } from '../k8s-manifests/index.js';
@@ -235,6 +235,20 @@ function locationPath(ctx: ReviewContext): string {
   return ctx.path ?? '/validate';
 }
 
+/** Where findings about a request are located: the endpoint (or review file), uid, operation, user, resource. */
+export function requestAnchor(req: AdmissionRequest, ctx: ReviewContext): AdmissionRequestLocation {
+  return {
+    kind: 'admission-request',
+    path: locationPath(ctx),
+    uid: req.uid,
+    operation: req.operation,
+    ...(req.userInfo.username !== undefined && { user: req.userInfo.username }),
+    resource: `${req.resource.group === '' ? '' : `${req.resource.group}/`}${req.resource.version}/${req.resource.resource}`,
+    ...(req.subResource !== undefined && { subResource: req.subResource }),
+    ...(req.namespace !== undefined && { namespace: req.namespace }),
+  };
+}
+
 function runtimeClassExempt(obj: ManifestObject, classes: readonly string[]): boolean {
   if (classes.length === 0) return false;
   const templates = podTemplatesOf(obj);
@@ -272,16 +286,7 @@ function evaluateRequest(req: AdmissionRequest, policy: AdmissionPolicy, ctx: Re
   const errorAnnotation = errors.length > 0 ? { error: auditValue(errors.join('; ')) } : {};
   if (active.length === 0) return done('privileged', allowedResponse(req.uid, errors.length > 0 ? { auditAnnotations: errorAnnotation } : {}));
 
-  const anchor = {
-    kind: 'admission-request' as const,
-    path: locationPath(ctx),
-    uid: req.uid,
-    operation: req.operation,
-    ...(req.userInfo.username !== undefined && { user: req.userInfo.username }),
-    resource: `${req.resource.group === '' ? '' : `${req.resource.group}/`}${req.resource.version}/${req.resource.resource}`,
-    ...(req.subResource !== undefined && { subResource: req.subResource }),
-    ...(req.namespace !== undefined && { namespace: req.namespace }),
-  };
+  const anchor = requestAnchor(req, ctx);
   const malformed = objectProblem(req, ctx.maxDepth ?? DEFAULT_LIMITS.maxStructureDepth);
   const value: JsonObject = malformed === undefined && isJsonObject(req.object) ? req.object : { apiVersion: '', kind: req.kind.kind, metadata: {} };
   const obj = objectFromJson(value, anchor);

@@ -4,16 +4,15 @@
  * → exit 1 with one line; pull; a hostile artifact → exit 1, nothing written; scan oci:// finds a
  * malicious pickle and locates it at oci://REF@digest/<file>. Skipped when the binary is absent.
  */
-import { Command } from '@commander-js/extra-typings';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliHarness } from '../../../test-fixtures/cli-harness.js';
 import { pickle } from '../../../test-fixtures/pickle-builder.js';
 import type { TestRegistry } from '../../../test-fixtures/oci/registry.js';
 import { hasHtpasswd, hasRegistry, startRegistry } from '../../../test-fixtures/oci/registry.js';
-import { isBulwarkError } from '../../findings/index.js';
 import { EMPTY_DIGEST, MEDIA_TYPES, MODELPACK, RegistryClient, sha256Digest } from '../../oci/index.js';
 import { registerPull, registerPush } from './oci.js';
 import { registerScan } from './scan.js';
@@ -34,49 +33,8 @@ function keyFiles(name: string): { priv: string; pub: string } {
 const signer = keyFiles('signer');
 const other = keyFiles('other');
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  process.exitCode = undefined;
-  // writeStdout waits for the write callback: call it.
-  vi.spyOn(process.stdout, 'write').mockImplementation(((s: unknown, a?: unknown, b?: unknown) => {
-    out += String(s);
-    const cb = typeof a === 'function' ? a : typeof b === 'function' ? b : undefined;
-    if (cb) (cb as () => void)();
-    return true;
-  }) as typeof process.stdout.write);
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
-
-/** Run like main.ts does: usage/IO errors print `bulwark: …` and exit 2. */
-async function run(...argv: string[]): Promise<number> {
-  process.exitCode = undefined;
-  out = '';
-  err = '';
-  const program = new Command().exitOverride().configureOutput({ outputError: () => {} });
-  registerScan(program);
-  registerSign(program);
-  registerVerify(program);
-  registerPush(program);
-  registerPull(program);
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (e) {
-    if (isBulwarkError(e) && (e.code === 'USAGE' || e.code === 'IO' || e.code === 'CONFIG')) {
-      err += `bulwark: ${e.message}\n`;
-      return 2;
-    }
-    if ((e as { code?: string }).code?.startsWith('commander.')) return 2;
-    throw e;
-  }
-  return Number(process.exitCode ?? 0);
-}
+const cli = cliHarness(registerScan, registerSign, registerVerify, registerPush, registerPull);
+const run = cli.run;
 
 let n = 0;
 function model(files: Record<string, string | Uint8Array>): string {
@@ -106,28 +64,28 @@ describe.skipIf(!hasRegistry())('bulwark push / pull / sign / verify / scan with
   it('push prints the digest; sign and verify oci:// pass; other key, unsigned and a re-pointed tag exit 1 with one line', async () => {
     const dir = model({ 'model.safetensors': 'weights', 'config.json': '{}' });
     expect(await run('push', dir, `${reg.host}/cli/model:v1`, ...flags())).toBe(0);
-    const digest = out.trim();
+    const digest = cli.out.trim();
     expect(digest).toMatch(/^sha256:[a-f0-9]{64}$/);
-    expect(err).toMatch(/^Pushed .*: 2 file\(s\)/);
+    expect(cli.err).toMatch(/^Pushed .*: 2 file\(s\)/);
 
     expect(await run('sign', `oci://${reg.host}/cli/model:v1`, '--key', signer.priv, ...flags())).toBe(0);
-    expect(out).toContain(`Signed oci://${reg.host}/cli/model@${digest}: 2 file(s)`);
+    expect(cli.out).toContain(`Signed oci://${reg.host}/cli/model@${digest}: 2 file(s)`);
 
     expect(await run('verify', `oci://${reg.host}/cli/model:v1`, '--key', signer.pub, ...flags())).toBe(0);
-    expect(out).toMatch(/^Verified oci:\/\/.*: 2 file\(s\), \d+ bytes re-hashed, signed by key [0-9a-f]{16}… \(signature found through the referrers tag fallback\)\n$/);
+    expect(cli.out).toMatch(/^Verified oci:\/\/.*: 2 file\(s\), \d+ bytes re-hashed, signed by key [0-9a-f]{16}… \(signature found through the referrers tag fallback\)\n$/);
 
     expect(await run('verify', `oci://${reg.host}/cli/model:v1`, '--key', other.pub, ...flags())).toBe(1);
-    expect(err).toMatch(/^bulwark: verification failed: wrong key[^\n]*\n$/);
+    expect(cli.err).toMatch(/^bulwark: verification failed: wrong key[^\n]*\n$/);
 
     const plain = model({ 'model.safetensors': 'other weights' });
     expect(await run('push', plain, `${reg.host}/cli/unsigned:v1`, ...flags())).toBe(0);
     expect(await run('verify', `oci://${reg.host}/cli/unsigned:v1`, '--key', signer.pub, ...flags())).toBe(1);
-    expect(err).toMatch(/^bulwark: verification failed: unsigned: no signature refers to [^\n]*\n$/);
+    expect(cli.err).toMatch(/^bulwark: verification failed: unsigned: no signature refers to [^\n]*\n$/);
 
     const evil = model({ 'model.safetensors': 'evil weights', 'config.json': '{}' });
     expect(await run('push', evil, `${reg.host}/cli/model:v1`, ...flags())).toBe(0);
     expect(await run('verify', `oci://${reg.host}/cli/model:v1`, '--key', signer.pub, ...flags())).toBe(1);
-    expect(err).toMatch(/^bulwark: verification failed: unsigned/);
+    expect(cli.err).toMatch(/^bulwark: verification failed: unsigned/);
     expect(await run('verify', `oci://${reg.host}/cli/model@${digest}`, '--key', signer.pub, ...flags())).toBe(0);
   });
 
@@ -136,14 +94,14 @@ describe.skipIf(!hasRegistry())('bulwark push / pull / sign / verify / scan with
     expect(await run('push', dir, `${reg.host}/cli/pullme:v1`, ...flags())).toBe(0);
     const dest = join(root, 'pulled');
     expect(await run('pull', `${reg.host}/cli/pullme:v1`, dest, ...flags())).toBe(0);
-    expect(out).toMatch(/^Pulled .*: 2 file\(s\), \d+ bytes, every digest verified\n$/);
+    expect(cli.out).toMatch(/^Pulled .*: 2 file\(s\), \d+ bytes, every digest verified\n$/);
     expect(readFileSync(join(dest, 'w/model.gguf'), 'utf8')).toBe('gguf');
     // --limit applies to pull, and to scan oci:// (the scan's limits).
     expect(await run('pull', `${reg.host}/cli/pullme:v1`, join(root, 'limited'), '--limit', 'maxLayerBytes=3', ...flags())).toBe(1);
-    expect(err).toMatch(/^bulwark: refused: blob sha256:[0-9a-f]+ declares 4 bytes, more than maxLayerBytes \(3\)\n$/);
+    expect(cli.err).toMatch(/^bulwark: refused: blob sha256:[0-9a-f]+ declares 4 bytes, more than maxLayerBytes \(3\)\n$/);
     expect(existsSync(join(root, 'limited'))).toBe(false);
     expect(await run('scan', `oci://${reg.host}/cli/pullme:v1`, '--limit', 'maxLayerBytes=3', '--format', 'json', '--jobs', '1', ...flags())).toBe(1);
-    expect((JSON.parse(out) as { findings: Array<{ ruleId: string; evidence?: string }> }).findings.find((f) => f.ruleId === 'scan/limit-exceeded')?.evidence).toBe('maxLayerBytes');
+    expect((JSON.parse(cli.out) as { findings: Array<{ ruleId: string; evidence?: string }> }).findings.find((f) => f.ruleId === 'scan/limit-exceeded')?.evidence).toBe('maxLayerBytes');
 
     const client = new RegistryClient(reg.host, { plainHttp: true });
     try {
@@ -159,14 +117,14 @@ describe.skipIf(!hasRegistry())('bulwark push / pull / sign / verify / scan with
     const parent = join(root, 'hostile-parent');
     mkdirSync(parent);
     expect(await run('pull', `${reg.host}/cli/hostile:v1`, join(parent, 'out'), ...flags())).toBe(1);
-    expect(err).toMatch(/^bulwark: refused: layer 0 \(sha256:[0-9a-f]+…\): path "..\/..\/escaped" escapes the target folder \(..\)\n$/);
+    expect(cli.err).toMatch(/^bulwark: refused: layer 0 \(sha256:[0-9a-f]+…\): path "..\/..\/escaped" escapes the target folder \(..\)\n$/);
     expect(readdirSync(parent)).toEqual([]);
     expect(existsSync(join(root, 'escaped'))).toBe(false);
 
     // scan reports the refusal as a finding on a partial target (and still scans the other targets).
     const clean = model({ 'config.json': '{}' });
     expect(await run('scan', `oci://${reg.host}/cli/hostile:v1`, clean, '--format', 'json', '--jobs', '1', ...flags())).toBe(1);
-    const report = JSON.parse(out) as { findings: Array<{ ruleId: string; severity: string; message: string; location: { path: string } }>; targets: Array<{ path: string; status: string }> };
+    const report = JSON.parse(cli.out) as { findings: Array<{ ruleId: string; severity: string; message: string; location: { path: string } }>; targets: Array<{ path: string; status: string }> };
     const refusal = report.findings.find((f) => f.ruleId === 'oci/unsafe-artifact-entry');
     expect(refusal?.severity).toBe('high');
     expect(refusal?.message).toMatch(/escapes the target folder/);
@@ -179,9 +137,9 @@ describe.skipIf(!hasRegistry())('bulwark push / pull / sign / verify / scan with
     const before = new Set(readdirSync(tmpdir()).filter((e) => e.startsWith('bulwark-oci-scan-')));
     const dir = model({ 'model.pkl': EVIL, 'config.json': '{}' });
     expect(await run('push', dir, `${reg.host}/cli/evil:v1`, ...flags())).toBe(0);
-    const digest = out.trim();
+    const digest = cli.out.trim();
     expect(await run('scan', `oci://${reg.host}/cli/evil:v1`, '--format', 'json', '--jobs', '1', ...flags())).toBe(1);
-    const report = JSON.parse(out) as { findings: Array<{ ruleId: string; severity: string; location: { path: string } }>; targets: Array<{ path: string }> };
+    const report = JSON.parse(cli.out) as { findings: Array<{ ruleId: string; severity: string; location: { path: string } }>; targets: Array<{ path: string }> };
     const hit = report.findings.find((f) => f.ruleId.startsWith('pickle/'));
     expect(hit?.severity).toBe('critical');
     expect(hit?.location.path).toBe(`oci://${reg.host}/cli/evil@${digest}/model.pkl`);
@@ -192,7 +150,7 @@ describe.skipIf(!hasRegistry())('bulwark push / pull / sign / verify / scan with
 
   it('refuses --plain-http for a registry that is not on loopback (exit 2, one line)', async () => {
     expect(await run('pull', 'registry.example.com/m:v1', join(root, 'x'), '--plain-http', '--registry-config', emptyConfig)).toBe(2);
-    expect(err).toMatch(/^bulwark: --plain-http is allowed only for registries on loopback addresses[^\n]*\n$/);
+    expect(cli.err).toMatch(/^bulwark: --plain-http is allowed only for registries on loopback addresses[^\n]*\n$/);
   });
 });
 
@@ -224,7 +182,7 @@ describe.skipIf(!hasRegistry() || !hasHtpasswd())('oci:// over TLS with a custom
     const none = join(root, 'empty-auth.json');
     writeFileSync(none, '{"auths":{}}');
     expect(await run('pull', ref, join(root, 'tls-out'), '--ca-file', reg.caFile as string, '--registry-config', none)).toBe(2);
-    expect(err).toMatch(/^bulwark: registry localhost:\d+: GET \/v2\/tls\/model\/manifests\/v1: authentication required \(no credentials for this registry[^\n]*\n$/);
+    expect(cli.err).toMatch(/^bulwark: registry localhost:\d+: GET \/v2\/tls\/model\/manifests\/v1: authentication required \(no credentials for this registry[^\n]*\n$/);
     expect(existsSync(join(root, 'tls-out'))).toBe(false);
   }, 60_000);
 });

@@ -6,16 +6,15 @@
  * storage and a model whose content scan is critical are each denied with a one-line reason.
  * Skipped when the binary is absent.
  */
-import { Command } from '@commander-js/extra-typings';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliHarness } from '../../../test-fixtures/cli-harness.js';
 import { EVIL_PICKLE } from '../../../test-fixtures/model-scan-helpers.js';
 import type { TestRegistry } from '../../../test-fixtures/oci/registry.js';
 import { hasRegistry, startRegistry } from '../../../test-fixtures/oci/registry.js';
-import { isBulwarkError } from '../../findings/index.js';
 import { RegistryClient } from '../../oci/index.js';
 import { registerAdmission } from './admission.js';
 import { registerPush } from './oci.js';
@@ -36,46 +35,8 @@ function keyFiles(name: string): { priv: string; pub: string } {
 const signer = keyFiles('signer');
 const other = keyFiles('other');
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  out = '';
-  err = '';
-  process.exitCode = undefined;
-  vi.spyOn(process.stdout, 'write').mockImplementation(((s: unknown, a?: unknown, b?: unknown) => {
-    out += String(s);
-    const cb = typeof a === 'function' ? a : typeof b === 'function' ? b : undefined;
-    if (cb) (cb as () => void)();
-    return true;
-  }) as typeof process.stdout.write);
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
-
-async function run(...argv: string[]): Promise<number> {
-  process.exitCode = undefined;
-  out = '';
-  err = '';
-  const program = new Command().exitOverride().configureOutput({ outputError: () => {} });
-  registerSign(program);
-  registerVerify(program);
-  registerPush(program);
-  registerAdmission(program);
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (e) {
-    if (isBulwarkError(e) && (e.code === 'USAGE' || e.code === 'IO' || e.code === 'CONFIG')) {
-      err += `bulwark: ${e.message}\n`;
-      return 2;
-    }
-    if ((e as { code?: string }).code?.startsWith('commander.')) return 2;
-    throw e;
-  }
-  return Number(process.exitCode ?? 0);
-}
+const cli = cliHarness(registerSign, registerVerify, registerPush, registerAdmission);
+const run = cli.run;
 
 let n = 0;
 function model(files: Record<string, string | Uint8Array>): string {
@@ -129,7 +90,7 @@ describe.skipIf(!hasRegistry())('supply chain at admission against distribution 
 
   async function publish(repo: string, files: Record<string, string | Uint8Array>, key?: string): Promise<string> {
     expect(await run('push', model(files), `${reg.host}/${repo}`, ...flags(), '-q')).toBe(0);
-    const digest = out.trim();
+    const digest = cli.out.trim();
     if (key !== undefined) expect(await run('sign', `oci://${reg.host}/${repo}`, '--key', key, ...flags())).toBe(0);
     return digest;
   }
@@ -153,7 +114,7 @@ describe.skipIf(!hasRegistry())('supply chain at admission against distribution 
 
   async function review(reference: string, ...extra: string[]): Promise<{ code: number; allowed: boolean; lines: string[]; patch?: unknown[] }> {
     const code = await run('admission', 'review', podReview(reference), '-c', config, ...extra);
-    const r = JSON.parse(out) as { response: { allowed: boolean; status?: { message: string }; patch?: string } };
+    const r = JSON.parse(cli.out) as { response: { allowed: boolean; status?: { message: string }; patch?: string } };
     return {
       code,
       allowed: r.response.allowed,
@@ -225,6 +186,6 @@ describe.skipIf(!hasRegistry())('supply chain at admission against distribution 
     const bad = join(root, 'cfg', 'bad.yaml');
     writeFileSync(bad, readFileSync(config, 'utf8').replace('keys/models.pub', 'keys/missing.pub'));
     expect(await run('admission', 'review', podReview(`${reg.host}/models/x@sha256:${'a'.repeat(64)}`), '-c', bad)).toBe(2);
-    expect(err).toMatch(/^bulwark: admission\.supplyChain: cannot read the OMS public key .*missing\.pub \(ENOENT\)\n$/);
+    expect(cli.err).toMatch(/^bulwark: admission\.supplyChain: cannot read the OMS public key .*missing\.pub \(ENOENT\)\n$/);
   });
 });

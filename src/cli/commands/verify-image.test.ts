@@ -3,16 +3,15 @@
  * key and Notation trust policy/store from files; exit 0 verified, 1 with one line, 2 usage/IO.
  * Skipped when the binary is absent.
  */
-import { Command } from '@commander-js/extra-typings';
 import { sign as cryptoSign } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliHarness } from '../../../test-fixtures/cli-harness.js';
 import type { TestRegistry } from '../../../test-fixtures/oci/registry.js';
 import { hasRegistry, startRegistry } from '../../../test-fixtures/oci/registry.js';
 import { keyPair, leafCert, rootCa } from '../../../test-fixtures/x509-builder.js';
-import { isBulwarkError } from '../../findings/index.js';
 import { COSIGN, NOTATION } from '../../image-signing/index.js';
 import { EMPTY_DIGEST, MEDIA_TYPES, RegistryClient, sha256Digest } from '../../oci/index.js';
 import { registerVerifyImage } from './verify-image.js';
@@ -20,35 +19,8 @@ import { registerVerifyImage } from './verify-image.js';
 const root = mkdtempSync(join(tmpdir(), 'bulwark-cli-verify-image-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-let out = '';
-let err = '';
-beforeEach(() => {
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
-
-async function run(...argv: string[]): Promise<number> {
-  process.exitCode = undefined;
-  out = '';
-  err = '';
-  const program = new Command().exitOverride().configureOutput({ outputError: () => {} });
-  registerVerifyImage(program);
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (e) {
-    if (isBulwarkError(e) && (e.code === 'USAGE' || e.code === 'IO' || e.code === 'CONFIG')) {
-      err += `bulwark: ${e.message}\n`;
-      return 2;
-    }
-    if ((e as { code?: string }).code?.startsWith('commander.')) return 2;
-    throw e;
-  }
-  return Number(process.exitCode ?? 0);
-}
+const cli = cliHarness(registerVerifyImage);
+const run = cli.run;
 
 describe.skipIf(!hasRegistry())('bulwark verify-image', () => {
   let reg: TestRegistry;
@@ -97,9 +69,9 @@ describe.skipIf(!hasRegistry())('bulwark verify-image', () => {
 
   it('cosign key: exit 0 verified; another key: exit 1 with one line', async () => {
     expect(await run('verify-image', `oci://${reg.host}/apps/cli:v1`, '--plain-http', '--key', pub(signer, 'signer.pub'))).toBe(0);
-    expect(out).toBe(`Verified oci://${reg.host}/apps/cli@${digest}: cosign signature by key ${join(root, 'signer.pub')} (found through the cosign .sig tag)\n`);
+    expect(cli.out).toBe(`Verified oci://${reg.host}/apps/cli@${digest}: cosign signature by key ${join(root, 'signer.pub')} (found through the cosign .sig tag)\n`);
     expect(await run('verify-image', `oci://${reg.host}/apps/cli:v1`, '--plain-http', '--key', pub(other, 'other.pub'))).toBe(1);
-    expect(err).toBe('bulwark: verification failed: invalid signature: the signature does not verify with the key\n');
+    expect(cli.err).toBe('bulwark: verification failed: invalid signature: the signature does not verify with the key\n');
   });
 
   it('Notation trust policy and store: exit 0; a scope that does not match: exit 1', async () => {
@@ -112,15 +84,15 @@ describe.skipIf(!hasRegistry())('bulwark verify-image', () => {
       return p;
     };
     expect(await run('verify-image', `oci://${reg.host}/apps/cli:v1`, '--plain-http', '--notation-trust-policy', policy(`${reg.host}/apps/cli`), '--notation-trust-store', store)).toBe(0);
-    expect(out).toContain('notation signature by C=US, ST=WA, O=bulwark-tests, CN=cli-signer (found through referrers)');
+    expect(cli.out).toContain('notation signature by C=US, ST=WA, O=bulwark-tests, CN=cli-signer (found through referrers)');
     expect(await run('verify-image', `oci://${reg.host}/apps/cli:v1`, '--plain-http', '--notation-trust-policy', policy(`${reg.host}/apps/elsewhere`), '--notation-trust-store', store)).toBe(1);
-    expect(err).toBe(`bulwark: verification failed: no Notation trust policy applies to ${reg.host}/apps/cli\n`);
+    expect(cli.err).toBe(`bulwark: verification failed: no Notation trust policy applies to ${reg.host}/apps/cli\n`);
   });
 
   it('usage and I/O errors: exit 2', async () => {
     expect(await run('verify-image', `oci://${reg.host}/apps/cli:v1`, '--plain-http')).toBe(2);
     expect(await run('verify-image', `oci://${reg.host}/apps/cli:v1`, '--plain-http', '--key', join(root, 'absent.pub'))).toBe(2);
-    expect(err).toMatch(/cannot read public key .*absent\.pub: ENOENT/);
+    expect(cli.err).toMatch(/cannot read public key .*absent\.pub: ENOENT/);
     expect(await run('verify-image', `oci://${reg.host}/apps/cli:v1`, '--plain-http', '--identity', 'a@b')).toBe(2);
     expect(await run('verify-image', `oci://${reg.host}/apps/absent:v1`, '--plain-http', '--key', pub(signer, 'signer.pub'))).toBe(2);
   });
