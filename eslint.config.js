@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'trivy', 'model-signing', 'oci', 'attack-paths', 'image', 'image-signing', 'supply-chain', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
+const DOMAINS = ['findings', 'rules', 'limits', 'reporters', 'config', 'model-scanners', 'k8s-manifests', 'dockerfile', 'trivy', 'model-signing', 'oci', 'attack-paths', 'image', 'image-signing', 'supply-chain', 'gateway', 'admission', 'audit', 'sinks', 'runtime', 'server', 'engine', 'cli'];
 
 /** No deep imports into another domain: only its index.ts is public. */
 const deepImport = {
@@ -108,6 +108,9 @@ export default tseslint.config(
   layer(['src/image/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-signing', 'dockerfile', 'admission', 'audit', 'runtime', 'server', 'sinks', 'trivy']),
   // Attack paths: over the findings and the Kubernetes facts; no parser of its own.
   layer(['src/attack-paths/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'model-signing', 'dockerfile', 'admission', 'audit', 'runtime', 'server', 'sinks', 'oci', 'trivy']),
+  // gateway: pure request checks, screening, response filters and budgets for the inference gateway,
+  // plus its proxy shell over the shared server; the secret recognisers come from k8s-manifests.
+  layer(['src/gateway/**/*.ts'], ['engine', 'cli', 'reporters', 'config', 'model-scanners', 'model-signing', 'dockerfile', 'admission', 'audit', 'runtime', 'sinks', 'oci', 'trivy', 'image', 'image-signing', 'supply-chain', 'attack-paths']),
   layer(['src/engine/**/*.ts'], ['cli']),
   layer(['src/cli/**/*.ts'], []),
   {
