@@ -3,21 +3,25 @@
  * over bytes and strings; image dimensions come from the header bytes only (PNG, JPEG, WebP, GIF),
  * never from decoding pixels.
  *
- * STUB written by the integrator: the budget/media helper replaces the bodies (keeping these exported
- * names and types, adding fields only as optional) in branch `gw-budget`.
+ * Implementation: image-header.ts, data-url.ts, media-url.ts (docs/gateway-budgets.md).
  */
+import { parseDataUrlImpl, base64DecodedLengthImpl } from './data-url.js';
+import { readImageHeaderImpl } from './image-header.js';
+
+export { DEFAULT_MAX_SCAN_BYTES } from './image-header.js';
+export { DEFAULT_HEAD_BYTES, MAX_DATA_URL_HEADER_CHARS } from './data-url.js';
+export { checkMediaUrl } from './media-url.js';
+export type { MediaUrlVerdict } from './media-url.js';
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif';
 
 export type ImageHeader =
-  | { readonly ok: true; readonly format: ImageFormat; readonly width: number; readonly height: number; readonly frames?: number }
+  | { readonly ok: true; readonly format: ImageFormat; readonly width: number; readonly height: number; readonly frames?: number; /** Set when the frame walk stopped at maxScanBytes: `frames` counts only the frames seen. */ readonly framesLowerBound?: boolean }
   | { readonly ok: false; readonly reason: 'unknown-format' | 'truncated' | 'malformed' };
 
 /** Read an image's format and pixel dimensions from its first bytes (at most `maxScanBytes`, default 65536, for JPEG's markers). */
 export function readImageHeader(bytes: Uint8Array, maxScanBytes?: number): ImageHeader {
-  void bytes;
-  void maxScanBytes;
-  return { ok: false, reason: 'unknown-format' };
+  return readImageHeaderImpl(bytes, maxScanBytes);
 }
 
 export type DataUrl =
@@ -26,13 +30,10 @@ export type DataUrl =
 
 /** Parse a `data:` URL (as in OpenAI `image_url.url` / `input_audio`), decoding only the first `headBytes` (default 65536). */
 export function parseDataUrl(url: string, headBytes?: number): DataUrl {
-  void url;
-  void headBytes;
-  return { ok: false, reason: 'not-data-url' };
+  return parseDataUrlImpl(url, headBytes);
 }
 
 /** Decoded size of a base64 string from its length and padding (no decoding); undefined when it is not base64. */
 export function base64DecodedLength(b64: string): number | undefined {
-  void b64;
-  return undefined;
+  return base64DecodedLengthImpl(b64);
 }
