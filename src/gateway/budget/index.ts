@@ -4,9 +4,13 @@
  * forwarding and settled from `usage` after), concurrency limits with a bounded queue and a timeout;
  * state in memory (one replica) or in Redis (several replicas).
  *
- * STUB written by the integrator: the budget helper replaces the bodies (keeping these exported names
- * and types, adding fields only as optional) in branch `gw-budget`.
+ * Implementation: buckets.ts (the arithmetic), memory.ts, redis.ts + redis-scripts.ts; semantics,
+ * key layout and failure modes in docs/gateway-budgets.md.
  */
+import { createMemoryStore } from './memory.js';
+import { createRedisStore } from './redis.js';
+
+export { BUDGET_LIMITS } from './buckets.js';
 
 export interface BudgetLimits {
   /** Sustained requests per second (token bucket refill); 0 = unlimited. */
@@ -47,16 +51,9 @@ export interface BudgetStore {
   close(): Promise<void>;
 }
 
-export function memoryBudgetStore(options: { readonly now?: () => number } = {}): BudgetStore {
-  void options;
-  let n = 0;
-  return {
-    kind: 'memory',
-    acquire: (tenant, estimateTokens) => Promise.resolve({ ok: true, reservation: { tenant, tokens: estimateTokens, id: String(++n) } }),
-    release: () => Promise.resolve(),
-    healthy: () => true,
-    close: () => Promise.resolve(),
-  };
+/** The in-memory store (one replica). `now` is a clock in ms (tests inject one); see memory.ts. */
+export function memoryBudgetStore(options: { readonly now?: () => number; /** Most tenants kept (default BUDGET_LIMITS.maxTenants). */ readonly maxTenants?: number } = {}): BudgetStore {
+  return createMemoryStore(options);
 }
 
 export interface RedisBudgetOptions {
@@ -68,9 +65,13 @@ export interface RedisBudgetOptions {
   readonly commandTimeoutMs?: number;
   /** Allow requests when Redis cannot answer (default false). */
   readonly failOpen?: boolean;
+  /** Lease of a concurrency slot (ms, default BUDGET_LIMITS.leaseMs): a crashed replica's slots free after it. */
+  readonly leaseMs?: number;
+  /** TESTS ONLY: a clock (ms) passed to the scripts instead of Redis TIME (differential tests). */
+  readonly clock?: () => number;
 }
 
+/** The Redis store (several replicas share one limit); see redis.ts and docs/gateway-budgets.md. */
 export function redisBudgetStore(options: RedisBudgetOptions): BudgetStore {
-  void options;
-  throw new Error('redis budget store not implemented (stub)');
+  return createRedisStore(options);
 }
