@@ -35,6 +35,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   'supply-chain': () => supplyChain(),
   image,
   report: () => report(),
+  'gateway-budget': async () => (await import('./gateway-budget.js')).run(),
 };
 
 const wanted = process.argv.slice(2);
