@@ -130,7 +130,7 @@ describe.skipIf(!haveRedis)('redis budget store (real redis-server)', () => {
     await a.release(h[1] as Reservation, undefined);
     const t0 = performance.now();
     expect((await waiting).ok).toBe(true);
-    expect(performance.now() - t0).toBeLessThan(200);
+    expect(performance.now() - t0).toBeLessThan(500);
     expect(await b.acquire('slots', 0, { ...q, queueTimeoutMs: 60 })).toMatchObject({ ok: false, reason: 'queue-timeout' });
   });
 
@@ -203,7 +203,7 @@ describe.skipIf(!haveRedis)('redis budget store: a Redis that stops answering', 
       const d = await closed.acquire('t', 0, l);
       const ms = performance.now() - t0;
       expect(d).toMatchObject({ ok: false, reason: 'unavailable' });
-      expect(ms).toBeLessThan(150);
+      expect(ms).toBeLessThan(300); // 50 ms deadline; slack for a loaded CI machine
       const o = await open.acquire('t', 0, l);
       expect(o.ok).toBe(true);
       await open.release(held(o), 0); // a fail-open reservation never goes to Redis
@@ -216,7 +216,7 @@ describe.skipIf(!haveRedis)('redis budget store: a Redis that stops answering', 
       expect(closed.healthy()).toBe(false);
       const t1 = performance.now();
       expect(await closed.acquire('t', 0, l)).toMatchObject({ ok: false, reason: 'unavailable' });
-      expect(performance.now() - t1).toBeLessThan(150);
+      expect(performance.now() - t1).toBeLessThan(300);
     } finally {
       await closed.close();
       await open.close();
