@@ -45,7 +45,8 @@ interface ChoiceState {
 }
 
 interface Held {
-  readonly raw: Uint8Array;
+  /** Stream offset where the event's bytes end (they start where the previous one's end). */
+  readonly end: number;
   /** Text characters the event added (all choices). */
   readonly chars: number;
   /** Per choice the event added text to: the choice's text length after it. */
@@ -65,7 +66,9 @@ export class SseResponseFilter {
   private readonly choices = new Map<number, ChoiceState>();
   private queue: Held[] = [];
   private head = 0;
-  private heldBytes = 0;
+  /** Stream offset up to which bytes were sent; the held bytes are [sent, queuedEnd). */
+  private sent = 0;
+  private queuedEnd = 0;
   private heldChars = 0;
   private finished = false;
   private lastUsage: Usage | undefined;
@@ -81,6 +84,7 @@ export class SseResponseFilter {
     this.holdBackChars = Math.max(Number.isFinite(asked) ? Math.floor(asked) : DEFAULT_HOLD_BACK_CHARS, this.overlap);
     this.batch = Math.max(1, this.holdBackChars - this.overlap);
     this.parser = new SseParser(options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES);
+    this.parser.retain(0);
     this.maxHeldBytes = options.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
   }
 
@@ -93,7 +97,7 @@ export class SseResponseFilter {
       if (step !== undefined) return step;
     }
     if (this.parser.overflow) return this.cut(undefined, 'event-too-large');
-    if (this.heldBytes + this.parser.pendingBytes > this.maxHeldBytes) return this.cut(undefined, 'held-bytes');
+    if (this.queuedEnd - this.sent + this.parser.pendingBytes > this.maxHeldBytes) return this.cut(undefined, 'held-bytes');
     return { out: this.release(false), done: false };
   }
 
@@ -120,7 +124,8 @@ export class SseResponseFilter {
 
   /** What is held back now. */
   buffered(): Buffered {
-    return { bytes: this.heldBytes + this.parser.pendingBytes, chars: this.heldChars, events: this.queue.length - this.head };
+    if (this.finished) return { bytes: 0, chars: 0, events: 0 };
+    return { bytes: this.queuedEnd - this.sent + this.parser.pendingBytes, chars: this.heldChars, events: this.queue.length - this.head };
   }
 
   /** One parsed segment; returns a step when the stream ends with it. */
@@ -131,7 +136,7 @@ export class SseResponseFilter {
         const hit = c.scanner.scan(true);
         if (hit !== undefined) return this.cut(match(hit, c.index));
       }
-      this.enqueue({ raw: seg.raw, chars: 0, ends: [] });
+      this.enqueue({ end: seg.end, chars: 0, ends: [] });
       this.finished = true;
       return { out: this.release(true), done: true };
     }
@@ -179,13 +184,13 @@ export class SseResponseFilter {
         }
       }
     }
-    this.enqueue({ raw: seg.raw, chars, ends });
+    this.enqueue({ end: seg.end, chars, ends });
     return undefined;
   }
 
   private enqueue(h: Held): void {
     this.queue.push(h);
-    this.heldBytes += h.raw.length;
+    this.queuedEnd = h.end;
     this.heldChars += h.chars;
   }
 
@@ -199,14 +204,11 @@ export class SseResponseFilter {
 
   /** The events at the head of the queue that are out of every window (all of them when `all`). */
   private release(all: boolean): Uint8Array {
-    const parts: Uint8Array[] = [];
-    let n = 0;
+    let upTo = this.sent;
     while (this.head < this.queue.length) {
       const h = this.queue[this.head] as Held;
       if (!all && !this.releasable(h)) break;
-      parts.push(h.raw);
-      n += h.raw.length;
-      this.heldBytes -= h.raw.length;
+      upTo = h.end;
       this.heldChars -= h.chars;
       this.head++;
     }
@@ -217,7 +219,11 @@ export class SseResponseFilter {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    return concat(parts, n);
+    if (upTo === this.sent) return EMPTY;
+    const out = this.parser.bytes(this.sent, upTo);
+    this.sent = upTo;
+    this.parser.retain(upTo);
+    return out;
   }
 
   /** Drop everything held and end the stream with an error event and [DONE]. */
@@ -225,7 +231,8 @@ export class SseResponseFilter {
     this.finished = true;
     this.queue = [];
     this.head = 0;
-    this.heldBytes = 0;
+    this.sent = this.queuedEnd = this.parser.received;
+    this.parser.retain(Infinity);
     this.heldChars = 0;
     const err =
       m !== undefined

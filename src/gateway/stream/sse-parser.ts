@@ -1,9 +1,11 @@
 /**
- * Incremental `text/event-stream` parser (WHATWG HTML §9.2.6 "Interpreting an event stream") that keeps
- * the raw bytes of every event, so a filter can pass events through byte-exact.
+ * Incremental `text/event-stream` parser (WHATWG HTML §9.2.6 "Interpreting an event stream") that
+ * reports every segment by its byte range in the stream, so a filter can pass events through
+ * byte-exact without copying each one: it tells the parser how much to retain (`retain()`) and takes
+ * the bytes it releases with `bytes()`.
  *
  * - Lines end with LF, CRLF or CR; a CRLF split across two chunks is one line end (the LF is then the
- *   first raw byte of the next segment and is skipped by the parser).
+ *   first byte of the next segment and is skipped by the parser).
  * - A leading U+FEFF (BOM) of the stream is ignored; `:` lines are comments; `field: value` strips one
  *   space; a line without a colon is a field with an empty value; `data` lines are joined with "\n";
  *   `event`, `id` (ignored when it contains NUL) and `retry` (ASCII digits only) as the spec says.
@@ -18,7 +20,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 const COLON = 0x3a;
 const SPACE = 0x20;
-/** Chunks are appended at most this many bytes at a time, so the buffer stays within maxEventBytes + this. */
+/** Chunks are appended at most this many bytes at a time. */
 const SLICE = 65536;
 
 const F_DATA = [0x64, 0x61, 0x74, 0x61];
@@ -27,8 +29,9 @@ const F_ID = [0x69, 0x64];
 const F_RETRY = [0x72, 0x65, 0x74, 0x72, 0x79];
 
 export interface SseSegment {
-  /** The raw bytes of the segment, line ends included (a copy, owned by the caller). */
-  readonly raw: Uint8Array;
+  /** Stream offsets of the segment's bytes, line ends included: [start, end). */
+  readonly start: number;
+  readonly end: number;
   /** The event's data (lines joined with "\n") when an event is dispatched; undefined for comment/id-only segments. */
   readonly data: string | undefined;
   /** Event type (`event:` field, default "message"). */
@@ -40,14 +43,21 @@ export interface SseSegment {
 }
 
 export class SseParser {
-  private buf = new Uint8Array(4096);
+  private buf: Buffer = Buffer.allocUnsafe(4096);
+  /** Stream offset of buf[0]. */
+  private base = 0;
   private len = 0;
-  /** Next byte to look at. */
+  /** Next byte to look at (buffer index, as are the next ones). */
   private pos = 0;
   private lineStart = 0;
   private segStart = 0;
+  /** Stream offset from which the caller still needs bytes (Infinity: none of the completed segments). */
+  private retainFrom = Infinity;
   /** The previous line ended with a CR that was the last byte available: a following LF is part of it. */
   private pendingCR = false;
+  /** Cached position of the next CR (-1: none in the bytes searched so far) and how far the search went. */
+  private crAt = -1;
+  private crSearched = 0;
   private firstLine = true;
   private dataBuf = '';
   private hasData = false;
@@ -57,7 +67,6 @@ export class SseParser {
   retry: number | undefined;
   /** Set when a segment exceeded maxEventBytes; the parser then accepts nothing more. */
   overflow = false;
-  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
   constructor(readonly maxEventBytes: number) {}
 
@@ -66,14 +75,32 @@ export class SseParser {
     return this.len - this.segStart;
   }
 
+  /** Stream offset of the first byte not yet received. */
+  get received(): number {
+    return this.base + this.len;
+  }
+
+  /** Keep the bytes from stream offset `from` on (for `bytes()`); earlier ones may be dropped. */
+  retain(from: number): void {
+    this.retainFrom = from;
+  }
+
+  /** A copy of the retained stream bytes [from, to). */
+  bytes(from: number, to: number): Uint8Array {
+    if (from < this.base || to > this.base + this.len || from > to) throw new RangeError(`bytes ${from}..${to} are not retained`);
+    const out = new Uint8Array(to - from);
+    out.set(this.buf.subarray(from - this.base, to - this.base));
+    return out;
+  }
+
   /** Feed bytes; returns the segments completed by them (in order). */
   push(chunk: Uint8Array): SseSegment[] {
     const out: SseSegment[] = [];
     for (let off = 0; off < chunk.length && !this.overflow; off += SLICE) {
+      this.compact();
       this.append(chunk.subarray(off, Math.min(chunk.length, off + SLICE)));
       this.scan(out);
       if (this.len - this.segStart > this.maxEventBytes) this.overflow = true;
-      this.compact();
     }
     return out;
   }
@@ -84,9 +111,8 @@ export class SseParser {
    */
   finish(): SseSegment | undefined {
     if (this.overflow || this.len === this.segStart) return undefined;
-    if (this.lineStart < this.len && !this.pendingCR) this.line(this.skipBom(this.lineStart, this.len), this.len);
-    const raw = this.buf.slice(this.segStart, this.len);
-    const seg = this.dispatch(raw, false);
+    if (this.lineStart < this.len) this.line(this.skipBom(this.lineStart, this.len), this.len);
+    const seg = this.dispatch(this.segStart, this.len, false);
     this.segStart = this.lineStart = this.pos = this.len;
     return seg;
   }
@@ -96,29 +122,34 @@ export class SseParser {
     if (need > this.buf.length) {
       let cap = this.buf.length;
       while (cap < need) cap *= 2;
-      const nb = new Uint8Array(cap);
-      nb.set(this.buf.subarray(0, this.len));
+      const nb = Buffer.allocUnsafe(cap);
+      this.buf.copy(nb, 0, 0, this.len);
       this.buf = nb;
     }
     this.buf.set(bytes, this.len);
     this.len = need;
   }
 
-  /** Drop the bytes of completed segments from the buffer. */
+  /** Drop the bytes nobody needs any more: before the current segment and before what the caller retains. */
   private compact(): void {
-    if (this.segStart === 0) return;
-    const s = this.segStart;
-    this.buf.copyWithin(0, s, this.len);
-    this.len -= s;
-    this.pos -= s;
-    this.lineStart -= s;
-    this.segStart = 0;
+    const keep = Math.min(this.segStart, Math.max(0, Math.min(this.retainFrom - this.base, this.len)));
+    if (keep <= 0) return;
+    this.buf.copyWithin(0, keep, this.len);
+    this.base += keep;
+    this.len -= keep;
+    this.pos -= keep;
+    this.lineStart -= keep;
+    this.segStart -= keep;
+    if (this.crAt !== -1) this.crAt = Math.max(-1, this.crAt - keep);
+    this.crSearched = Math.max(0, this.crSearched - keep);
   }
 
   private scan(out: SseSegment[]): void {
     const buf = this.buf;
-    const view = buf.subarray(0, this.len);
-    while (this.pos < this.len) {
+    const len = this.len;
+    // A view of the valid bytes, so searches never read past them (one per pushed slice).
+    const view = buf.subarray(0, len);
+    while (this.pos < len) {
       if (this.pendingCR) {
         this.pendingCR = false;
         if (buf[this.pos] === LF) {
@@ -129,22 +160,16 @@ export class SseParser {
       }
       // Next line end: the nearer of LF and CR from pos.
       const lf = view.indexOf(LF, this.pos);
-      const crLimit = lf === -1 ? this.len : lf;
-      let cr = -1;
-      for (let i = this.pos; i < crLimit; i++) {
-        if (buf[i] === CR) {
-          cr = i;
-          break;
-        }
-      }
+      let cr = this.nextCR(view, this.pos);
+      if (lf !== -1 && cr > lf) cr = -1;
       const end = cr !== -1 ? cr : lf;
       if (end === -1) {
-        this.pos = this.len;
+        this.pos = len;
         return;
       }
       let next = end + 1;
       if (end === cr) {
-        if (next < this.len) {
+        if (next < len) {
           if (buf[next] === LF) next++;
         } else {
           this.pendingCR = true;
@@ -152,14 +177,22 @@ export class SseParser {
       }
       const ls = this.skipBom(this.lineStart, end);
       if (end === ls) {
-        const raw = buf.slice(this.segStart, next);
-        out.push(this.dispatch(raw, true));
+        out.push(this.dispatch(this.segStart, next, true));
         this.segStart = next;
       } else {
         this.line(ls, end);
       }
       this.pos = this.lineStart = next;
     }
+  }
+
+  /** Next CR at or after `from` (-1: none yet); cached, so lines without CR are not searched twice. */
+  private nextCR(view: Buffer, from: number): number {
+    if (this.crAt >= from) return this.crAt;
+    const i = view.indexOf(CR, Math.max(from, this.crSearched));
+    this.crAt = i;
+    this.crSearched = i === -1 ? this.len : i + 1;
+    return i;
   }
 
   /** The stream's first line: skip a leading BOM (U+FEFF). */
@@ -184,25 +217,26 @@ export class SseParser {
     let vStart = colon === -1 ? end : colon + 1;
     if (vStart < end && buf[vStart] === SPACE) vStart++;
     if (is(buf, start, nameEnd, F_DATA)) {
-      this.dataBuf += `${this.decoder.decode(buf.subarray(vStart, end))}\n`;
+      const v = buf.toString('utf8', vStart, end);
+      this.dataBuf = this.hasData ? `${this.dataBuf}\n${v}` : v;
       this.hasData = true;
     } else if (is(buf, start, nameEnd, F_EVENT)) {
-      this.eventType = this.decoder.decode(buf.subarray(vStart, end));
+      this.eventType = buf.toString('utf8', vStart, end);
     } else if (is(buf, start, nameEnd, F_ID)) {
-      const v = this.decoder.decode(buf.subarray(vStart, end));
+      const v = buf.toString('utf8', vStart, end);
       if (!v.includes('\0')) this.lastId = v;
     } else if (is(buf, start, nameEnd, F_RETRY)) {
-      if (vStart < end && allDigits(buf, vStart, end)) this.retry = Number(this.decoder.decode(buf.subarray(vStart, end)));
+      if (vStart < end && allDigits(buf, vStart, end)) this.retry = Number(buf.toString('latin1', vStart, end));
     }
   }
 
-  private dispatch(raw: Uint8Array, complete: boolean): SseSegment {
-    const data = this.hasData ? this.dataBuf.slice(0, -1) : undefined;
+  private dispatch(start: number, end: number, complete: boolean): SseSegment {
+    const data = this.hasData ? this.dataBuf : undefined;
     const type = this.eventType === '' ? 'message' : this.eventType;
     this.dataBuf = '';
     this.hasData = false;
     this.eventType = '';
-    return { raw, data, type, lastEventId: this.lastId, complete };
+    return { start: this.base + start, end: this.base + end, data, type, lastEventId: this.lastId, complete };
   }
 }
 
