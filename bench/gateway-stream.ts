@@ -6,7 +6,7 @@
  *    (one `chat.completion.chunk` per token of 1–4 characters, finish chunk, usage chunk, [DONE]),
  *    against a loop that only splits the same SSE bytes into events and `JSON.parse`s each one. Both get
  *    the same chunks (one event per chunk, as vLLM writes them, and 16 KiB chunks). Goal: ≥ 50 % of
- *    the baseline rate.
+ *    the baseline rate (median of per-round ratios; baseline and filter alternate, so load drift hits both).
  * 2. Buffering: the bytes and characters held back after every push of the per-event stream (max and
  *    mean). Goal: held text never exceeds the window (holdBackChars) plus one event's text.
  */
@@ -14,7 +14,7 @@ import { SseResponseFilter } from '../src/gateway/stream/index.js';
 import type { LeakRules } from '../src/gateway/stream/index.js';
 
 const TOKENS = 40_000;
-const RUNS = 5;
+const RUNS = 7;
 
 const SYSTEM =
   'You are the support assistant of Acme Cloud, a company that hosts machine learning models for enterprise customers. ' +
@@ -101,15 +101,25 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
-function time(fn: () => unknown): number {
-  const t: number[] = [];
+function once(fn: () => unknown): number {
+  const t0 = process.hrtime.bigint();
   fn();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/** Baseline and subjects timed in turn, RUNS rounds (after a warm-up); medians of times and of per-round ratios (robust to load drift). */
+function interleaved(fns: readonly (() => unknown)[]): { times: number[]; ratios: number[] } {
+  for (const f of fns) f();
+  const t: number[][] = fns.map(() => []);
+  const r: number[][] = fns.map(() => []);
   for (let i = 0; i < RUNS; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    t.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    const round = fns.map((f) => once(f));
+    round.forEach((x, k) => {
+      t[k]?.push(x);
+      r[k]?.push((round[0] as number) / x);
+    });
   }
-  return median(t);
+  return { times: t.map(median), ratios: r.map(median) };
 }
 
 export function run(): unknown {
@@ -128,10 +138,10 @@ export function run(): unknown {
     ['per-event chunks', events],
     ['16 KiB chunks', rechunk(all, 16384)],
   ] as const) {
-    const base = time(() => baseline(chunks));
-    const fil = time(() => filter(chunks, RULES));
-    const pii = time(() => filter(chunks, RULES_PII));
-    const r = { chunks: name, baselineMBs: mb / base, filterMBs: mb / fil, filterPiiMBs: mb / pii, ratio: base / fil, ratioPii: base / pii, pass: base / fil >= 0.5 };
+    const { times, ratios } = interleaved([() => baseline(chunks), () => filter(chunks, RULES), () => filter(chunks, RULES_PII)]);
+    const [base, fil, pii] = times as [number, number, number];
+    const ratio = ratios[1] as number;
+    const r = { chunks: name, baselineMBs: mb / base, filterMBs: mb / fil, filterPiiMBs: mb / pii, ratio, ratioPii: ratios[2] as number, pass: ratio >= 0.5 };
     rows.push(r);
     process.stdout.write(
       `gateway-stream: ${name.padEnd(17)} filter ${r.filterMBs.toFixed(1).padStart(6)} MB/s, with PII ${r.filterPiiMBs.toFixed(1).padStart(6)} MB/s vs split+JSON.parse ${r.baselineMBs.toFixed(1).padStart(6)} MB/s: ratio ${r.ratio.toFixed(2)} (PII ${r.ratioPii.toFixed(2)})  ${r.pass ? 'PASS' : 'MISS'} (goal ≥ 0.50)\n`,

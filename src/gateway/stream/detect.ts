@@ -47,6 +47,9 @@ export interface CompiledRules {
   readonly ngram: number;
   /** n-gram (words joined by one space) → index of the protected text it came from. */
   readonly grams: ReadonlyMap<string, number>;
+  /** Words that start / end some protected n-gram: a cheap test before joining the last n words. */
+  readonly firstWords: ReadonlySet<string>;
+  readonly lastWords: ReadonlySet<string>;
   readonly patterns: readonly LeakPattern[];
   /** Longest match of any detector, in characters (boundary characters included). */
   readonly maxMatchChars: number;
@@ -76,11 +79,15 @@ export function compileLeakRules(rules: LeakRules): CompiledRules {
     return c;
   });
   const grams = new Map<string, number>();
+  const firstWords = new Set<string>();
+  const lastWords = new Set<string>();
   rules.protectedTexts.forEach((text, t) => {
     const w = words(fold(text));
     for (let i = 0; i + ngram <= w.length; i++) {
       const g = w.slice(i, i + ngram).join(' ');
       if (!grams.has(g)) grams.set(g, t);
+      firstWords.add(w[i] as string);
+      lastWords.add(w[i + ngram - 1] as string);
       // +1: the n-gram is complete only when the character after its last word is seen.
       maxLen = Math.max(maxLen, g.length + 1);
     }
@@ -88,7 +95,7 @@ export function compileLeakRules(rules: LeakRules): CompiledRules {
   const patterns = [...(rules.secrets ?? true ? SECRET_PATTERNS : []), ...(rules.pii ?? false ? PII_PATTERNS : [])];
   for (const p of patterns) maxLen = Math.max(maxLen, p.maxLen);
   if (maxLen > MAX_PATTERN_CHARS) throw new BulwarkError('CONFIG', `leak rules: a canary or protected n-gram is longer than ${MAX_PATTERN_CHARS} characters`);
-  const compiled: CompiledRules = { canaries, ngram, grams, patterns, maxMatchChars: maxLen };
+  const compiled: CompiledRules = { canaries, ngram, grams, firstWords, lastWords, patterns, maxMatchChars: maxLen };
   cache.set(rules, compiled);
   return compiled;
 }
@@ -188,7 +195,7 @@ export class TextScanner {
       if (hit !== undefined) return;
       this.recent.push(w);
       if (this.recent.length > r.ngram) this.recent.shift();
-      if (this.recent.length === r.ngram) {
+      if (this.recent.length === r.ngram && r.lastWords.has(w) && r.firstWords.has(this.recent[0] as string)) {
         const t = r.grams.get(this.recent.join(' '));
         if (t !== undefined) hit = { kind: 'protected-text', detail: `${r.ngram}-gram of protected text #${t + 1}` };
       }
