@@ -205,6 +205,7 @@ describe('SseResponseFilter: leaks', () => {
     expect(f.push(enc.encode(chatChunk({ content: CANARY }, 'stop'))).match).toBeDefined();
     expect(f.push(enc.encode(chatChunk({ content: 'more' })))).toEqual({ out: new Uint8Array(0), done: true });
     expect(f.end().done).toBe(true);
+    expect(f.done).toBe(true);
   });
 
   it('the official OpenAI client raises an APIError on the cut stream', async () => {

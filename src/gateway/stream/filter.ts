@@ -117,6 +117,11 @@ export class SseResponseFilter {
     return { out: this.release(true), done: true };
   }
 
+  /** True once the stream is finished (a match, a limit, `[DONE]` or `end()`). */
+  get done(): boolean {
+    return this.finished;
+  }
+
   /** Usage seen in the stream so far (the final chunk carries it when `stream_options.include_usage`). */
   usage(): Usage | undefined {
     return this.lastUsage;
