@@ -72,6 +72,8 @@ export class SseResponseFilter {
   private heldChars = 0;
   private finished = false;
   private lastUsage: Usage | undefined;
+  /** `[DONE]` ended with a CR as the last byte received: its LF (CRLF) may come first in the next chunk. */
+  private doneLF = false;
 
   /**
    * Throws BulwarkError('CONFIG') for invalid rules (see compileLeakRules). A holdBackChars smaller than
@@ -90,7 +92,13 @@ export class SseResponseFilter {
 
   /** Feed upstream bytes. */
   push(chunk: Uint8Array): FilterStep {
-    if (this.finished) return { out: EMPTY, done: true };
+    if (this.finished) {
+      if (this.doneLF && chunk.length > 0) {
+        this.doneLF = false;
+        if (chunk[0] === 0x0a) return { out: new Uint8Array([0x0a]), done: true };
+      }
+      return { out: EMPTY, done: true };
+    }
     const segs = this.parser.push(chunk);
     for (const seg of segs) {
       const step = this.segment(seg);
@@ -143,6 +151,7 @@ export class SseResponseFilter {
       }
       this.enqueue({ end: seg.end, chars: 0, ends: [] });
       this.finished = true;
+      this.doneLF = seg.end === this.parser.received && this.parser.awaitingLF;
       return { out: this.release(true), done: true };
     }
     let ends: { c: ChoiceState; end: number }[] = [];

@@ -75,6 +75,11 @@ export class SseParser {
     return this.len - this.segStart;
   }
 
+  /** The last byte received ended a line with CR: an LF first in the next chunk belongs to that line end. */
+  get awaitingLF(): boolean {
+    return this.pendingCR;
+  }
+
   /** Stream offset of the first byte not yet received. */
   get received(): number {
     return this.base + this.len;
