@@ -11,6 +11,7 @@ import { benchDir } from './common.js';
 import { run as bombs } from './bombs.js';
 import { run as convert } from './convert.js';
 import { run as formats } from './formats.js';
+import { run as gatewayStream } from './gateway-stream.js';
 import { run as image } from './image.js';
 import { run as k8s } from './k8s.js';
 import { run as oci } from './oci.js';
@@ -36,6 +37,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   image,
   report: () => report(),
   'gateway-budget': async () => (await import('./gateway-budget.js')).run(),
+  'gateway-stream': gatewayStream,
 };
 
 const wanted = process.argv.slice(2);
