@@ -12,6 +12,7 @@ import { run as bombs } from './bombs.js';
 import { run as convert } from './convert.js';
 import { run as formats } from './formats.js';
 import { run as image } from './image.js';
+import { run as injection } from './injection.js';
 import { run as k8s } from './k8s.js';
 import { run as oci } from './oci.js';
 import { run as report } from './report.js';
@@ -35,6 +36,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   'supply-chain': () => supplyChain(),
   image,
   report: () => report(),
+  injection,
 };
 
 const wanted = process.argv.slice(2);

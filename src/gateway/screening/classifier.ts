@@ -49,50 +49,66 @@ export function createHttpClassifier(options: HttpClassifierOptions): ExternalCl
   const timeoutMs = options.timeoutMs;
   return {
     async classify(text: string, signal: AbortSignal) {
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const both = AbortSignal.any([signal, timeout]);
-      let res;
+      // One controller per call, tied to the caller's signal and the deadline, released when the call ends
+      // (so no timer or listener outlives it and aborts an already finished body).
+      const ac = new AbortController();
+      const state = { timedOut: false };
+      const timer = setTimeout(() => {
+        state.timedOut = true;
+        ac.abort(new ClassifierError('timeout', 'external classifier did not answer in time'));
+      }, timeoutMs);
+      const onAbort = (): void => ac.abort(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
       try {
-        res = await request(url, {
-          method: 'POST',
-          headers: { ...options.headers, 'content-type': 'application/json', accept: 'application/json' },
-          body: JSON.stringify({ text }),
-          signal: both,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
-      } catch (cause) {
-        throw failure(cause, timeout, signal);
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      try {
+        let res;
+        try {
+          res = await request(url, {
+            method: 'POST',
+            headers: { ...options.headers, 'content-type': 'application/json', accept: 'application/json' },
+            body: JSON.stringify({ text }),
+            signal: ac.signal,
+            headersTimeout: timeoutMs,
+            bodyTimeout: timeoutMs,
+          });
+        } catch (cause) {
+          throw failure(cause, state.timedOut, signal);
+        }
+        res.body.on('error', () => undefined);
         if (res.statusCode < 200 || res.statusCode > 299) {
           res.body.destroy();
           throw new ClassifierError('http-status', `external classifier answered HTTP ${res.statusCode}`);
         }
-        for await (const chunk of res.body) {
-          const b = chunk as Buffer;
-          size += b.length;
-          if (size > maxBytes) {
-            res.body.destroy();
-            throw new ClassifierError('oversize', `external classifier answer exceeds ${maxBytes} bytes`);
+        const chunks: Buffer[] = [];
+        let size = 0;
+        try {
+          for await (const chunk of res.body) {
+            const b = chunk as Buffer;
+            size += b.length;
+            if (size > maxBytes) {
+              res.body.destroy();
+              throw new ClassifierError('oversize', `external classifier answer exceeds ${maxBytes} bytes`);
+            }
+            chunks.push(b);
           }
-          chunks.push(b);
+        } catch (cause) {
+          if (cause instanceof ClassifierError) throw cause;
+          throw failure(cause, state.timedOut, signal);
         }
-      } catch (cause) {
-        if (cause instanceof ClassifierError) throw cause;
-        throw failure(cause, timeout, signal);
+        return parseClassifierAnswer(Buffer.concat(chunks).toString('utf8'));
+      } finally {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
       }
-      return parseClassifierAnswer(Buffer.concat(chunks).toString('utf8'));
     },
   };
 }
 
-function failure(cause: unknown, timeout: AbortSignal, caller: AbortSignal): ClassifierError {
+function failure(cause: unknown, timedOut: boolean, caller: AbortSignal): ClassifierError {
+  if (cause instanceof ClassifierError) return cause;
   if (caller.aborted) return new ClassifierError('aborted', 'external classifier call aborted by the caller', { cause });
   const code = (cause as { code?: unknown } | null)?.code;
-  if (timeout.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+  if (timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new ClassifierError('timeout', 'external classifier did not answer in time', { cause });
   }
   return new ClassifierError('transport', `external classifier unreachable: ${(cause as Error | null)?.message ?? String(cause)}`, { cause });

@@ -31,10 +31,11 @@ const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Case fold and collapse whitespace: runs with a line break become "\n", other runs one space. */
 export function simplify(s: string): string {
+  // Horizontal runs first, so the line-break rule never rescans a long run of spaces (linear).
   return s
     .toLowerCase()
-    .replace(/[^\S\n]*\n\s*/g, '\n')
     .replace(/[^\S\n]+/g, ' ')
+    .replace(/ ?\n\s*/g, '\n')
     .trim();
 }
 

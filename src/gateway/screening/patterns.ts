@@ -111,7 +111,7 @@ export const PATTERNS: readonly PatternSpec[] = [
   p('tool/inst-marker', 'tool-hijack', 0.7,
     `\\[/?inst\\]|<</?sys>>|<start_of_turn>|<end_of_turn>`, 'Llama 2 / Gemma turn markers'),
   p('tool/fake-role-marker', 'tool-hijack', 0.6,
-    `(?:^|\\n)\\s?(?:#{1,4}\\s?|\\[|<)?(?:system|developer|assistant)(?:\\smessage|\\sprompt)?(?:\\]|>)?\\s?:|#{2,}\\s?(?:system|developer|instruction|instructions)\\b|<\\/?system>`,
+    `(?:^|\\n)\\s?(?:#{1,4}\\s?|\\[|<)?(?:system|developer|assistant)(?:\\smessage|\\sprompt)?(?:\\]|>)?\\s?:|#{2,6}\\s?(?:system|developer|instruction|instructions)\\b|<\\/?system>`,
     'a line that starts a fake "System:" / "### system" / <system> turn'),
   p('tool/fake-tool-call', 'tool-hijack', 0.5,
     `"(?:tool_calls|function_call|tool_call|tool_use)"\\s?:|"name"\\s?:\\s?"[^"\\n]{1,64}"\\s?,\\s?"(?:arguments|parameters|input)"\\s?:`,
