@@ -6,8 +6,10 @@
  * same-run baseline: one case-insensitive regex search (`/ignore previous instructions/i`) over the
  * same text, the cheapest screen there is. Skipped when the data folder is absent.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEFAULT_BLOCK_THRESHOLD, DEFAULT_FLAG_THRESHOLD, screenText } from '../src/gateway/screening/index.js';
-import { DEEPSET_TRAIN_ROWS, loadDeepset, metrics, scoreAll, type Metrics } from '../src/gateway/screening/evaluate.js';
+import { DEEPSET_DIR, DEEPSET_TRAIN_ROWS, loadDeepset, metrics, scoreAll, type Metrics } from '../src/gateway/screening/evaluate.js';
 import { ROOT } from './common.js';
 
 function perKiB(fn: (s: string) => unknown, texts: readonly string[], rounds: number): number {
@@ -24,7 +26,9 @@ const fmt = (m: Metrics): string =>
   `P ${m.precision.toFixed(3)} R ${m.recall.toFixed(3)} F1 ${m.f1.toFixed(3)} FPR ${m.fpr.toFixed(3)} (tp ${m.tp} fp ${m.fp} fn ${m.fn} tn ${m.tn})`;
 
 export function run(): unknown {
-  const rows = loadDeepset(ROOT);
+  // ROOT is right for the compiled bench (dist/bench); the second candidate serves a run from source.
+  const root = [ROOT, join(import.meta.dirname, '..')].find((r) => existsSync(join(r, DEEPSET_DIR))) ?? ROOT;
+  const rows = loadDeepset(root);
   if (rows === undefined) {
     process.stdout.write('injection: skipped (data/gateway/injection/ is absent)\n');
     return { skipped: 'dataset absent' };

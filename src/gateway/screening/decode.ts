@@ -3,8 +3,6 @@
  * text only when it looks like text (mostly printable), so random tokens and hashes decode to nothing.
  */
 
-/** Base64 runs of at least 16 characters (padding optional). Bounded quantifier: linear. */
-const BASE64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
 /** Hex runs of at least 8 bytes, optionally separated by one space, colon or "\x". */
 const HEX_RUN = /(?:(?:\\x)?[0-9a-fA-F]{2}[ :]?){8,}/g;
 
@@ -36,10 +34,34 @@ export interface Decoded {
 }
 
 /** Decoded base64 and hex runs of `s`, at most `budget` bytes of output in total. */
+function isB64(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f || c === 0x5f || c === 0x2d;
+}
+
+/** Maximal runs of base64 characters of at least 16 (a plain loop: one pass, no regex restarts). */
+function base64Runs(s: string): string[] {
+  const runs: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= s.length; i++) {
+    if (i < s.length && isB64(s.charCodeAt(i))) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      if (i - start >= 16) {
+        let end = i;
+        while (end < s.length && end - i < 2 && s.charCodeAt(end) === 0x3d) end++;
+        runs.push(s.slice(start, end));
+      }
+      start = -1;
+    }
+  }
+  return runs;
+}
+
+const MAYBE_SEPARATED_HEX = /\\x[0-9a-f]{2}|[0-9a-f]{2}[ :][0-9a-f]{2}[ :][0-9a-f]{2}[ :][0-9a-f]{2}/i;
+
 export function decodeRuns(s: string, budget: { left: number; exceeded: boolean }): Decoded[] {
   const out: Decoded[] = [];
-  for (const m of s.matchAll(BASE64_RUN)) {
-    const run = m[0];
+  for (const run of base64Runs(s)) {
     if (!/[a-z]/.test(run) || !/[A-Z0-9]/.test(run)) continue; // all-lowercase words are not base64
     const need = Math.ceil((run.length * 3) / 4);
     if (need > budget.left) {
@@ -50,6 +72,7 @@ export function decodeRuns(s: string, budget: { left: number; exceeded: boolean 
     const text = asText(Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64'));
     if (text !== undefined) out.push({ via: 'base64', text });
   }
+  if (!MAYBE_SEPARATED_HEX.test(s) && !/[0-9a-fA-F]{16}/.test(s)) return out;
   for (const m of s.matchAll(HEX_RUN)) {
     const hex = m[0].replace(/\\x|[ :]/g, '');
     const need = hex.length >> 1;
@@ -64,8 +87,20 @@ export function decodeRuns(s: string, budget: { left: number; exceeded: boolean 
   return out;
 }
 
+/** rot13 of lower-case ASCII letters (the text is already case-folded); other characters unchanged. */
 export function rot13(s: string): string {
-  return s.replace(/[a-z]/g, (c) => String.fromCharCode(((c.charCodeAt(0) - 97 + 13) % 26) + 97));
+  const parts: string[] = [];
+  const CHUNK = 8192;
+  for (let at = 0; at < s.length; at += CHUNK) {
+    const end = Math.min(s.length, at + CHUNK);
+    const codes = new Array<number>(end - at);
+    for (let i = at; i < end; i++) {
+      const c = s.charCodeAt(i);
+      codes[i - at] = c >= 97 && c <= 122 ? ((c - 84) % 26) + 97 : c;
+    }
+    parts.push(String.fromCharCode.apply(null, codes));
+  }
+  return parts.join('');
 }
 
 const LEET: Readonly<Record<string, string>> = { '1': 'i', '0': 'o', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i', '|': 'l' };

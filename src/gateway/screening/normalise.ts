@@ -34,7 +34,7 @@ export function simplify(s: string): string {
   // Horizontal runs first, so the line-break rule never rescans a long run of spaces (linear).
   return s
     .toLowerCase()
-    .replace(/[^\S\n]+/g, ' ')
+    .replace(/ [^\S\n]+|[^\S\n ][^\S\n]*/g, ' ')
     .replace(/ ?\n\s*/g, '\n')
     .trim();
 }

@@ -53,6 +53,16 @@ function scan(text: string, via: ScreeningVia, acc: Acc, hidden: boolean): numbe
   return found;
 }
 
+/** Words that almost every pattern needs; a rot13 view without any of them is not screened in full. */
+const ROT13_ANCHOR = /\b(?:ignore|disregard|forget|instructions?|system|prompt|previous|pretend|mode|reveal|repeat|send|developer|jailbreak)\b/;
+const SAYS_ROT13 = /\brot-?\s?13\b|\bcaesar\b/;
+
+/** rot13 is tried when the text says so, or when the rotated text contains a screening keyword. */
+function scanRot13(text: string, acc: Acc, via: ScreeningVia = 'rot13'): void {
+  const r = rot13(text);
+  if (SAYS_ROT13.test(text) || ROT13_ANCHOR.test(r)) scan(r, via === 'rot13' ? 'rot13' : via, acc, true);
+}
+
 /** Combine hit weights as independent evidence: 1 - Π(1 - w). */
 export function combine(weights: readonly number[]): number {
   let keep = 1;
@@ -78,7 +88,7 @@ export function screen(input: string, options: ScreeningOptions = {}): Screening
   const acc: Acc = { hits: [], seen: new Set(), hiddenHit: false };
 
   // 1. As sent (case and whitespace folded only), then after Unicode normalisation.
-  const plain = joinSpacedLetters(simplify(text));
+  const plain = n.folded === text ? n.text : joinSpacedLetters(simplify(text));
   scan(plain, 'plain', acc, false);
   if (n.text !== plain) scan(n.text, 'normalised', acc, false);
 
@@ -91,7 +101,7 @@ export function screen(input: string, options: ScreeningOptions = {}): Screening
 
   // 3. Leetspeak and rot13 views of the normalised text.
   if (hasLeet(n.text)) scan(unleet(n.text), 'leet', acc, true);
-  scan(rot13(n.text), 'rot13', acc, true);
+  scanRot13(n.text, acc);
 
   // 4. base64 / hex payloads, nested up to maxDepth, bounded by maxDecodedBytes and maxDecodedPayloads.
   let payloads = 0;
@@ -109,7 +119,7 @@ export function screen(input: string, options: ScreeningOptions = {}): Screening
         const inner = normalise(d.text);
         scan(inner.text, d.via, acc, true);
         if (hasLeet(inner.text)) scan(unleet(inner.text), d.via, acc, true);
-        scan(rot13(inner.text), d.via, acc, true);
+        scanRot13(inner.text, acc, d.via);
         next.push(inner.folded);
       }
       if (budget.exceeded) break;
