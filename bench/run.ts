@@ -13,6 +13,7 @@ import { run as convert } from './convert.js';
 import { run as formats } from './formats.js';
 import { run as gatewayStream } from './gateway-stream.js';
 import { run as image } from './image.js';
+import { run as injection } from './injection.js';
 import { run as k8s } from './k8s.js';
 import { run as oci } from './oci.js';
 import { run as report } from './report.js';
@@ -38,6 +39,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   report: () => report(),
   'gateway-budget': async () => (await import('./gateway-budget.js')).run(),
   'gateway-stream': gatewayStream,
+  injection,
 };
 
 const wanted = process.argv.slice(2);

@@ -3,9 +3,15 @@
  * (src/gateway/*.ts) imports only this file. Pure and synchronous (no I/O) except the external
  * classifier hook, which is an HTTP call with a deadline.
  *
- * STUB written by the integrator: the screening helper replaces the bodies (keeping these exported
- * names and types, adding fields only as optional) in branch `gw-screening`.
+ * Implementation: normalise.ts (Unicode), decode.ts (payload wrappers), patterns.ts (the pattern table),
+ * screen.ts (scoring), classifier.ts (the HTTP hook). docs/gateway-screening.md documents all of it.
  */
+import { createHttpClassifier } from './classifier.js';
+import { screen } from './screen.js';
+
+export { ClassifierError, DEFAULT_MAX_RESPONSE_BYTES, parseClassifierAnswer, type ClassifierErrorCode } from './classifier.js';
+export { PATTERNS, PATTERNS_VERSION, type PatternSpec } from './patterns.js';
+export { DEFAULT_BLOCK_THRESHOLD, DEFAULT_FLAG_THRESHOLD, SCREENING_LIMITS } from './screen.js';
 
 /** Pattern families the screener recognises. */
 export type InjectionFamily =
@@ -51,9 +57,7 @@ export interface ScreeningOptions {
 
 /** Screen one text (a user/tool message's content, already extracted from the request). */
 export function screenText(text: string, options: ScreeningOptions = {}): ScreeningResult {
-  void options;
-  void text;
-  return { score: 0, hits: [], normalisation: { zeroWidth: 0, tagChars: 0, bidi: 0, confusables: 0 }, truncated: false };
+  return screen(text, options);
 }
 
 /** An external classifier (a model behind HTTP) the gateway may consult in addition to the patterns. */
@@ -63,7 +67,7 @@ export interface ExternalClassifier {
 }
 
 export interface HttpClassifierOptions {
-  /** POST target; body `{"text": "..."}`; answer `{"score": 0..1, "label"?: "..."}` (documented in docs/gateway.md). */
+  /** POST target; body `{"text": "..."}`; answer `{"score": 0..1, "label"?: "..."}` (documented in docs/gateway-screening.md). */
   readonly url: string;
   readonly timeoutMs: number;
   readonly headers?: Readonly<Record<string, string>>;
@@ -72,6 +76,5 @@ export interface HttpClassifierOptions {
 }
 
 export function httpClassifier(options: HttpClassifierOptions): ExternalClassifier {
-  void options;
-  return { classify: () => Promise.reject(new Error('external classifier not implemented (stub)')) };
+  return createHttpClassifier(options);
 }

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_BLOCK_THRESHOLD, DEFAULT_FLAG_THRESHOLD } from './index.js';
+import { DEEPSET_TRAIN_ROWS, loadDeepset, metrics, scoreAll } from './evaluate.js';
+
+/**
+ * Floors slightly below the numbers measured on deepset/prompt-injections (docs/gateway-screening.md),
+ * so a regression in the patterns fails here. Rows 0..545 (deepset train) were used to write the
+ * patterns; rows 546..661 (deepset test) were held out. Skips when the data folder is absent.
+ */
+const ROOT = join(import.meta.dirname, '../../..');
+const rows = loadDeepset(ROOT);
+
+describe.skipIf(rows === undefined)('deepset/prompt-injections', () => {
+  const all = rows ?? [];
+  const scores = scoreAll(all);
+  const train = all.slice(0, DEEPSET_TRAIN_ROWS);
+  const test = all.slice(DEEPSET_TRAIN_ROWS);
+  const trainScores = scores.slice(0, DEEPSET_TRAIN_ROWS);
+  const testScores = scores.slice(DEEPSET_TRAIN_ROWS);
+
+  it('is the full copy (662 rows: 263 injections, 399 legitimate)', () => {
+    expect(all.length).toBe(662);
+    expect(all.filter((r) => r.label === 1).length).toBe(263);
+  });
+
+  it('flag threshold: precision, recall and false positives on the tuning half', () => {
+    const m = metrics(train, trainScores, DEFAULT_FLAG_THRESHOLD);
+    expect(m.precision).toBeGreaterThanOrEqual(0.97);
+    expect(m.recall).toBeGreaterThanOrEqual(0.43);
+    expect(m.fp).toBeLessThanOrEqual(1);
+  });
+
+  it('flag threshold: precision, recall and false positives on the held-out half', () => {
+    const m = metrics(test, testScores, DEFAULT_FLAG_THRESHOLD);
+    expect(m.precision).toBeGreaterThanOrEqual(0.95);
+    expect(m.recall).toBeGreaterThanOrEqual(0.37);
+    expect(m.fp).toBeLessThanOrEqual(1);
+  });
+
+  it('block threshold: no legitimate prompt is blocked', () => {
+    const m = metrics(all, scores, DEFAULT_BLOCK_THRESHOLD);
+    expect(m.fp).toBe(0);
+    expect(m.recall).toBeGreaterThanOrEqual(0.18);
+  });
+});
