@@ -1,0 +1,12 @@
+/**
+ * Inference gateway (issue 18) — the public surface of the gateway domain: the pure request checks
+ * (routing, tenants, field clamps, media, templates, screening, token estimates), the `gateway/*`
+ * rules, and the proxy shell over the shared server. See docs/gateway.md.
+ */
+export * from './policy.js';
+export * from './refusal.js';
+export * from './routing.js';
+export * from './tenants.js';
+export * from './tokens.js';
+export * from './checks.js';
+export * from './evaluate.js';
