@@ -10,3 +10,7 @@ export * from './tenants.js';
 export * from './tokens.js';
 export * from './checks.js';
 export * from './evaluate.js';
+export * from './rules.js';
+export * from './audit-log.js';
+export { gatewayRoutes } from './proxy.js';
+export type { ClassifierSettings, GatewayHandle, GatewaySettings } from './proxy.js';
