@@ -35,7 +35,7 @@ import type { Routed, RoutingPolicy } from './evaluate.js';
 import { bodyTooLarge, decideBody, preflight } from './evaluate.js';
 import type { UpstreamPolicy } from './policy.js';
 import type { GatewayRuleId, Refusal } from './refusal.js';
-import { errorBody, refusal } from './refusal.js';
+import { budgetRefusal, errorBody, refusal, upstreamFailure } from './refusal.js';
 import { gatewayRule } from './rules.js';
 import type { ExternalClassifier, ScreeningResult } from './screening/index.js';
 import type { LeakMatch, LeakRules, Usage } from './stream/index.js';
@@ -291,9 +291,7 @@ export function gatewayRoutes(settings: GatewaySettings, onHandle?: (h: GatewayH
       if (!decision.ok) {
         m.budget.inc({ tenant: tenant.name, reason: decision.reason });
         if (abort.signal.aborted) return;
-        const retry = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-        const status = decision.reason === 'unavailable' ? 503 : 429;
-        refuse(req, res, id, t0, refusal(status, 'gateway/budget-exceeded', `Tenant ${tenant.name} is over its ${decision.reason === 'tokens' ? 'token budget (tokensPerMinute)' : decision.reason === 'requests' ? 'request rate (requestsPerSecond)' : decision.reason === 'unavailable' ? 'budget: the budget store is unavailable' : `concurrency limit (maxConcurrent, ${decision.reason})`}; retry after ${retry} s.`, null, { retryAfterSeconds: retry }), { upstream: pre.upstream, tenant: tenant.name, route: route.label, closeConnection: false, estimated: d.estimate.reservation, ...(d.model !== undefined && { model: d.model }) });
+        refuse(req, res, id, t0, budgetRefusal(tenant.name, decision.reason, decision.retryAfterMs), { upstream: pre.upstream, tenant: tenant.name, route: route.label, closeConnection: false, estimated: d.estimate.reservation, ...(d.model !== undefined && { model: d.model }) });
         return;
       }
       m.tokensEstimated.inc({ tenant: tenant.name }, d.estimate.reservation);
@@ -346,9 +344,7 @@ export function gatewayRoutes(settings: GatewaySettings, onHandle?: (h: GatewayH
           audit('error', 499, [], undefined, 0, undefined);
           return;
         }
-        const code = (e as { code?: string }).code ?? '';
-        const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-        const r = refusal(timeout ? 504 : 502, 'gateway/upstream-error', timeout ? `The upstream ${u.name} did not answer in time.` : `The upstream ${u.name} could not be reached or failed (${code === '' ? 'error' : code}).`);
+        const r = upstreamFailure(u.name, (e as { code?: string }).code ?? '');
         m.requests.inc({ upstream: u.name, route, action: 'error' });
         m.blocks.inc({ rule: r.rule });
         report(r.rule, r.message, id, route, { upstream: u.name, tenant: pre.tenant.name });

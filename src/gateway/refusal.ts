@@ -50,3 +50,27 @@ export function errorBody(r: Refusal): string {
 export function overLimit(param: string, value: number, max: number, limit: string, what = ''): Refusal {
   return refusal(400, 'gateway/field-limit', `${param}${what === '' ? '' : ` ${what}`} is ${value}; this gateway accepts at most ${max} (${limit}).`, param);
 }
+
+/** 429 (503 when the store cannot answer) for a budget refusal, with Retry-After in whole seconds. */
+export function budgetRefusal(tenant: string, reason: 'requests' | 'tokens' | 'concurrency' | 'queue-full' | 'queue-timeout' | 'unavailable', retryAfterMs: number): Refusal {
+  const retry = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  const what =
+    reason === 'tokens'
+      ? 'token budget (tokensPerMinute)'
+      : reason === 'requests'
+        ? 'request rate (requestsPerSecond)'
+        : reason === 'unavailable'
+          ? 'budget: the budget store is unavailable'
+          : reason === 'queue-full'
+            ? 'concurrency limit (maxConcurrent; the queue, maxQueue, is full)'
+            : reason === 'queue-timeout'
+              ? 'concurrency limit (maxConcurrent; waited queueTimeoutMs for a slot)'
+              : 'concurrency limit (maxConcurrent)';
+  return refusal(reason === 'unavailable' ? 503 : 429, 'gateway/budget-exceeded', `Tenant ${tenant} is over its ${what}; retry after ${retry} s.`, null, { retryAfterSeconds: retry });
+}
+
+/** 504 for upstream timeouts, 502 for anything else that kept the upstream from answering. */
+export function upstreamFailure(upstream: string, code: string): Refusal {
+  const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+  return refusal(timeout ? 504 : 502, 'gateway/upstream-error', timeout ? `The upstream ${upstream} did not answer in time (${code}).` : `The upstream ${upstream} could not be reached or failed (${code === '' ? 'error' : code}).`);
+}
