@@ -14,3 +14,9 @@ export * from './rules.js';
 export * from './audit-log.js';
 export { gatewayRoutes } from './proxy.js';
 export type { ClassifierSettings, GatewayHandle, GatewaySettings } from './proxy.js';
+// The subfolders' surfaces the CLI wires (budgets, the external classifier); their own index.ts files stay the authority.
+export { memoryBudgetStore, redisBudgetStore } from './budget/index.js';
+export type { BudgetDecision, BudgetLimits, BudgetRefusal, BudgetStore, RedisBudgetOptions, Reservation } from './budget/index.js';
+export { httpClassifier, screenText } from './screening/index.js';
+export type { ExternalClassifier, ScreeningResult } from './screening/index.js';
+export type { LeakRules } from './stream/index.js';
