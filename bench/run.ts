@@ -11,6 +11,7 @@ import { benchDir } from './common.js';
 import { run as bombs } from './bombs.js';
 import { run as convert } from './convert.js';
 import { run as formats } from './formats.js';
+import { run as gateway } from './gateway.js';
 import { run as image } from './image.js';
 import { run as k8s } from './k8s.js';
 import { run as oci } from './oci.js';
@@ -35,6 +36,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   'supply-chain': () => supplyChain(),
   image,
   report: () => report(),
+  gateway: () => gateway(),
 };
 
 const wanted = process.argv.slice(2);

@@ -26,6 +26,8 @@ export interface TestUpstreamOptions {
   readonly onChunk?: (index: number, at: number) => void;
   /** Hold the response this long before answering (ms): slow-upstream tests. */
   readonly delayMs?: number;
+  /** SSE chunks carry their write time (process.hrtime.bigint(), ns, monotonic across processes) as content: the SSE benchmark. */
+  readonly stampChunks?: boolean;
 }
 
 export interface TestUpstream {
@@ -105,7 +107,8 @@ export async function handleUpstream(req: IncomingMessage, res: ServerResponse, 
       if (o.chunkDelayMs !== undefined && i > 0) await sleep(o.chunkDelayMs);
       if (res.destroyed) return;
       const last = i === words.length - 1;
-      send({ id, object: chunkObject, created, model: MODEL, choices: [chat ? { index: 0, delta: { content: words[i] }, logprobs: null, finish_reason: last ? 'stop' : null } : { index: 0, text: words[i], logprobs: null, finish_reason: last ? 'stop' : null }] });
+      const word = o.stampChunks === true ? `t=${process.hrtime.bigint()};` : words[i];
+      send({ id, object: chunkObject, created, model: MODEL, choices: [chat ? { index: 0, delta: { content: word }, logprobs: null, finish_reason: last ? 'stop' : null } : { index: 0, text: word, logprobs: null, finish_reason: last ? 'stop' : null }] });
       o.onChunk?.(i, performance.now());
     }
     const so = parsed['stream_options'];
