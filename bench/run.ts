@@ -12,6 +12,7 @@ import { run as bombs } from './bombs.js';
 import { run as convert } from './convert.js';
 import { run as formats } from './formats.js';
 import { run as gatewayStream } from './gateway-stream.js';
+import { run as gateway } from './gateway.js';
 import { run as image } from './image.js';
 import { run as injection } from './injection.js';
 import { run as k8s } from './k8s.js';
@@ -40,6 +41,7 @@ const SUITES: Record<string, Suite | (() => Promise<unknown>)> = {
   'gateway-budget': async () => (await import('./gateway-budget.js')).run(),
   'gateway-stream': gatewayStream,
   injection,
+  gateway: () => gateway(),
 };
 
 const wanted = process.argv.slice(2);

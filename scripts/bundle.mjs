@@ -24,7 +24,7 @@ await build({
   format: 'esm',
   target: 'node20.19',
   sourcemap: 'linked',
-  external: ['fastify', 'pino', 'prom-client', '@sigstore/*', 'cli-progress', 'seek-bzip', 'undici', 'ioredis', 'playwright-core'],
+  external: ['fastify', 'pino', 'prom-client', '@sigstore/*', 'cli-progress', 'seek-bzip', 'undici', 'ioredis', 'playwright-core', 'gpt-tokenizer', 'gpt-tokenizer/*'],
   // Bundled CommonJS dependencies call require(): give the ESM bundle one.
   banner: { js: "import { createRequire as __bulwarkCreateRequire } from 'node:module'; const require = __bulwarkCreateRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -7,6 +7,7 @@ import { registerExplain } from './commands/explain.js';
 import { registerAdmission } from './commands/admission.js';
 import { registerAudit } from './commands/audit.js';
 import { registerConvert } from './commands/convert.js';
+import { registerGateway } from './commands/gateway.js';
 import { registerPull, registerPush } from './commands/oci.js';
 import { registerRules } from './commands/rules.js';
 import { registerRuntime } from './commands/runtime.js';
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerAudit(program);
   registerExplain(program);
   registerRuntime(program);
+  registerGateway(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (e) {

@@ -90,6 +90,61 @@ export interface SigningSettings {
   readonly trustedRoot?: string;
 }
 
+/** Budget limits of a tenant (`gateway.budgets.default`, `gateway.tenants[].budget`); durations in ms. */
+export interface GatewayBudgetConfig {
+  readonly requestsPerSecond?: number;
+  readonly requestBurst?: number;
+  readonly tokensPerMinute?: number;
+  readonly maxConcurrent?: number;
+  readonly maxQueue?: number;
+  readonly queueTimeoutMs?: number;
+}
+
+/** `gateway.upstreams[]`: limits are the route limits of every route of the upstream (docs/gateway.md). */
+export interface GatewayUpstreamConfig {
+  readonly name: string;
+  readonly url: string;
+  readonly kind: 'openai' | 'kserve-v2';
+  readonly prefix?: string;
+  /** Replace the default route allowlist. */
+  readonly routes?: readonly string[];
+  /** Add to the default route allowlist (e.g. "POST /tokenize" for trusted tenants). */
+  readonly allowRoutes?: readonly string[];
+  /** Environment variable or file holding the key sent to the upstream. */
+  readonly apiKeyEnv?: string;
+  readonly apiKeyFile?: string;
+  readonly connections?: number;
+  readonly timeoutMs?: number;
+  readonly limits?: Readonly<Record<string, number | boolean | readonly string[]>>;
+  readonly screening?: { readonly enabled?: boolean; readonly flag?: number; readonly block?: number };
+}
+
+export interface GatewayTenantConfig {
+  readonly name: string;
+  /** SHA-256 (hex) of each API key. */
+  readonly apiKeySha256?: readonly string[];
+  /** Environment variable holding one API key (hashed at start-up). */
+  readonly apiKeyEnv?: string;
+  /** File with one API key per line (hashed at start-up). */
+  readonly apiKeysFile?: string;
+  /** Client certificate identities: cn:NAME, uri:URI, dns:NAME. */
+  readonly identities?: readonly string[];
+  readonly budget?: GatewayBudgetConfig;
+}
+
+/** The inference gateway (`bulwark gateway`); flags win. */
+export interface GatewayConfig {
+  readonly upstreams?: readonly GatewayUpstreamConfig[];
+  readonly tenants?: readonly GatewayTenantConfig[];
+  /** Tenant name for callers without credentials (none by default). */
+  readonly anonymous?: string;
+  readonly budgets?: { readonly store?: 'memory' | 'redis'; readonly redisUrl?: string; readonly failOpen?: boolean; readonly default?: GatewayBudgetConfig };
+  readonly tokenizer?: 'o200k_base' | 'cl100k_base';
+  readonly classifier?: { readonly url: string; readonly timeoutMs?: number; readonly flag?: number; readonly block?: number; readonly onError?: 'allow' | 'block' };
+  readonly leaks?: { readonly canaries?: readonly string[]; readonly protectedTextFiles?: readonly string[]; readonly secrets?: boolean; readonly pii?: boolean; readonly holdBackChars?: number };
+  readonly audit?: { readonly log?: string; readonly includePrompts?: boolean };
+}
+
 export interface BulwarkConfig {
   /** The file it was read from (`undefined` for the empty default). */
   readonly file?: string;
@@ -103,6 +158,7 @@ export interface BulwarkConfig {
   readonly kubernetes: KubernetesSettings;
   readonly signing: SigningSettings;
   readonly admission: AdmissionConfig;
+  readonly gateway: GatewayConfig;
 }
 
 export const EMPTY_CONFIG: BulwarkConfig = Object.freeze({
@@ -115,9 +171,17 @@ export const EMPTY_CONFIG: BulwarkConfig = Object.freeze({
   kubernetes: {},
   signing: {},
   admission: {},
+  gateway: {},
 });
 
-const TOP_KEYS = ['version', 'rules', 'ignore', 'suppressions', 'pickle', 'limits', 'scan', 'kubernetes', 'signing', 'admission'] as const;
+const TOP_KEYS = ['version', 'rules', 'ignore', 'suppressions', 'pickle', 'limits', 'scan', 'kubernetes', 'signing', 'admission', 'gateway'] as const;
+const GATEWAY_KEYS = ['upstreams', 'tenants', 'anonymous', 'budgets', 'tokenizer', 'classifier', 'leaks', 'audit'] as const;
+const GW_UPSTREAM_KEYS = ['name', 'url', 'kind', 'prefix', 'routes', 'allowRoutes', 'apiKeyEnv', 'apiKeyFile', 'connections', 'timeout', 'limits', 'screening'] as const;
+const GW_TENANT_KEYS = ['name', 'apiKeySha256', 'apiKeyEnv', 'apiKeysFile', 'identities', 'budget'] as const;
+const GW_BUDGET_KEYS = ['requestsPerSecond', 'requestBurst', 'tokensPerMinute', 'maxConcurrent', 'maxQueue', 'queueTimeout'] as const;
+/** Route limits (docs/gateway.md "Checks and defaults"): counts and sizes, booleans, host lists. */
+const GW_LIMIT_NUMBERS = ['maxN', 'maxBestOf', 'maxCompletionTokens', 'maxLogprobs', 'maxPromptLogprobs', 'maxMessages', 'maxContentParts', 'maxTools', 'maxToolsBytes', 'maxStop', 'maxStopChars', 'maxSchemaBytes', 'maxSchemaDepth', 'maxLogitBias', 'maxPromptBatch', 'maxPromptTokenIds', 'maxTextChars', 'maxImages', 'maxAudio', 'maxVideos', 'maxMediaBytes', 'maxImageSide', 'maxImagePixels', 'maxInferInputs', 'maxTensorElements', 'maxBodyBytes', 'maxJsonDepth'] as const;
+const GW_LIMIT_KEYS = [...GW_LIMIT_NUMBERS, 'allowTemplates', 'mediaHosts', 'tensorDatatypes'] as const;
 const ADMISSION_KEYS = ['defaults', 'exemptions', 'controllers', 'suppressions', 'onInternalError', 'mutation', 'supplyChain'] as const;
 const SUPPLY_CHAIN_KEYS = ['scopes', 'resolveTags', 'timeout', 'cacheTtl', 'failureTtl', 'registryConfig', 'caFile', 'plainHttp'] as const;
 const SCOPE_KEYS = ['match', 'requireDigest', 'verify', 'scan', 'onError', 'mode'] as const;
@@ -482,6 +546,149 @@ function parseSigning(ctx: Ctx, node: Node | null): SigningSettings {
   return out as SigningSettings;
 }
 
+function count(ctx: Ctx, node: Node | null, where: string, allowZero = true): number {
+  const s = scalar(ctx, node, where);
+  const v = typeof s.value === 'number' ? s.value : typeof s.value === 'string' ? parseSize(s.value) : undefined;
+  if (v === undefined || !Number.isSafeInteger(v) || v < (allowZero ? 0 : 1)) ctx.fail(node, `${where} must be a ${allowZero ? 'non-negative' : 'positive'} integer${allowZero ? '' : ''} or a size such as 16MiB`);
+  return v;
+}
+
+function fraction(ctx: Ctx, node: Node | null, where: string): number {
+  const s = scalar(ctx, node, where);
+  if (typeof s.value !== 'number' || !(s.value >= 0 && s.value <= 1)) ctx.fail(node, `${where} must be a number between 0 and 1`);
+  return s.value;
+}
+
+function parseGatewayBudget(ctx: Ctx, node: Node | null, where: string): GatewayBudgetConfig {
+  const out: Record<string, number> = {};
+  for (const e of entries(ctx, mapOf(ctx, node, where), where, GW_BUDGET_KEYS)) {
+    if (e.key === 'queueTimeout') out['queueTimeoutMs'] = duration(ctx, e.value, `${where}.queueTimeout`);
+    else out[e.key] = count(ctx, e.value, `${where}.${e.key}`);
+  }
+  return out;
+}
+
+function parseGatewayUpstream(ctx: Ctx, node: Node | null, where: string): GatewayUpstreamConfig {
+  const map = mapOf(ctx, node, where);
+  const out: Record<string, unknown> = {};
+  for (const e of entries(ctx, map, where, GW_UPSTREAM_KEYS)) {
+    const at = `${where}.${e.key}`;
+    if (e.key === 'kind') out['kind'] = oneOf(ctx, e.value, at, ['openai', 'kserve-v2'] as const);
+    else if (e.key === 'url') {
+      const v = str(ctx, e.value, at);
+      if (!/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(v)) ctx.fail(e.value, `${at} must be an http:// or https:// URL without query, got ${JSON.stringify(v.slice(0, 80))}`);
+      out['url'] = v;
+    } else if (e.key === 'routes' || e.key === 'allowRoutes') {
+      const list = strList(ctx, e.value, at);
+      const items = isSeq(e.value) ? e.value.items : [e.value];
+      list.forEach((r, i) => {
+        if (!/^(GET|POST|PUT|DELETE|PATCH|HEAD) \/\S*$/.test(r)) ctx.fail(items[i] as Node, `${at}[${i}] must be "METHOD /path" such as "POST /v1/chat/completions", got ${JSON.stringify(r.slice(0, 80))}`);
+      });
+      out[e.key] = list;
+    } else if (e.key === 'connections') out['connections'] = count(ctx, e.value, at, false);
+    else if (e.key === 'timeout') out['timeoutMs'] = duration(ctx, e.value, at);
+    else if (e.key === 'limits') {
+      const lim: Record<string, unknown> = {};
+      for (const f of entries(ctx, mapOf(ctx, e.value, at), at, GW_LIMIT_KEYS)) {
+        const lat = `${at}.${f.key}`;
+        if (f.key === 'allowTemplates') lim[f.key] = bool(ctx, f.value, lat);
+        else if (f.key === 'mediaHosts' || f.key === 'tensorDatatypes') lim[f.key] = strList(ctx, f.value, lat);
+        else lim[f.key] = count(ctx, f.value, lat);
+      }
+      out['limits'] = lim;
+    } else if (e.key === 'screening') {
+      const sc: Record<string, unknown> = {};
+      for (const f of entries(ctx, mapOf(ctx, e.value, at), at, ['enabled', 'flag', 'block'])) sc[f.key] = f.key === 'enabled' ? bool(ctx, f.value, `${at}.enabled`) : fraction(ctx, f.value, `${at}.${f.key}`);
+      out['screening'] = sc;
+    } else out[e.key] = str(ctx, e.value, at);
+  }
+  for (const k of ['name', 'url'] as const) if (out[k] === undefined) ctx.fail(map, `${where} needs ${k}`);
+  out['kind'] ??= 'openai';
+  return out as unknown as GatewayUpstreamConfig;
+}
+
+function parseGatewayTenant(ctx: Ctx, node: Node | null, where: string): GatewayTenantConfig {
+  const map = mapOf(ctx, node, where);
+  const out: Record<string, unknown> = {};
+  for (const e of entries(ctx, map, where, GW_TENANT_KEYS)) {
+    const at = `${where}.${e.key}`;
+    if (e.key === 'apiKeySha256') {
+      const list = strList(ctx, e.value, at);
+      const items = isSeq(e.value) ? e.value.items : [e.value];
+      list.forEach((h, i) => {
+        if (!/^[0-9a-fA-F]{64}$/.test(h)) ctx.fail(items[i] as Node, `${at}[${i}] must be the SHA-256 of a key in hex (64 characters; printf %s KEY | sha256sum)`);
+      });
+      out[e.key] = list.map((h) => h.toLowerCase());
+    } else if (e.key === 'identities') {
+      const list = strList(ctx, e.value, at);
+      const items = isSeq(e.value) ? e.value.items : [e.value];
+      list.forEach((id, i) => {
+        if (!/^(cn|uri|dns):.+$/.test(id)) ctx.fail(items[i] as Node, `${at}[${i}] must be cn:NAME, uri:URI or dns:NAME, got ${JSON.stringify(id.slice(0, 80))}`);
+      });
+      out[e.key] = list;
+    } else if (e.key === 'budget') out['budget'] = parseGatewayBudget(ctx, e.value, at);
+    else out[e.key] = str(ctx, e.value, at);
+  }
+  if (out['name'] === undefined) ctx.fail(map, `${where} needs name`);
+  return out as unknown as GatewayTenantConfig;
+}
+
+function parseGateway(ctx: Ctx, node: Node | null): GatewayConfig {
+  const out: Record<string, unknown> = {};
+  for (const e of entries(ctx, mapOf(ctx, node, 'gateway'), 'gateway', GATEWAY_KEYS)) {
+    const at = `gateway.${e.key}`;
+    if (e.key === 'upstreams') {
+      const ups = seqOf(ctx, e.value, at).items.map((item, i) => parseGatewayUpstream(ctx, item as Node, `${at}[${i}]`));
+      const names = new Set<string>();
+      ups.forEach((u, i) => {
+        if (names.has(u.name)) ctx.fail((e.value as YAMLSeq).items[i] as Node, `${at}[${i}]: upstream name "${u.name}" is used twice`);
+        names.add(u.name);
+      });
+      out['upstreams'] = ups;
+    } else if (e.key === 'tenants') out['tenants'] = seqOf(ctx, e.value, at).items.map((item, i) => parseGatewayTenant(ctx, item as Node, `${at}[${i}]`));
+    else if (e.key === 'anonymous') out['anonymous'] = str(ctx, e.value, at);
+    else if (e.key === 'tokenizer') out['tokenizer'] = oneOf(ctx, e.value, at, ['o200k_base', 'cl100k_base'] as const);
+    else if (e.key === 'budgets') {
+      const b: Record<string, unknown> = {};
+      for (const f of entries(ctx, mapOf(ctx, e.value, at), at, ['store', 'redisUrl', 'failOpen', 'default'])) {
+        if (f.key === 'store') b['store'] = oneOf(ctx, f.value, `${at}.store`, ['memory', 'redis'] as const);
+        else if (f.key === 'failOpen') b['failOpen'] = bool(ctx, f.value, `${at}.failOpen`);
+        else if (f.key === 'default') b['default'] = parseGatewayBudget(ctx, f.value, `${at}.default`);
+        else {
+          const v = str(ctx, f.value, `${at}.redisUrl`);
+          if (!/^rediss?:\/\//.test(v)) ctx.fail(f.value, `${at}.redisUrl must be a redis:// or rediss:// URL`);
+          b['redisUrl'] = v;
+        }
+      }
+      if (b['store'] === 'redis' && b['redisUrl'] === undefined) ctx.fail(e.value, `${at}: store redis needs redisUrl`);
+      out['budgets'] = b;
+    } else if (e.key === 'classifier') {
+      const c: Record<string, unknown> = {};
+      for (const f of entries(ctx, mapOf(ctx, e.value, at), at, ['url', 'timeout', 'flag', 'block', 'onError'])) {
+        if (f.key === 'timeout') c['timeoutMs'] = duration(ctx, f.value, `${at}.timeout`);
+        else if (f.key === 'flag' || f.key === 'block') c[f.key] = fraction(ctx, f.value, `${at}.${f.key}`);
+        else if (f.key === 'onError') c['onError'] = oneOf(ctx, f.value, `${at}.onError`, ['allow', 'block'] as const);
+        else c['url'] = str(ctx, f.value, `${at}.url`);
+      }
+      if (c['url'] === undefined) ctx.fail(e.value, `${at} needs url`);
+      out['classifier'] = c;
+    } else if (e.key === 'leaks') {
+      const l: Record<string, unknown> = {};
+      for (const f of entries(ctx, mapOf(ctx, e.value, at), at, ['canaries', 'protectedTextFiles', 'secrets', 'pii', 'holdBackChars'])) {
+        if (f.key === 'secrets' || f.key === 'pii') l[f.key] = bool(ctx, f.value, `${at}.${f.key}`);
+        else if (f.key === 'holdBackChars') l[f.key] = count(ctx, f.value, `${at}.holdBackChars`);
+        else l[f.key] = strList(ctx, f.value, `${at}.${f.key}`);
+      }
+      out['leaks'] = l;
+    } else {
+      const a: Record<string, unknown> = {};
+      for (const f of entries(ctx, mapOf(ctx, e.value, at), at, ['log', 'includePrompts'])) a[f.key] = f.key === 'includePrompts' ? bool(ctx, f.value, `${at}.includePrompts`) : str(ctx, f.value, `${at}.log`);
+      out['audit'] = a;
+    }
+  }
+  return out as GatewayConfig;
+}
+
 /** Parse configuration text (`file` names it in errors). Throws one CONFIG error, the first problem found. */
 export function parseConfig(text: string, file: string): BulwarkConfig {
   const lc = new LineCounter();
@@ -541,6 +748,9 @@ export function parseConfig(text: string, file: string): BulwarkConfig {
         break;
       case 'admission':
         cfg = { ...cfg, admission: parseAdmission(ctx, e.value) };
+        break;
+      case 'gateway':
+        cfg = { ...cfg, gateway: parseGateway(ctx, e.value) };
         break;
     }
   }

@@ -9,6 +9,7 @@
 import { PATH_RULESET } from '../attack-paths/index.js';
 import { AUDIT_RULESET } from '../audit/index.js';
 import { DOCKERFILE_RULESET } from '../dockerfile/index.js';
+import { GATEWAY_RULESET } from '../gateway/index.js';
 import { IMAGE_RULESET } from '../image/index.js';
 import { K8S_RULESET } from '../k8s-manifests/index.js';
 import { MODEL_SCANNER_RULESET } from '../model-scanners/index.js';
@@ -23,8 +24,8 @@ import { TRIVY_RULESET } from '../trivy/index.js';
 /** What `bulwark scan` analyses. */
 export const SCAN_RULESETS: readonly RuleSet[] = [CORE_RULESET, MODEL_SCANNER_RULESET, K8S_RULESET, DOCKERFILE_RULESET, TRIVY_RULESET, SIGNING_RULESET, OCI_RULESET, IMAGE_RULESET, PATH_RULESET];
 
-/** Every rule set Bulwark ships: the scan's, plus the streaming domains' (audit log, runtime) and the admission webhook's supply-chain checks. */
-export const ALL_RULESETS: readonly RuleSet[] = [...SCAN_RULESETS, AUDIT_RULESET, RUNTIME_RULESET, SUPPLY_CHAIN_RULESET];
+/** Every rule set Bulwark ships: the scan's, plus the streaming domains' (audit log, runtime), the admission webhook's supply-chain checks and the inference gateway's. */
+export const ALL_RULESETS: readonly RuleSet[] = [...SCAN_RULESETS, AUDIT_RULESET, RUNTIME_RULESET, SUPPLY_CHAIN_RULESET, GATEWAY_RULESET];
 
 /** The scan's registry (its reports carry the metadata of these rules). */
 export const registry = createRegistry(SCAN_RULESETS);

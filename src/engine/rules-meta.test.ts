@@ -23,6 +23,8 @@ import { RUNTIME_RULE_CASES } from '../runtime/rule-cases.js';
 import { runRuntimeRuleCase } from '../runtime/case-runner.js';
 import { runOciRuleCase } from '../oci/case-runner.js';
 import { runSupplyChainRuleCase } from '../cli/case-runner.js';
+import { runGatewayRuleCase } from '../gateway/case-runner.js';
+import { GATEWAY_RULE_CASES } from '../gateway/rule-cases.js';
 import { scan } from './engine.js';
 import { scanOptions } from './options.js';
 
@@ -72,7 +74,7 @@ const NOT_IMPORTED = new Set(['src/cli/main.ts', 'src/cli/conformance.ts', 'src/
 
 /** Every domain's cases (rules that keep their cases in their own file are included by their domain). */
 function allCases(): readonly RuleCases[] {
-  return [...ALL_RULE_CASES, ...RUNTIME_RULE_CASES, ...auditRuleCases()];
+  return [...ALL_RULE_CASES, ...RUNTIME_RULE_CASES, ...GATEWAY_RULE_CASES, ...auditRuleCases()];
 }
 
 /**
@@ -95,6 +97,12 @@ async function runAnyCase(c: RuleCase, ruleId: string): Promise<Finding[]> {
   }
   if (ruleId.startsWith('supply-chain/')) {
     const out = await runSupplyChainRuleCase(c, ruleId);
+    const bypass = out.filter((f) => !wasReported(f));
+    if (bypass.length > 0) throw new Error(`findings that did not leave through a Reporter: ${bypass.map((f) => f.ruleId).join(', ')}`);
+    return out;
+  }
+  if (ruleId.startsWith('gateway/')) {
+    const out = runGatewayRuleCase(c, ruleId);
     const bypass = out.filter((f) => !wasReported(f));
     if (bypass.length > 0) throw new Error(`findings that did not leave through a Reporter: ${bypass.map((f) => f.ruleId).join(', ')}`);
     return out;

@@ -75,6 +75,7 @@ function lineOf(f: Finding): number {
       return l.offset ?? 0;
     case 'admission-request':
     case 'process':
+    case 'gateway-request':
       return 0;
   }
 }

@@ -10,7 +10,8 @@ export type Location =
   | AdmissionRequestLocation
   | AuditEventLocation
   | ProcessLocation
-  | ImageLayerLocation;
+  | ImageLayerLocation
+  | GatewayRequestLocation;
 
 export interface FileLocation {
   readonly kind: 'file';
@@ -125,6 +126,20 @@ export interface ImageLayerLocation {
   readonly column?: number;
 }
 
+/** One request through the inference gateway (`path`: the upstream name, or `gateway` before one is known). */
+export interface GatewayRequestLocation {
+  readonly kind: 'gateway-request';
+  readonly path: string;
+  /** The gateway's request id (also sent upstream as x-request-id). */
+  readonly requestId: string;
+  /** `POST /v1/chat/completions` (the route pattern, or the method and path as received when no route matched). */
+  readonly route: string;
+  readonly tenant?: string;
+  readonly model?: string;
+  /** The request field concerned (`n`, `messages[2].content[0].image_url.url`). */
+  readonly param?: string;
+}
+
 export type LocationKind = Location['kind'];
 
 function objectRefText(o: ObjectFieldRef): string {
@@ -159,6 +174,8 @@ export function formatLocation(loc: Location): string {
       // Without a layer index the finding is about the image configuration (its digest in `layer`).
       if (loc.layerIndex === undefined && loc.file === undefined) return `${loc.path} config ${loc.layer}`;
       return `${loc.path} layer ${loc.layerIndex ?? loc.layer}${loc.file === undefined ? '' : `:/${loc.file.replace(/^\/+/, '')}${loc.line === undefined ? '' : `:${loc.line}`}`}`;
+    case 'gateway-request':
+      return `${loc.path} request ${loc.requestId} ${loc.route}${loc.tenant === undefined ? '' : ` tenant ${loc.tenant}`}${loc.param === undefined ? '' : ` ${loc.param}`}`;
     default:
       return assertNever(loc);
   }
@@ -193,6 +210,8 @@ export function locationIdentity(loc: Location): string {
       return `process\0${loc.path}\0${loc.node ?? ''}\0${loc.namespace ?? ''}\0${loc.pod ?? ''}\0${loc.container ?? ''}\0${loc.exe ?? ''}`;
     case 'image-layer':
       return `layer\0${loc.path}\0${loc.layer}\0${loc.file ?? ''}\0${loc.line ?? ''}`;
+    case 'gateway-request':
+      return `gateway\0${loc.path}\0${loc.requestId}\0${loc.param ?? ''}`;
     default:
       return assertNever(loc);
   }
@@ -213,6 +232,7 @@ export function locationLineColumn(loc: Location): { line: number; column?: numb
     case 'byte-range':
     case 'admission-request':
     case 'process':
+    case 'gateway-request':
       return undefined;
     default:
       return assertNever(loc);

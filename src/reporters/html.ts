@@ -61,6 +61,8 @@ function where(l: Location): string {
       return [l.node, l.namespace, l.pod, l.container, l.pid, l.exe].filter((x) => x !== undefined).join('/');
     case 'image-layer':
       return `${l.layer}${l.file === undefined ? '' : ` ${l.file}`}`;
+    case 'gateway-request':
+      return `request ${l.requestId} ${l.route}${l.tenant === undefined ? '' : ` tenant ${l.tenant}`}`;
   }
 }
 

@@ -137,6 +137,8 @@ function logical(loc: Location): object[] | undefined {
       ];
     case 'image-layer':
       return [{ fullyQualifiedName: `${loc.layer}${loc.file === undefined ? '' : `/${loc.file}`}`, kind: 'layer', properties: { layer: loc.layer, ...(loc.layerIndex !== undefined && { layerIndex: loc.layerIndex }), ...(loc.file !== undefined && { file: loc.file }) } }];
+    case 'gateway-request':
+      return [{ fullyQualifiedName: `gateway/${loc.requestId}${loc.param === undefined ? '' : `/${loc.param}`}`, kind: 'request', properties: (({ kind: _kind, ...rest }) => rest)(loc) }];
     case 'file':
     case 'byte-range':
       return undefined;

@@ -48,6 +48,7 @@ function where(loc: Location): string {
     case 'admission-request':
     case 'audit-event':
     case 'process':
+    case 'gateway-request':
     case 'image-layer': {
       const full = formatLocation(loc);
       return full.startsWith(`${loc.path} `) ? full.slice(loc.path.length + 1) : full;

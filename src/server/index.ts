@@ -4,7 +4,7 @@
  * `exitOnSignals`, `createLogger`, `createServerMetrics`, `TlsMaterial`. Domain-free: it imports no
  * other Bulwark domain.
  */
-export { createServer, exitOnSignals } from './server.js';
+export { clientIdentity, createServer, exitOnSignals } from './server.js';
 export type { BulwarkServer, RouteSetup, ServerContext, ServerOptions } from './server.js';
 export { createLogger, LOG_LEVELS } from './logger.js';
 export type { LogLevel, Logger } from './logger.js';

@@ -14,9 +14,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fastify } from './packages.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from './logger.js';
 import type { ServerMetrics } from './metrics.js';
@@ -27,7 +30,21 @@ import { TlsMaterial } from './tls.js';
 export interface ServerOptions {
   /** Service name in logs. */
   readonly service: string;
-  readonly tls: TlsFiles;
+  /** TLS key and certificate; absent only with `plainHttp`. */
+  readonly tls?: TlsFiles;
+  /**
+   * Serve plain HTTP instead of HTTPS (the gateway's `--plain-http`, for loopback or a mesh that
+   * terminates TLS). Only when asked explicitly; every other server is HTTPS-only.
+   */
+  readonly plainHttp?: boolean;
+  /** Ask for a client certificate verified against this CA file (mTLS); the identity is given by `clientIdentity(req)`. Unverified or absent certificates are let through as anonymous: the routes decide. */
+  readonly clientCaFile?: string;
+  /** Register /healthz, /readyz, /metrics on this server (default true; a gateway serves them on an admin port). */
+  readonly healthRoutes?: boolean;
+  /** Extra readiness condition (e.g. the budget store is reachable). */
+  readonly readiness?: () => boolean;
+  /** Largest request head (bytes, Node's maxHeaderSize); larger ones get 431. Default 16 KiB. */
+  readonly maxHeaderBytes?: number;
   /** Largest request body accepted (bytes); larger ones get 413. */
   readonly bodyLimit: number;
   /** Time allowed to receive the request headers (ms, default 5000); then 408. */
@@ -59,6 +76,8 @@ export interface BulwarkServer {
   readonly app: FastifyInstance<HttpsServer>;
   readonly https: HttpsServer;
   readonly tls: TlsMaterial;
+  /** True when serving plain HTTP (`plainHttp`): `https` is then a node:http server. */
+  readonly plain: boolean;
   readonly metrics: ServerMetrics;
   readonly log: Logger;
   /** Start listening (TLS files are read first; the server starts even without them, not ready). */
@@ -89,14 +108,17 @@ export async function createServer(options: ServerOptions, routes: RouteSetup): 
   let inFlight = 0;
   const idleWaiters: (() => void)[] = [];
 
-  const tls = new TlsMaterial(options.tls, (e) => {
+  const plain = options.plainHttp === true;
+  if (!plain && options.tls === undefined) throw new Error('createServer: tls files are required unless plainHttp is set');
+  const clientCa = options.clientCaFile === undefined ? undefined : readFileSync(options.clientCaFile);
+  const tls = new TlsMaterial(options.tls ?? { certFile: '', keyFile: '' }, (e) => {
     metrics.tlsReloads.inc({ result: e.kind });
     if (e.kind === 'loaded') {
       if (e.notAfter !== undefined) metrics.certNotAfter.set(e.notAfter);
       log.info({ event: 'tls-loaded', notAfter: e.notAfter === undefined ? undefined : new Date(e.notAfter * 1000).toISOString() }, 'TLS key and certificate loaded');
     } else log.warn({ event: `tls-${e.kind}`, reason: e.message }, e.kind === 'missing' ? 'TLS material missing; not ready' : 'TLS material invalid; keeping the previous pair');
   });
-  tls.reload();
+  if (!plain) tls.reload();
 
   const handshakeTimeout = options.handshakeTimeoutMs ?? 5_000;
   let server: HttpsServer | undefined;
@@ -108,58 +130,69 @@ export async function createServer(options: ServerOptions, routes: RouteSetup): 
     trustProxy: false,
     serverFactory: (handler) => {
       const pair = tls.pair;
-      const s = createHttpsServer(
-        {
-          ...(pair !== undefined && { cert: pair.cert, key: pair.key }),
-          minVersion: 'TLSv1.2',
-          handshakeTimeout,
-          headersTimeout: options.headersTimeoutMs ?? 5_000,
-          requestTimeout: options.requestTimeoutMs ?? 10_000,
-          keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
-          connectionsCheckingInterval: 500,
-        },
-        (req: IncomingMessage, res: ServerResponse) => {
-          inFlight++;
+      const common = {
+        headersTimeout: options.headersTimeoutMs ?? 5_000,
+        requestTimeout: options.requestTimeoutMs ?? 10_000,
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? 60_000,
+        connectionsCheckingInterval: 500,
+        maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
+      };
+      const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+        inFlight++;
+        metrics.inFlight.set(inFlight);
+        res.once('close', () => {
+          inFlight--;
           metrics.inFlight.set(inFlight);
-          res.once('close', () => {
-            inFlight--;
-            metrics.inFlight.set(inFlight);
-            if (inFlight === 0) for (const w of idleWaiters.splice(0)) w();
-          });
-          handler(req, res);
-        },
-      );
+          if (inFlight === 0) for (const w of idleWaiters.splice(0)) w();
+        });
+        handler(req, res);
+      };
+      const s = plain
+        ? (createHttpServer(common, onRequest) as unknown as HttpsServer)
+        : createHttpsServer(
+            {
+              ...(pair !== undefined && { cert: pair.cert, key: pair.key }),
+              ...(clientCa !== undefined && { ca: clientCa, requestCert: true, rejectUnauthorized: false }),
+              minVersion: 'TLSv1.2',
+              handshakeTimeout,
+              ...common,
+            },
+            onRequest,
+          );
       server = s;
       return s;
     },
   });
   if (server === undefined) throw new Error('fastify did not create the HTTPS server');
   const https: HttpsServer = server;
-  tls.onChange((pair) => https.setSecureContext({ cert: pair.cert, key: pair.key, minVersion: 'TLSv1.2' }));
-  https.on('tlsClientError', (err: Error & { code?: string }) => log.debug({ event: 'tls-client-error', code: err.code }, 'TLS handshake failed'));
+  if (!plain) {
+    tls.onChange((pair) => https.setSecureContext({ cert: pair.cert, key: pair.key, minVersion: 'TLSv1.2', ...(clientCa !== undefined && { ca: clientCa }) }));
+    https.on('tlsClientError', (err: Error & { code?: string }) => log.debug({ event: 'tls-client-error', code: err.code }, 'TLS handshake failed'));
 
-  // Answer plain HTTP on the TLS port in clear text (then close) instead of resetting the connection.
-  const tlsListeners = https.listeners('connection') as ((socket: Socket) => void)[];
-  https.removeAllListeners('connection');
-  https.on('connection', (socket: Socket) => {
-    socket.setTimeout(handshakeTimeout, () => socket.destroy());
-    socket.once('data', (chunk: Buffer) => {
-      socket.setTimeout(0);
-      socket.pause();
-      socket.unshift(chunk);
-      if (chunk[0] === TLS_HANDSHAKE_BYTE) {
-        for (const l of tlsListeners) l.call(https, socket);
-        process.nextTick(() => socket.resume());
-      } else {
-        log.debug({ event: 'plain-http' }, 'plain HTTP on the TLS port');
-        socket.end(PLAIN_HTTP_ANSWER);
-        socket.destroySoon();
-      }
+    // Answer plain HTTP on the TLS port in clear text (then close) instead of resetting the connection.
+    const tlsListeners = https.listeners('connection') as ((socket: Socket) => void)[];
+    https.removeAllListeners('connection');
+    https.on('connection', (socket: Socket) => {
+      socket.setTimeout(handshakeTimeout, () => socket.destroy());
+      socket.once('data', (chunk: Buffer) => {
+        socket.setTimeout(0);
+        socket.pause();
+        socket.unshift(chunk);
+        if (chunk[0] === TLS_HANDSHAKE_BYTE) {
+          for (const l of tlsListeners) l.call(https, socket);
+          process.nextTick(() => socket.resume());
+        } else {
+          log.debug({ event: 'plain-http' }, 'plain HTTP on the TLS port');
+          socket.end(PLAIN_HTTP_ANSWER);
+          socket.destroySoon();
+        }
+      });
+      socket.on('error', () => socket.destroy());
     });
-    socket.on('error', () => socket.destroy());
-  });
+  }
 
-  const ready = (): boolean => tls.ready && !shuttingDown;
+  const extraReady = options.readiness ?? (() => true);
+  const ready = (): boolean => (plain || tls.ready) && !shuttingDown && extraReady();
   const ctx: ServerContext = { log, metrics, ready };
 
   app.removeAllContentTypeParsers();
@@ -191,15 +224,17 @@ export async function createServer(options: ServerOptions, routes: RouteSetup): 
     void reply.code(404).type('application/json').send({ error: `no route ${req.method} ${req.url.slice(0, 100)}` });
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
-    if (ready()) return { status: 'ready' };
-    return reply.code(503).send({ status: 'not ready', reason: shuttingDown ? 'shutting down' : 'TLS key and certificate not loaded' });
-  });
-  app.get('/metrics', async (_req, reply) => {
-    const text = await metrics.registry.metrics();
-    return reply.type(metrics.registry.contentType).send(text);
-  });
+  if (options.healthRoutes !== false) {
+    app.get('/healthz', async () => ({ status: 'ok' }));
+    app.get('/readyz', async (_req, reply) => {
+      if (ready()) return { status: 'ready' };
+      return reply.code(503).send({ status: 'not ready', reason: shuttingDown ? 'shutting down' : !plain && !tls.ready ? 'TLS key and certificate not loaded' : 'a dependency is not ready' });
+    });
+    app.get('/metrics', async (_req, reply) => {
+      const text = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(text);
+    });
+  }
   await routes(app, ctx);
   await app.ready();
 
@@ -250,6 +285,7 @@ export async function createServer(options: ServerOptions, routes: RouteSetup): 
     app,
     https,
     tls,
+    plain,
     metrics,
     log,
     ready,
@@ -257,7 +293,7 @@ export async function createServer(options: ServerOptions, routes: RouteSetup): 
     shutdown,
     listen: (port, host = '0.0.0.0') =>
       new Promise<AddressInfo>((resolve, reject) => {
-        tls.start();
+        if (!plain) tls.start();
         https.once('error', reject);
         https.listen(port, host, () => {
           https.off('error', reject);
@@ -292,4 +328,21 @@ export function exitOnSignals(server: BulwarkServer, exit: (code: number) => voi
   };
   process.on('SIGTERM', on);
   process.on('SIGINT', on);
+}
+
+/** Names of the client certificate the TLS layer verified against the client CA (mTLS), or undefined. */
+export function clientIdentity(req: IncomingMessage): { cn?: string; uris: string[]; dns: string[] } | undefined {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (socket.encrypted !== true || socket.authorized !== true || typeof socket.getPeerCertificate !== 'function') return undefined;
+  const cert = socket.getPeerCertificate(false);
+  if (cert === null || Object.keys(cert).length === 0) return undefined;
+  const uris: string[] = [];
+  const dns: string[] = [];
+  for (const part of (cert.subjectaltname ?? '').split(', ')) {
+    if (part.startsWith('URI:')) uris.push(part.slice(4));
+    else if (part.startsWith('DNS:')) dns.push(part.slice(4));
+  }
+  const cnRaw: unknown = cert.subject?.CN;
+  const cn = typeof cnRaw === 'string' ? cnRaw : Array.isArray(cnRaw) && typeof cnRaw[0] === 'string' ? cnRaw[0] : undefined;
+  return { ...(cn !== undefined && { cn }), uris, dns };
 }

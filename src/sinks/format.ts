@@ -100,6 +100,8 @@ function locationFields(f: Finding): Record<string, FieldValue> {
     case 'byte-range':
     case 'image-layer':
       return { 'fd.name': l.path };
+    case 'gateway-request':
+      return { 'fd.name': l.path, 'http.request.id': l.requestId, 'http.route': l.route, 'user.name': l.tenant ?? null };
   }
 }
 
