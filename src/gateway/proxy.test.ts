@@ -18,7 +18,7 @@ import type { Harness, HarnessOptions } from '../../test-fixtures/gateway/harnes
 import { startGateway } from '../../test-fixtures/gateway/harness.js';
 import type { BudgetDecision, BudgetStore, Reservation } from './budget/index.js';
 import { sha256Hex } from './index.js';
-import { usageOfBody } from './stream/index.js';
+import { SseResponseFilter, usageOfBody } from './stream/index.js';
 
 /** Whether the real response filters are merged (the stub reports no usage). */
 const realStream = usageOfBody({ usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }) !== undefined;
@@ -247,9 +247,15 @@ describe('caps and timeouts on the wire', () => {
 });
 
 describe('SSE pass-through', () => {
-  it('delivers each upstream chunk without waiting for the next', async () => {
+  // The leak filter holds back at most its window of generated text (holdBackChars, enlarged to the
+  // longest pattern): a chunk reaches the client as soon as that much newer text has been written
+  // after it, never later, and the rest at the end of the stream.
+  it('delivers each chunk as soon as the hold-back window of newer text has passed, not later', async () => {
+    const words = Array.from({ length: 16 }, (_, i) => `w${String(i).padStart(2, '0')}-${'x'.repeat(36)} `);
     const writes: number[] = [];
-    const h = await gw({ upstream: { chunkDelayMs: 150, onChunk: (i, at) => (writes[i] = at) } });
+    const holdBackChars = 64;
+    const h = await gw({ upstream: { words, chunkDelayMs: 80, onChunk: (i, at) => (writes[i] = at) }, settings: { holdBackChars } });
+    const window = new SseResponseFilter({ rules: { canaries: ['CANARY-7f3a9'], protectedTexts: [], secrets: true }, holdBackChars }).holdBackChars;
     const arrivals: number[] = [];
     await new Promise<void>((resolve, reject) => {
       const req = httpRequest({ host: '127.0.0.1', port: h.port, method: 'POST', path: '/v1/chat/completions', agent: false, headers: { authorization: 'Bearer key-a', 'content-type': 'application/json' } }, (res) => {
@@ -268,8 +274,18 @@ describe('SSE pass-through', () => {
       req.on('error', reject);
       req.end(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true }));
     });
-    expect(arrivals).toHaveLength(6);
-    for (let i = 0; i < 6; i++) expect((arrivals[i] ?? 0) - (writes[i] ?? 0), `chunk ${i}`).toBeLessThan(60);
+    expect(arrivals).toHaveLength(words.length);
+    let released = 0;
+    for (let i = 0; i < words.length; i++) {
+      // The first write after which more than `window` characters follow chunk i's text.
+      let after = 0;
+      let j = i + 1;
+      while (j < words.length && after <= window) after += (words[j++] ?? '').length;
+      if (after <= window) continue; // released at the end of the stream
+      released++;
+      expect((arrivals[i] ?? 0) - (writes[j - 1] ?? 0), `chunk ${i}`).toBeLessThan(60);
+    }
+    expect(released).toBeGreaterThan(8);
   });
 });
 

@@ -129,12 +129,13 @@ export function registerGateway(program: Command): void {
     .option('--shutdown-delay <duration>', 'after SIGTERM, keep serving (not ready) this long before draining', '0s')
     .option('--headers-timeout <duration>', 'time allowed to receive request headers (slowloris)', '10s')
     .option('--request-timeout <duration>', 'time allowed to receive a whole request body', '60s')
+    .option('--check-config', 'check the configuration and flags (files read, rules compiled), print one line and exit 0, or 2 with the error', false)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info' as LogLevel))
     .action(async (opts) => {
       const config = loadCliConfig(opts.config);
       const g = config.gateway;
       const plain = opts.plainHttp;
-      if (!plain && (opts.tlsCert === undefined || opts.tlsKey === undefined)) throw new BulwarkError('USAGE', 'give --tls-cert and --tls-key, or --plain-http for plain HTTP');
+      if (!plain && !opts.checkConfig && (opts.tlsCert === undefined || opts.tlsKey === undefined)) throw new BulwarkError('USAGE', 'give --tls-cert and --tls-key, or --plain-http for plain HTTP');
       if (plain && opts.clientCa !== undefined) throw new BulwarkError('USAGE', '--client-ca needs TLS (not --plain-http)');
       const host = opts.host ?? (plain ? '127.0.0.1' : '0.0.0.0');
       const listenPort = port('--port', opts.port);
@@ -148,11 +149,18 @@ export function registerGateway(program: Command): void {
 
       const gw = await import('../../gateway/index.js');
       const { memoryBudgetStore, redisBudgetStore, httpClassifier } = gw;
+      if (g.budgets?.store === 'redis' && (g.budgets.redisUrl ?? '') === '') throw new BulwarkError('CONFIG', 'gateway.budgets.store is redis but gateway.budgets.redisUrl is not set');
+      const leakRules = { canaries: g.leaks?.canaries ?? [], protectedTexts: (g.leaks?.protectedTextFiles ?? []).map((f) => secret('gateway.leaks.protectedTextFiles', undefined, f) ?? ''), secrets: g.leaks?.secrets ?? true, pii: g.leaks?.pii ?? false };
+      gw.compileLeakRules(leakRules);
+      if (opts.checkConfig) {
+        if (g.tokenizer !== undefined) await gw.loadTokenizer(g.tokenizer);
+        process.stdout.write(`bulwark gateway: configuration OK (${upstreams.length} upstream${upstreams.length === 1 ? '' : 's'}, ${tenants.tenants.length} tenant${tenants.tenants.length === 1 ? '' : 's'}, budgets in ${g.budgets?.store ?? 'memory'})\n`);
+        return;
+      }
       const budgets = g.budgets?.store === 'redis' ? redisBudgetStore({ url: g.budgets.redisUrl ?? '', ...(g.budgets.failOpen !== undefined && { failOpen: g.budgets.failOpen }) }) : memoryBudgetStore();
       const tokenizer = g.tokenizer === undefined ? undefined : await gw.loadTokenizer(g.tokenizer);
       const auditTarget = opts.auditLog ?? g.audit?.log ?? 'stdout';
       const audit = auditTarget === 'none' ? NO_AUDIT_LOG : new NdjsonAuditLog(auditTarget === 'stdout' ? process.stdout : createWriteStream(auditTarget, { flags: 'a' }));
-      const protectedTexts = (g.leaks?.protectedTextFiles ?? []).map((f) => secret('gateway.leaks.protectedTextFiles', undefined, f) ?? '');
       const limits = resolveLimits(config.limits);
       const { createSink, fanout, parseSinkSpec } = await import('../../sinks/index.js');
       const sink = opts.sink.length === 0 ? undefined : fanout(opts.sink.map((s) => createSink(parseSinkSpec(s), limits, { onError: (m) => process.stderr.write(`bulwark: ${m}\n`) })));
@@ -160,7 +168,7 @@ export function registerGateway(program: Command): void {
       const settings: GatewaySettings = {
         upstreams,
         tenants,
-        leaks: { canaries: g.leaks?.canaries ?? [], protectedTexts, secrets: g.leaks?.secrets ?? true, pii: g.leaks?.pii ?? false },
+        leaks: leakRules,
         ...(g.leaks?.holdBackChars !== undefined && { holdBackChars: g.leaks.holdBackChars }),
         ...(tokenizer !== undefined && { tokenizer }),
         ...(c !== undefined && { classifier: { client: httpClassifier({ url: c.url, timeoutMs: c.timeoutMs ?? 200 }), timeoutMs: c.timeoutMs ?? 200, flag: c.flag ?? 0.5, block: c.block ?? 0.9, onError: c.onError ?? 'allow' } }),
