@@ -3,12 +3,19 @@
  * schedule (RATE per second for SECONDS after WARMUP seconds) through an undici Pool, timing each
  * request with process.hrtime.bigint() from its send to the end of its response, and prints one JSON
  * line: sorted-latency percentiles (µs), counts, errors, and how late the schedule ran.
- * argv: URL PATH RATE SECONDS WARMUP CONNECTIONS BODYFILE [sse]
+ * argv: URL PATH RATE SECONDS WARMUP CONNECTIONS BODYFILE [json|sse] [WINDOW]
+ *
+ * SSE: each chunk's text is `t=<hrtime ns>;` (its write time). With WINDOW = 0 the delay of chunk i is
+ * its arrival minus its own write time. With WINDOW > 0 (a gateway holding back WINDOW characters of
+ * text) it is its arrival minus the write time of chunk j, the first chunk after which more than
+ * WINDOW characters followed chunk i: the moment the hold-back allows chunk i out. Chunks released
+ * only by the end of the stream are not counted (nothing newer arrived to release them earlier).
  */
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 
-const [url = '', path = '/', rateS = '1000', secondsS = '10', warmupS = '2', connS = '64', bodyFile = '', mode = 'json'] = process.argv.slice(2);
+const [url = '', path = '/', rateS = '1000', secondsS = '10', warmupS = '2', connS = '64', bodyFile = '', mode = 'json', windowS = '0'] = process.argv.slice(2);
+const windowChars = Number(windowS);
 const rate = Number(rateS);
 const body = readFileSync(bodyFile);
 const pool = new Pool(url, { connections: Number(connS), pipelining: 1, connect: { rejectUnauthorized: false }, keepAliveTimeout: 60_000 });
@@ -24,6 +31,9 @@ async function one(record: number[] | undefined, sse: number[] | undefined, erro
     const r = await pool.request({ path, method: 'POST', headers, body });
     if (mode === 'sse') {
       let buf = '';
+      const stamps: bigint[] = [];
+      const arrivals: bigint[] = [];
+      const lengths: number[] = [];
       for await (const chunk of r.body) {
         const now = process.hrtime.bigint();
         buf += (chunk as Buffer).toString('utf8');
@@ -31,9 +41,20 @@ async function one(record: number[] | undefined, sse: number[] | undefined, erro
         while ((i = buf.indexOf('t=')) >= 0) {
           const j = buf.indexOf(';', i);
           if (j < 0) break;
-          sse?.push(Number(now - BigInt(buf.slice(i + 2, j))) / 1000);
+          stamps.push(BigInt(buf.slice(i + 2, j)));
+          arrivals.push(now);
+          lengths.push(j + 1 - i);
           buf = buf.slice(j + 1);
         }
+      }
+      for (let i = 0; i < stamps.length; i++) {
+        let k = i;
+        if (windowChars > 0) {
+          let after = 0;
+          while (k + 1 < stamps.length && after <= windowChars) after += lengths[++k] ?? 0;
+          if (after <= windowChars) continue;
+        }
+        sse?.push(Number((arrivals[i] ?? 0n) - (stamps[k] ?? 0n)) / 1000);
       }
     } else await r.body.dump();
     if (r.statusCode !== 200) errors.n++;

@@ -2,6 +2,6 @@
 import { startTestUpstream } from '../test-fixtures/gateway/upstream.js';
 
 const port = Number(process.argv[2] ?? '0');
-const u = await startTestUpstream({ stampChunks: true, chunkDelayMs: 10, words: Array.from({ length: 20 }, (_, i) => `w${i}`) }, port);
+const u = await startTestUpstream({ stampChunks: true, chunkDelayMs: 10, words: Array.from({ length: 60 }, (_, i) => `w${i}`) }, port);
 process.stdout.write(`ready ${u.port}\n`);
 process.on('SIGTERM', () => void u.close().then(() => process.exit(0)));

@@ -21,4 +21,4 @@ export { httpClassifier, screenText } from './screening/index.js';
 export type { ExternalClassifier, ScreeningResult } from './screening/index.js';
 export type { LeakRules } from './stream/index.js';
 /** Checks leak rules (canary length, n-gram size, pattern lengths) at start-up: a BulwarkError('CONFIG') names the problem. */
-export { compileLeakRules } from './stream/index.js';
+export { compileLeakRules, SseResponseFilter } from './stream/index.js';
