@@ -4,6 +4,7 @@
  * once at start-up by `compilePolicy`; the request path only reads it (no per-request compilation).
  */
 import { BulwarkError } from '../findings/index.js';
+import { DEFAULT_BLOCK_THRESHOLD, DEFAULT_FLAG_THRESHOLD } from './screening/index.js';
 
 export type UpstreamKind = 'openai' | 'kserve-v2';
 
@@ -145,7 +146,7 @@ export const DEFAULT_FIELD_LIMITS: FieldLimits = Object.freeze({
   tensorDatatypes: ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BF16', 'BYTES'],
 });
 
-export const DEFAULT_SCREENING: ScreeningThresholds = Object.freeze({ enabled: true, flag: 0.5, block: 0.8 });
+export const DEFAULT_SCREENING: ScreeningThresholds = Object.freeze({ enabled: true, flag: DEFAULT_FLAG_THRESHOLD, block: DEFAULT_BLOCK_THRESHOLD });
 
 export const DEFAULT_ROUTE_LIMITS: RouteLimits = Object.freeze({
   fields: DEFAULT_FIELD_LIMITS,
