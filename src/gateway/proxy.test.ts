@@ -18,6 +18,7 @@ import type { Harness, HarnessOptions } from '../../test-fixtures/gateway/harnes
 import { startGateway } from '../../test-fixtures/gateway/harness.js';
 import type { BudgetDecision, BudgetStore, Reservation } from './budget/index.js';
 import { sha256Hex } from './index.js';
+import { gif, jpeg, png, webpLossless } from './media/test-utils.js';
 import { SseResponseFilter, usageOfBody } from './stream/index.js';
 
 /** Whether the real response filters are merged (the stub reports no usage). */
@@ -106,6 +107,8 @@ describe('the official openai client through the gateway', () => {
 
 describe('hostile requests are refused before the upstream sees them', () => {
   const chat = (extra: Record<string, unknown>): string => JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...extra });
+  const dataUrl = (type: string, bytes: Uint8Array): string => `data:${type};base64,${Buffer.from(bytes).toString('base64')}`;
+  const image = (url: string): string => JSON.stringify({ model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url } }] }] });
   const cases: [string, string, string, string | undefined, number][] = [
     ['huge n', 'POST', '/v1/chat/completions', chat({ n: 1_000_000 }), 400],
     ['huge best_of', 'POST', '/v1/completions', JSON.stringify({ model: 'm', prompt: 'x', best_of: 100_000 }), 400],
@@ -123,6 +126,18 @@ describe('hostile requests are refused before the upstream sees them', () => {
     ['path traversal', 'POST', '/v1/../sleep', chat({}), 400],
     ['encoded traversal', 'POST', '/v1/%2e%2e/sleep', chat({}), 400],
     ['query trick', 'POST', '/v1/chat/completions?/../../sleep', chat({}), 400],
+    // Giant images: the pixel dimensions come from the header bytes of the data: URL (a few bytes declare 100000×100000).
+    ['giant PNG (header)', 'POST', '/v1/chat/completions', image(dataUrl('image/png', png(100_000, 100_000))), 400],
+    ['giant JPEG (header)', 'POST', '/v1/chat/completions', image(dataUrl('image/jpeg', jpeg(30_000, 30_000))), 400],
+    ['giant GIF (header)', 'POST', '/v1/chat/completions', image(dataUrl('image/gif', gif(65_535, 65_535))), 400],
+    ['giant WebP (header)', 'POST', '/v1/chat/completions', image(dataUrl('image/webp', webpLossless(16_000, 16_000))), 400],
+    ['too many images', 'POST', '/v1/chat/completions', JSON.stringify({ model: 'm', messages: [{ role: 'user', content: Array.from({ length: 20 }, () => ({ type: 'image_url', image_url: { url: dataUrl('image/png', png(8, 8)) } })) }] }), 400],
+    ['remote video', 'POST', '/v1/chat/completions', JSON.stringify({ model: 'm', messages: [{ role: 'user', content: [{ type: 'video_url', video_url: { url: 'https://example.com/v.mp4' } }] }] }), 400],
+    ['deep response_format schema', 'POST', '/v1/chat/completions', chat({ response_format: { type: 'json_schema', json_schema: { name: 's', schema: JSON.parse('{"type":"object","properties":{"a":'.repeat(20) + '{"type":"string"}' + '}}'.repeat(20)) as unknown } } }), 400],
+    ['too many stop sequences', 'POST', '/v1/chat/completions', chat({ stop: Array.from({ length: 100 }, (_, i) => `s${i}`) }), 400],
+    ['too many messages', 'POST', '/v1/chat/completions', JSON.stringify({ model: 'm', messages: Array.from({ length: 1000 }, () => ({ role: 'user', content: 'x' })) }), 400],
+    ['mm_processor_kwargs', 'POST', '/v1/chat/completions', chat({ mm_processor_kwargs: { num_crops: 100000 } }), 400],
+    ['huge prompt batch', 'POST', '/v1/completions', JSON.stringify({ model: 'm', prompt: Array.from({ length: 1000 }, () => 'x') }), 400],
   ];
   for (const route of ['/v1/load_lora_adapter', '/v1/unload_lora_adapter', '/sleep', '/wake_up', '/reset_prefix_cache', '/collective_rpc', '/start_profile', '/stop_profile', '/scale_elastic_ep', '/update_weights', '/metrics', '/server_info', '/tokenize', '/detokenize', '/invocations', '/pooling']) {
     cases.push([`admin route ${route}`, 'POST', route, '{}', 403]);
@@ -141,6 +156,18 @@ describe('hostile requests are refused before the upstream sees them', () => {
     expect(h.upstream.seen).toHaveLength(0);
     expect(h.findings.length).toBe(cases.length);
     expect(h.findings.every((f) => f.ruleId.startsWith('gateway/') && f.location.kind === 'gateway-request')).toBe(true);
+  });
+
+  it('forwards the benign neighbours of those patterns (a small image, a shallow schema, a few stops)', async () => {
+    const h = await gw();
+    const ok = [
+      image(dataUrl('image/png', png(512, 512))),
+      image(dataUrl('image/jpeg', jpeg(1024, 768))),
+      chat({ response_format: { type: 'json_schema', json_schema: { name: 's', schema: { type: 'object', properties: { a: { type: 'string' } } } } } }),
+      chat({ stop: ['\n\nUser:', '###'], n: 2, max_tokens: 512, logprobs: true, top_logprobs: 5 }),
+    ];
+    for (const body of ok) expect((await raw(h.port, 'POST', '/v1/chat/completions', body)).status, body.slice(0, 80)).toBe(200);
+    expect(h.upstream.seen).toHaveLength(ok.length);
   });
 
   it('refuses compressed bodies', async () => {
