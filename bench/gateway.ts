@@ -142,16 +142,27 @@ export async function run(): Promise<unknown> {
   };
   try {
     const plain = await gateway(false);
+    // The floor of any Node.js proxy here: a bare node:http + undici pass-through without checks.
+    const barePort = await freePort();
+    const bare = spawn(process.execPath, [join(ROOT, 'dist/bench/gateway-bare-proxy.js'), String(barePort), `http://127.0.0.1:${upPort}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => bare.stdout?.once('data', () => resolve()));
     const directs: LoadResult[] = [];
     const vias: LoadResult[] = [];
+    const bares: LoadResult[] = [];
     let cpu = 0;
+    let bareCpu = 0;
     for (let round = 0; round < ROUNDS; round++) {
       directs.push(await load(`http://127.0.0.1:${upPort}`, '/v1/chat/completions', bodyFile));
+      const bare0 = cpuMs(bare.pid ?? 0);
+      bares.push(await load(`http://127.0.0.1:${barePort}`, '/v1/chat/completions', bodyFile));
+      bareCpu += cpuMs(bare.pid ?? 0) - bare0;
       const cpu0 = cpuMs(plain.child.pid ?? 0);
       vias.push(await load(plain.url, '/v1/chat/completions', bodyFile));
       cpu += cpuMs(plain.child.pid ?? 0) - cpu0;
     }
+    await stop(bare);
     const cpuPerReq = cpu / (ROUNDS * RATE * (SECONDS + WARMUP));
+    const bareCpuPerReq = bareCpu / (ROUNDS * RATE * (SECONDS + WARMUP));
     // The bench config has no canary; the window is the filter's default, enlarged to its longest pattern.
     const { SseResponseFilter } = await import('../src/gateway/index.js');
     const windowChars = new SseResponseFilter({ rules: { canaries: [], protectedTexts: [], secrets: true, pii: false } }).holdBackChars;
@@ -167,13 +178,16 @@ export async function run(): Promise<unknown> {
     };
     const addedP50 = median(vias.map((v, i) => v.p50 - (directs[i]?.p50 ?? 0)));
     const addedP99 = median(vias.map((v, i) => v.p99 - (directs[i]?.p99 ?? 0)));
+    const bareAddedP50 = median(bares.map((v, i) => v.p50 - (directs[i]?.p50 ?? 0)));
+    const bareAddedP99 = median(bares.map((v, i) => v.p99 - (directs[i]?.p99 ?? 0)));
     const errors = vias.reduce((n, v) => n + v.errors, 0);
     const directP99 = median(directs.map((d) => d.p99));
-    Object.assign(results, { rounds: ROUNDS, direct: directs, via: vias, viaTls, cpuMsPerRequest: cpuPerReq, addedP50Us: addedP50, addedP99Us: addedP99, addedP99TlsUs: viaTls.p99 - directP99, sseWindowChars: windowChars, sseDirect, sseVia, sseNoExtraBuffering: (sseVia.sseMax ?? Infinity) <= Math.max(1000, (sseDirect.sseMax ?? 0) * 2), goalMet: addedP99 < GOAL_ADDED_P99_US && errors === 0 });
+    Object.assign(results, { rounds: ROUNDS, direct: directs, bareProxy: bares, via: vias, viaTls, cpuMsPerRequest: cpuPerReq, bareProxyCpuMsPerRequest: bareCpuPerReq, bareAddedP50Us: bareAddedP50, bareAddedP99Us: bareAddedP99, addedP50Us: addedP50, addedP99Us: addedP99, addedP99TlsUs: viaTls.p99 - directP99, sseWindowChars: windowChars, sseDirect, sseVia, sseNoExtraBuffering: (sseVia.sseMax ?? Infinity) <= Math.max(1000, (sseDirect.sseMax ?? 0) * 2), goalMet: addedP99 < GOAL_ADDED_P99_US && errors === 0 });
     const row = (name: string, r: LoadResult): string => `${name.padEnd(28)} p50 ${us(r.p50)}  p90 ${us(r.p90)}  p99 ${us(r.p99)}  p99.9 ${us(r.p999)}  max ${us(r.max)}  errors ${r.errors}/${r.sent}  schedule lag max ${us(r.maxLagUs)}`;
-    for (let i = 0; i < ROUNDS; i++) process.stdout.write(`${row(`round ${i + 1}: upstream direct`, directs[i] as LoadResult)}\n${row(`round ${i + 1}: via gateway`, vias[i] as LoadResult)}\n`);
+    for (let i = 0; i < ROUNDS; i++) process.stdout.write(`${row(`round ${i + 1}: upstream direct`, directs[i] as LoadResult)}\n${row(`round ${i + 1}: bare Node proxy`, bares[i] as LoadResult)}\n${row(`round ${i + 1}: via gateway`, vias[i] as LoadResult)}\n`);
     process.stdout.write(`${row('via gateway (TLS)', viaTls)}\n`);
     process.stdout.write(`added by the gateway (median of ${ROUNDS} rounds): p50 ${us(addedP50)}, p99 ${us(addedP99)} (goal < 1 ms: ${addedP99 < GOAL_ADDED_P99_US ? 'met' : 'NOT met'}); TLS p99 ${us(viaTls.p99 - directP99)}; gateway CPU ${cpuPerReq.toFixed(3)} ms per request\n`);
+    process.stdout.write(`floor: a bare Node proxy (node:http + undici, no checks) adds p50 ${us(bareAddedP50)}, p99 ${us(bareAddedP99)}; CPU ${bareCpuPerReq.toFixed(3)} ms per request\n`);
     process.stdout.write(`SSE, chunk receipt relative to the write that lets it out (negative: released before the window required): direct p50 ${us(sseDirect.sseP50)} p99 ${us(sseDirect.sseP99)} max ${us(sseDirect.sseMax)}; via gateway (hold-back ${windowChars} chars) p50 ${us(sseVia.sseP50)} p99 ${us(sseVia.sseP99)} max ${us(sseVia.sseMax)} (${sseVia.sseChunks ?? 0} chunks; goal: max no later than direct's, i.e. no buffering beyond the window)\n`);
   } finally {
     await stop(upstream);
