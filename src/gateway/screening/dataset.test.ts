@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BLOCK_THRESHOLD, DEFAULT_FLAG_THRESHOLD } from './index.js';
-import { DEEPSET_TRAIN_ROWS, loadDeepset, metrics, scoreAll } from './evaluate.js';
+import { DEEPSET_TRAIN_ROWS, loadDeepset, loadDolly, metrics, scoreAll } from './evaluate.js';
 
 /**
  * Floors slightly below the numbers measured on deepset/prompt-injections (docs/gateway-screening.md),
@@ -42,5 +42,26 @@ describe.skipIf(rows === undefined)('deepset/prompt-injections', () => {
     const m = metrics(all, scores, DEFAULT_BLOCK_THRESHOLD);
     expect(m.fp).toBe(0);
     expect(m.recall).toBeGreaterThanOrEqual(0.18);
+  });
+});
+
+/** The public benign set (databricks-dolly-15k instructions, CC BY-SA 3.0): false-positive rate at both thresholds. */
+const dolly = loadDolly(ROOT);
+
+describe.skipIf(dolly === undefined)('databricks-dolly-15k instructions (benign)', () => {
+  const all = dolly ?? [];
+  const scores = scoreAll(all);
+
+  it('is the full copy (523 prompts)', () => {
+    expect(all.length).toBe(523);
+    expect(all.every((r) => r.text.length > 0)).toBe(true);
+  });
+
+  it('flag threshold: at most 1 % false positives', () => {
+    expect(metrics(all, scores, DEFAULT_FLAG_THRESHOLD).fp).toBeLessThanOrEqual(5);
+  });
+
+  it('block threshold: no prompt is blocked', () => {
+    expect(metrics(all, scores, DEFAULT_BLOCK_THRESHOLD).fp).toBe(0);
   });
 });
