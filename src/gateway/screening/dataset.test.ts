@@ -4,8 +4,9 @@ import { DEFAULT_BLOCK_THRESHOLD, DEFAULT_FLAG_THRESHOLD } from './index.js';
 import { DEEPSET_TRAIN_ROWS, loadDeepset, loadDolly, metrics, scoreAll } from './evaluate.js';
 
 /**
- * Floors slightly below the numbers measured on deepset/prompt-injections (docs/gateway-screening.md),
- * so a regression in the patterns fails here. Rows 0..545 (deepset train) were used to write the
+ * Floors slightly below the numbers measured on deepset/prompt-injections (docs/gateway-screening.md,
+ * PATTERNS_VERSION 2: tuning P 0.988 R 0.837 with 2 false positives, held-out P 1.000 R 0.500, block
+ * recall 0.278 with no benign row blocked), so a regression in the patterns fails here. Rows 0..545 (deepset train) were used to write the
  * patterns; rows 546..661 (deepset test) were held out. Skips when the data folder is absent.
  */
 const ROOT = join(import.meta.dirname, '../../..');
@@ -34,14 +35,14 @@ describe.skipIf(rows === undefined)('deepset/prompt-injections', () => {
   it('flag threshold: precision, recall and false positives on the held-out half', () => {
     const m = metrics(test, testScores, DEFAULT_FLAG_THRESHOLD);
     expect(m.precision).toBeGreaterThanOrEqual(0.95);
-    expect(m.recall).toBeGreaterThanOrEqual(0.37);
+    expect(m.recall).toBeGreaterThanOrEqual(0.45);
     expect(m.fp).toBeLessThanOrEqual(1);
   });
 
   it('block threshold: no legitimate prompt is blocked', () => {
     const m = metrics(all, scores, DEFAULT_BLOCK_THRESHOLD);
     expect(m.fp).toBe(0);
-    expect(m.recall).toBeGreaterThanOrEqual(0.18);
+    expect(m.recall).toBeGreaterThanOrEqual(0.25);
   });
 });
 
@@ -57,8 +58,8 @@ describe.skipIf(dolly === undefined)('databricks-dolly-15k instructions (benign)
     expect(all.every((r) => r.text.length > 0)).toBe(true);
   });
 
-  it('flag threshold: at most 1 % false positives', () => {
-    expect(metrics(all, scores, DEFAULT_FLAG_THRESHOLD).fp).toBeLessThanOrEqual(5);
+  it('flag threshold: at most one false positive (measured: none)', () => {
+    expect(metrics(all, scores, DEFAULT_FLAG_THRESHOLD).fp).toBeLessThanOrEqual(1);
   });
 
   it('block threshold: no prompt is blocked', () => {
