@@ -4,12 +4,13 @@
  * tuning half (deepset train, rows 0..545) and the held-out half (deepset test, rows 546..661); the
  * false-positive rate on the legitimate prompts; and the screening speed in µs per KiB, against a
  * same-run baseline: one case-insensitive regex search (`/ignore previous instructions/i`) over the
- * same text, the cheapest screen there is. Skipped when the data folder is absent.
+ * same text, the cheapest screen there is. Also the false-positive rate on a public benign set, the first 523
+ * databricks-dolly-15k instructions (CC BY-SA 3.0). Skipped when the data folder is absent.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_BLOCK_THRESHOLD, DEFAULT_FLAG_THRESHOLD, screenText } from '../src/gateway/screening/index.js';
-import { DEEPSET_DIR, DEEPSET_TRAIN_ROWS, loadDeepset, metrics, scoreAll, type Metrics } from '../src/gateway/screening/evaluate.js';
+import { DEEPSET_DIR, DEEPSET_TRAIN_ROWS, loadDeepset, loadDolly, metrics, scoreAll, type Metrics } from '../src/gateway/screening/evaluate.js';
 import { ROOT } from './common.js';
 
 function perKiB(fn: (s: string) => unknown, texts: readonly string[], rounds: number): number {
@@ -42,6 +43,16 @@ export function run(): unknown {
     result[name] = { flag, block };
     process.stdout.write(`injection ${name.padEnd(5)} flag ${DEFAULT_FLAG_THRESHOLD}: ${fmt(flag)}\n`);
     process.stdout.write(`injection ${name.padEnd(5)} block ${DEFAULT_BLOCK_THRESHOLD}: ${fmt(block)}\n`);
+  }
+  const dolly = loadDolly(root);
+  if (dolly !== undefined) {
+    const ds = scoreAll(dolly);
+    const flag = metrics(dolly, ds, DEFAULT_FLAG_THRESHOLD);
+    const block = metrics(dolly, ds, DEFAULT_BLOCK_THRESHOLD);
+    result['dolly'] = { n: dolly.length, flagFp: flag.fp, blockFp: block.fp, anyHit: ds.filter((s) => s > 0).length };
+    process.stdout.write(
+      `injection dolly (benign, ${dolly.length}): false positives flag ${flag.fp} (FPR ${flag.fpr.toFixed(3)}), block ${block.fp} (FPR ${block.fpr.toFixed(3)}), any hit ${ds.filter((s) => s > 0).length}\n`,
+    );
   }
   const texts = rows.map((r) => r.text);
   const para = 'Could you help me plan a trip to Lisbon next spring? I would like museums, good food and a day at the beach. ';

@@ -11,6 +11,10 @@ export const DEEPSET_FILE = 'deepset_prompt_injections.csv';
 /** Rows 0..545 are deepset's `train` split (used to write and tune the patterns), 546..661 its `test` split (held out). */
 export const DEEPSET_TRAIN_ROWS = 546;
 
+/** A public benign set: the first 523 instructions of databricks-dolly-15k (CC BY-SA 3.0), see its SOURCE.md. */
+export const DOLLY_DIR = 'data/gateway/injection/dolly-15k-instructions';
+export const DOLLY_FILE = 'dolly_instructions.jsonl';
+
 export interface LabelledRow {
   readonly index: number;
   readonly text: string;
@@ -61,6 +65,20 @@ export function loadDeepset(root: string): LabelledRow[] | undefined {
   const ti = header.indexOf('text');
   const li = header.indexOf('label');
   return rows.slice(1).map((r, index) => ({ index, text: r[ti] ?? '', label: r[li] === '1' ? 1 : 0 }));
+}
+
+/** The dolly instructions as legitimate rows (label 0), or undefined when the data folder is absent. */
+export function loadDolly(root: string): LabelledRow[] | undefined {
+  const file = join(root, DOLLY_DIR, DOLLY_FILE);
+  if (!existsSync(file)) return undefined;
+  const rows: LabelledRow[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const v: unknown = JSON.parse(line);
+    const text = typeof v === 'object' && v !== null && 'instruction' in v && typeof v.instruction === 'string' ? v.instruction : '';
+    rows.push({ index: rows.length, text, label: 0 });
+  }
+  return rows;
 }
 
 export interface Metrics {

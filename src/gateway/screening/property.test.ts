@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { PATTERNS, screenText } from './index.js';
 
 /** Pieces an attacker would repeat to find super-linear backtracking in the patterns. */
-const PIECES = ['ignore ', '-', 'A1', '[', '\\x41', 'all ', 'previous ', 'a', ' ', '\n', '#', '<|', '![', '](http://', '?', '=', '{', 'aGVsbG8', '41', '\u200b', '\u{e0041}', 'send ', 'to ', 'x@', '1', '@', '$', 'i g ', 'forget ', 'the ', 'call ', 'tool ', 'base64 ', 'and then '];
+const PIECES = ['ignore ', '-', 'A1', '[', '\\x41', 'all ', 'previous ', 'a', ' ', '\n', '#', '<|', '![', '](http://', '?', '=', '{', 'aGVsbG8', '41', '\u200b', '\u{e0041}', 'send ', 'to ', 'x@', '1', '@', '$', 'i g ', 'forget ', 'the ', 'call ', 'tool ', 'base64 ', 'and then ',
+  // PATTERNS_VERSION 2: fragments of the task-switch, German override, fixed-output and persona patterns.
+  'that is enough. ', 'das war ', 'gut gemacht ', 'now ', 'nun ', 'vorherigen ', 'anweisungen, ', 'sind ', 'you are ', 'du bist ', 'no longer a ', 'stop: ', '"', 'just output ', 'act as a ', 'bleiben ', 'in ihren ', 'new task ', 'neue aufgabe ', 'x. ', 'übertroffen ', 'say yes', 'haha '];
 
 function elapsed(fn: () => void): number {
   const t0 = process.hrtime.bigint();
