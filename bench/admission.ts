@@ -20,7 +20,7 @@ import { parseAllDocuments } from 'yaml';
 import { makeAdmissionReview } from '../src/admission/index.js';
 import type { JsonObject } from '../src/k8s-manifests/index.js';
 import { podTemplatesOf, objectFromJson } from '../src/k8s-manifests/index.js';
-import { CLI, ROOT, benchDir } from './common.js';
+import { CLI, ROOT, benchDir, processCpuMs } from './common.js';
 import { freePort } from '../test-fixtures/net.js';
 
 const RATE = 1000;
@@ -106,18 +106,6 @@ async function waitReady(port: number, child: ChildProcess): Promise<void> {
   throw new Error('server did not become ready');
 }
 
-/** CPU time (user + system, ms) a process has used, from /proc (Linux); undefined elsewhere. */
-function cpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    // After "pid (comm) ": state is field 0, utime field 11, stime field 12 (clock ticks, 100/s on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
 interface LoadResult {
   readonly p50: number;
   readonly p99: number;
@@ -140,9 +128,9 @@ async function load(port: number, path: string, bodies: readonly string[], secon
     requests: bodies.map((body) => ({ method: 'POST' as const, path, body, headers: { 'content-type': 'application/json' } })),
   };
   await autocannon({ ...opts, duration: 1 }); // warm-up (JIT, TLS sessions)
-  const cpu0 = cpuMs(pid);
+  const cpu0 = processCpuMs(pid);
   const r = await autocannon({ ...opts, duration: seconds });
-  const cpu1 = cpuMs(pid);
+  const cpu1 = processCpuMs(pid);
   const cpu = cpu0 !== undefined && cpu1 !== undefined && r.requests.total > 0 ? (cpu1 - cpu0) / r.requests.total : undefined;
   return { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, requests: r.requests.total, errors: r.errors + r.timeouts, non2xx: r.non2xx, rps: r.requests.average, ...(cpu !== undefined && { cpuPerRequestMs: cpu }) };
 }

@@ -3,11 +3,23 @@
  * on the same bytes (page cache warmed first), never an absolute time in a unit test.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'dist/bulwark.mjs');
+
+/** CPU time (user + system, ms) a process has used, from /proc (Linux); undefined elsewhere or once it has exited. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    // After "pid (comm) ": state is field 0, utime field 11, stime field 12 (clock ticks, 100/s on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
 
 export function benchDir(name: string): string {
   const dir = join(process.env.BULWARK_BENCH_DIR ?? join(ROOT, '.bench-tmp'), name);

@@ -26,13 +26,13 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeCert } from '../test-fixtures/admission/tls.js';
 import { freePort } from '../test-fixtures/net.js';
-import { CLI, ROOT, benchDir } from './common.js';
+import { CLI, ROOT, benchDir, processCpuMs } from './common.js';
 
 const RATE = 1000;
 const GOAL_ADDED_P99_US = 1000;
@@ -74,12 +74,6 @@ export function benchBody(): string {
     stop: ['\n\nUser:'],
     user: 'customer-4711',
   });
-}
-
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return ((Number(parts[11]) + Number(parts[12])) * 1000) / 100;
 }
 
 async function waitPort(port: number, ms = 15_000): Promise<void> {
@@ -153,12 +147,12 @@ export async function run(): Promise<unknown> {
     let bareCpu = 0;
     for (let round = 0; round < ROUNDS; round++) {
       directs.push(await load(`http://127.0.0.1:${upPort}`, '/v1/chat/completions', bodyFile));
-      const bare0 = cpuMs(bare.pid ?? 0);
+      const bare0 = processCpuMs(bare.pid) ?? NaN;
       bares.push(await load(`http://127.0.0.1:${barePort}`, '/v1/chat/completions', bodyFile));
-      bareCpu += cpuMs(bare.pid ?? 0) - bare0;
-      const cpu0 = cpuMs(plain.child.pid ?? 0);
+      bareCpu += (processCpuMs(bare.pid) ?? NaN) - bare0;
+      const cpu0 = processCpuMs(plain.child.pid) ?? NaN;
       vias.push(await load(plain.url, '/v1/chat/completions', bodyFile));
-      cpu += cpuMs(plain.child.pid ?? 0) - cpu0;
+      cpu += (processCpuMs(plain.child.pid) ?? NaN) - cpu0;
     }
     await stop(bare);
     const cpuPerReq = cpu / (ROUNDS * RATE * (SECONDS + WARMUP));
