@@ -44,10 +44,9 @@ import { resolveRules } from '../../config/index.js';
 import { BulwarkError } from '../../findings/index.js';
 import type { Limits } from '../../limits/index.js';
 import { LIMIT_NAMES, resolveLimits } from '../../limits/index.js';
-// The server stack (fastify, pino, prom-client) is loaded only by `serve`: other verbs start faster.
+// The server stack's packages (fastify, pino, prom-client) are loaded only by `serve` (server/packages.ts).
 import type { LogLevel, RouteSetup } from '../../server/index.js';
-
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+import { LOG_LEVELS } from '../../server/index.js';
 import { collect, fromCli, loadCliConfig, parseLimitFlags, pick } from '../config.js';
 import { readStdin, writeFileAtomic } from '../io.js';
 import type { SupplyChainChecker } from '../../supply-chain/index.js';

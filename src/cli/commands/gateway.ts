@@ -21,11 +21,11 @@ import { BulwarkError } from '../../findings/index.js';
 import type { BudgetLimits, GatewaySettings, RouteLimits, TenantInput, UpstreamPolicy } from '../../gateway/index.js';
 import { DEFAULT_ROUTE_LIMITS, DEFAULT_SCREENING, GATEWAY_RULES, NO_AUDIT_LOG, NdjsonAuditLog, TenantDirectory, defaultRoutes, parseRoute, sha256Hex, upstreamPolicy } from '../../gateway/index.js';
 import { resolveLimits } from '../../limits/index.js';
+import { isLoopbackHost } from '../../oci/index.js';
 import type { LogLevel } from '../../server/index.js';
+import { LOG_LEVELS } from '../../server/index.js';
 import { collect, loadCliConfig } from '../config.js';
 import { parseDuration } from './admission.js';
-
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Budget of tenants without their own (and of the quick-start anonymous tenant). */
 export const DEFAULT_BUDGET: BudgetLimits = { requestsPerSecond: 50, requestBurst: 100, tokensPerMinute: 2_000_000, maxConcurrent: 64, maxQueue: 256, queueTimeoutMs: 10_000 };
@@ -38,10 +38,6 @@ function port(flag: string, v: string): number {
 
 function budget(b: GatewayBudgetConfig | undefined, base: BudgetLimits): BudgetLimits {
   return { ...base, ...b };
-}
-
-function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
 }
 
 function secret(where: string, env: string | undefined, file: string | undefined): string | undefined {
@@ -102,7 +98,7 @@ export function gatewayPolicy(g: GatewayConfig, flags: GatewayFlags): { upstream
   const quickStart = tenants.length === 0;
   let anonymous = g.anonymous;
   if (quickStart && anonymous === undefined) {
-    if (!isLoopback(flags.host ?? '127.0.0.1')) throw new BulwarkError('USAGE', 'no tenants are configured: the anonymous quick-start tenant is only allowed on loopback (--host 127.0.0.1); configure gateway.tenants to listen elsewhere');
+    if (!isLoopbackHost(flags.host ?? '127.0.0.1')) throw new BulwarkError('USAGE', 'no tenants are configured: the anonymous quick-start tenant is only allowed on loopback (--host 127.0.0.1); configure gateway.tenants to listen elsewhere');
     anonymous = 'anonymous';
   }
   return { upstreams: ups, tenants: new TenantDirectory(tenants, base, anonymous), quickStart };
@@ -149,7 +145,6 @@ export function registerGateway(program: Command): void {
 
       const gw = await import('../../gateway/index.js');
       const { memoryBudgetStore, redisBudgetStore, httpClassifier } = gw;
-      if (g.budgets?.store === 'redis' && (g.budgets.redisUrl ?? '') === '') throw new BulwarkError('CONFIG', 'gateway.budgets.store is redis but gateway.budgets.redisUrl is not set');
       const leakRules = { canaries: g.leaks?.canaries ?? [], protectedTexts: (g.leaks?.protectedTextFiles ?? []).map((f) => secret('gateway.leaks.protectedTextFiles', undefined, f) ?? ''), secrets: g.leaks?.secrets ?? true, pii: g.leaks?.pii ?? false };
       gw.compileLeakRules(leakRules);
       if (opts.checkConfig) {
@@ -178,7 +173,7 @@ export function registerGateway(program: Command): void {
         selection,
         ...(sink !== undefined && { onFinding: (f) => sink.write(f) }),
       };
-      const { createLogger, createServer, createServerMetrics } = await import('../../server/index.js');
+      const { createLogger, createServer, createServerMetrics, exitOnSignals } = await import('../../server/index.js');
       const log = createLogger('bulwark-gateway', opts.logLevel);
       const metrics = createServerMetrics();
       const server = await createServer(
@@ -204,21 +199,20 @@ export function registerGateway(program: Command): void {
           : await createServer({ service: 'bulwark-gateway-admin', plainHttp: true, bodyLimit: 1024, logger: log, metrics, readiness: () => server.ready() && budgets.healthy() }, () => undefined);
       process.removeAllListeners('SIGTERM');
       process.removeAllListeners('SIGINT');
-      let stopping = false;
-      const stop = (signal: string): void => {
-        if (stopping) process.exit(1);
-        stopping = true;
+      // After the tenants' server drained the requests and streams in flight: the admin port, then the
+      // audit log, the sinks and the budget store.
+      exitOnSignals(server, (code) => {
         void (async () => {
-          await server.shutdown(signal);
-          await admin?.shutdown(signal);
-          await audit.flush();
-          await sink?.close();
-          await budgets.close();
-          process.exit(0);
+          try {
+            await admin?.shutdown('tenants server stopped');
+            await audit.flush();
+            await sink?.close();
+            await budgets.close();
+          } finally {
+            process.exit(code);
+          }
         })();
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
+      });
       const a = await server.listen(listenPort, host);
       if (admin !== undefined) await admin.listen(adminPort, opts.adminHost);
       log.info({ event: 'gateway-ready', port: a.port, host, upstreams: upstreams.map((u) => u.name), tenants: tenants.tenants.length, anonymous: tenants.anonymous !== undefined }, 'gateway listening');
