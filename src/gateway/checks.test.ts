@@ -193,6 +193,16 @@ describe('routes, paths and tenants', () => {
     const anon = { upstreams: [openai], tenants: new TenantDirectory([], UNLIMITED, 'anonymous') };
     const r = evaluateRequest(anon, { method: 'GET', target: '/v1/models', headers: {} });
     expect(r.ok && r.routed.tenant.name).toBe('anonymous');
+    // With no key configured, the key every OpenAI client sends (api_key="EMPTY") cannot be checked: anonymous.
+    const sdk = evaluateRequest(anon, { method: 'GET', target: '/v1/models', headers: { authorization: 'Bearer EMPTY' } });
+    expect(sdk.ok && sdk.routed.tenant.name).toBe('anonymous');
+    // With keys configured, a wrong key is refused even though an anonymous tenant exists.
+    const mixed = { upstreams: [openai], tenants: new TenantDirectory([{ name: 'team-a', keyHashes: [sha256Hex('key-a')] }], UNLIMITED, 'anonymous') };
+    const wrong = evaluateRequest(mixed, { method: 'GET', target: '/v1/models', headers: { authorization: 'Bearer EMPTY' } });
+    expect(wrong.ok ? 'allowed' : `${wrong.refusal.status} ${wrong.refusal.rule}`).toBe('401 gateway/unauthenticated');
+    // Without keys and without an anonymous tenant, a key is still no way in.
+    const none = evaluateRequest({ upstreams: [openai], tenants: new TenantDirectory([], UNLIMITED) }, { method: 'GET', target: '/v1/models', headers: { authorization: 'Bearer EMPTY' } });
+    expect(none.ok).toBe(false);
   });
   it('refuses compressed bodies, wrong content types, large and deep bodies', () => {
     expect(refused(req('/v1/chat/completions', chatBody({}), { headers: { 'content-encoding': 'gzip' } }))).toBe('415 gateway/malformed-request');

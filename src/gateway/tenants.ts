@@ -103,10 +103,13 @@ export class TenantDirectory {
 
   /**
    * Who is calling: an `Authorization: Bearer` key first (a wrong key is refused even with a valid
-   * certificate), then the client certificate, then the anonymous tenant when configured.
+   * certificate), then the client certificate, then the anonymous tenant when configured. When no key
+   * is configured at all there is nothing to check a key against, so the header is ignored: OpenAI
+   * clients always send one (`api_key="EMPTY"` for vLLM), and the quick start's anonymous tenant must
+   * serve them; it gives them nothing a caller without the header does not get.
    */
   authenticate(authorization: string | undefined, identity: ClientIdentity | undefined): AuthResult {
-    if (authorization !== undefined && authorization !== '') {
+    if (authorization !== undefined && authorization !== '' && this.hasKeys) {
       const key = BEARER.exec(authorization)?.[1];
       const t = key === undefined ? undefined : this.byKey(key);
       return t === undefined ? { ok: false, reason: 'bad-key' } : { ok: true, tenant: t, via: 'api-key' };
